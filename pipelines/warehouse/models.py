@@ -1,0 +1,290 @@
+"""SQLAlchemy models of the warehouse: the tables downstream users query.
+
+Every table is documented column by column in ``docs/warehouse.md``; that file
+and this one change together. Natural keys carry unique constraints so that
+writes can be idempotent upserts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every warehouse table."""
+
+    type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+
+
+# Integer primary keys that autoincrement on SQLite and PostgreSQL alike.
+IntPK = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Source(Base):
+    """An outlet named in the config (one row per ``sources[].name``)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    config: Mapped[dict] = mapped_column(default=dict)
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StageRun(Base):
+    """One execution of a pipeline stage over one partition (the lineage anchor).
+
+    Rows written by the clean, dedup, cluster and enrich stages point here, so
+    each names the Dagster run, the partition and the code version that wrote it.
+    """
+
+    __tablename__ = "stage_runs"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    partition_key: Mapped[str | None] = mapped_column(String(40))
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    code_version: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    stats: Mapped[dict] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_stage_runs_stage_partition", "stage", "partition_key"),)
+
+
+class CrawlRun(Base):
+    """One crawl: a Scrapy process run over the configured sources."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    mode: Mapped[str] = mapped_column(String(20), default="live")
+    config_path: Mapped[str | None] = mapped_column(Text)
+    partition_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    dagster_run_id: Mapped[str | None] = mapped_column(String(64))
+    code_version: Mapped[str | None] = mapped_column(String(80))
+    warc_path: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Fetch(Base):
+    """One HTTP request of any kind, with its outcome (a failure is a row too)."""
+
+    __tablename__ = "fetches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    discovered_from_id: Mapped[str | None] = mapped_column(ForeignKey("fetches.id"))
+    status_code: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(String(40))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    content_length: Mapped[int | None] = mapped_column(BigInteger)
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    warc_path: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    page_type: Mapped[str | None] = mapped_column(String(20))
+    page_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_fetches_url_kind", "url", "kind"),)
+
+
+class FeedEntry(Base):
+    """An entry of an RSS/Atom feed, keyed by feed and entry identity."""
+
+    __tablename__ = "feed_entries"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    feed_url: Mapped[str] = mapped_column(Text)
+    entry_key: Mapped[str] = mapped_column(Text)
+    guid: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list] = mapped_column(default=list)
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+
+    __table_args__ = (UniqueConstraint("feed_url", "entry_key", name="uq_feed_entries_feed_entry"),)
+
+
+class HubLink(Base):
+    """An article link seen on a hub (section/topic index) page."""
+
+    __tablename__ = "hub_links"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    hub_url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    anchor_text: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+
+    __table_args__ = (UniqueConstraint("hub_url", "canonical_url", name="uq_hub_links_hub_url"),)
+
+
+class SitemapEntry(Base):
+    """A ``<url>`` of an XML or Google News sitemap."""
+
+    __tablename__ = "sitemap_entries"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    sitemap_url: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    lastmod: Mapped[datetime | None]
+    news_title: Mapped[str | None] = mapped_column(Text)
+    news_published_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+
+    __table_args__ = (
+        UniqueConstraint("sitemap_url", "canonical_url", name="uq_sitemap_entries_sitemap_url"),
+    )
+
+
+class Story(Base):
+    """One news event: the articles of every outlet that reported it."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    first_published_at: Mapped[datetime | None]
+    last_updated_at: Mapped[datetime | None]
+    article_count: Mapped[int] = mapped_column(default=0)
+    outlet_count: Mapped[int] = mapped_column(default=0)
+    origin_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", use_alter=True, name="fk_stories_origin_article")
+    )
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+
+
+class Article(Base):
+    """One stored article page; later stages fill its text, metadata and story."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"), unique=True)
+    crawl_run_id: Mapped[int] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    partition_key: Mapped[str] = mapped_column(String(40), index=True)
+    fetched_at: Mapped[datetime]
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    # clean / extract
+    page_type: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    authors: Mapped[list | None]
+    published_at: Mapped[datetime | None]
+    published_offset_minutes: Mapped[int | None]
+    modified_at: Mapped[datetime | None]
+    date_source: Mapped[str | None] = mapped_column(String(40))
+    date_candidates: Mapped[list | None]
+    description: Mapped[str | None] = mapped_column(Text)
+    site_name: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list | None]
+    image_url: Mapped[str | None] = mapped_column(Text)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    extraction_note: Mapped[str | None] = mapped_column(Text)
+    extractor_version: Mapped[str | None] = mapped_column(String(40))
+    extractor_settings_hash: Mapped[str | None] = mapped_column(String(16))
+    # enrich
+    language: Mapped[str | None] = mapped_column(String(12))
+    word_count: Mapped[int | None]
+    keywords: Mapped[list | None]
+    entities: Mapped[list | None]
+    # dedup / cluster
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    duplicate_kind: Mapped[str | None] = mapped_column(String(20))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    # lineage of the stages that wrote this row
+    extracted_by_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    deduped_by_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    clustered_by_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    enriched_by_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+
+
+class StoryArticle(Base):
+    """An article's place in its story: its relation to the others, with evidence."""
+
+    __tablename__ = "story_articles"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(20))
+    related_to_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    shared_passages: Mapped[int | None]
+    evidence: Mapped[dict | None]
+    stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+
+
+class ExtractionChange(Base):
+    """What a re-extraction changed in an article (old and new text hash, fields)."""
+
+    __tablename__ = "extraction_changes"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    stage_run_id: Mapped[int] = mapped_column(ForeignKey("stage_runs.id"))
+    old_extractor_version: Mapped[str | None] = mapped_column(String(40))
+    new_extractor_version: Mapped[str] = mapped_column(String(40))
+    old_text_sha256: Mapped[str | None] = mapped_column(String(64))
+    new_text_sha256: Mapped[str | None] = mapped_column(String(64))
+    changed_fields: Mapped[dict] = mapped_column(default=dict)
+    changed_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "stage_run_id", name="uq_extraction_changes_article_run"),
+    )

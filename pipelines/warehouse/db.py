@@ -102,10 +102,13 @@ def upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=key_columns)
-    # Rows of one statement must share their keys; group by key set to allow sparse rows.
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    # Rows of one statement must share their columns: send consecutive runs of alike
+    # rows together, keeping the input order (a parent row before its children).
+    run: list[dict[str, Any]] = []
     for row in batch:
-        by_columns.setdefault(tuple(sorted(row)), []).append(row)
-    for group in by_columns.values():
-        session.execute(statement, group)
+        if run and row.keys() != run[0].keys():
+            session.execute(statement, run)
+            run = []
+        run.append(row)
+    session.execute(statement, run)
     return len(batch)

@@ -1,0 +1,261 @@
+"""Parse discovery pages into candidate article links: feeds, hub pages and sitemaps.
+
+Pure functions over response bodies (no network, no warehouse): the spiders
+call them and turn what they return into requests and warehouse rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from lxml import etree, html
+
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+# First path segments that name navigation, never a story.
+_NAVIGATION_SEGMENTS = {
+    "about", "account", "advertise", "author", "authors", "careers", "category", "categories",
+    "contact", "help", "hub", "login", "newsletter", "newsletters", "privacy", "register",
+    "search", "section", "sections", "signin", "subscribe", "tag", "tags", "terms", "topic",
+    "topics", "feeds", "rss", "static", "assets", "cdn-cgi",
+}
+_DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?(/|-)")
+_LONG_ID = re.compile(r"\d{6,}")
+_FILE_EXTENSIONS = re.compile(r"\.(jpe?g|png|gif|webp|svg|pdf|zip|mp3|mp4|css|js|xml|rss|ico)$", re.I)
+
+
+@dataclass(frozen=True)
+class FeedEntryData:
+    """One feed entry: identity, link and what the feed says about it."""
+
+    entry_key: str
+    guid: str | None
+    url: str | None
+    title: str | None
+    summary: str | None
+    authors: list[str]
+    published_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedParseResult:
+    """The entries of a feed, and why parsing failed when nothing usable came out."""
+
+    entries: list[FeedEntryData]
+    error: str | None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class HubLinkData:
+    """An article link found on a hub page."""
+
+    url: str
+    anchor_text: str | None
+
+
+@dataclass(frozen=True)
+class SitemapData:
+    """A parsed sitemap: either child sitemaps (an index) or page URLs."""
+
+    is_index: bool
+    sitemaps: list[str]
+    urls: list[SitemapUrl]
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    """A ``<url>`` entry, with Google News fields when present."""
+
+    url: str
+    lastmod: datetime | None
+    news_title: str | None
+    news_published_at: datetime | None
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedParseResult:
+    """Parse an RSS 0.9x/1.0/2.0 or Atom feed with feedparser; links resolve against ``url``."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    entries: list[FeedEntryData] = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        link = urljoin(url, link) if link else None
+        guid = entry.get("id") or None
+        key = guid or link
+        if not key:
+            continue
+        authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+        if not authors and entry.get("author"):
+            authors = [entry["author"]]
+        entries.append(
+            FeedEntryData(
+                entry_key=key[:2000],
+                guid=guid,
+                url=link,
+                title=_clean(entry.get("title")),
+                summary=_clean(entry.get("summary")),
+                authors=authors,
+                published_at=_struct_time(entry.get("published_parsed")),
+                updated_at=_struct_time(entry.get("updated_parsed")),
+            )
+        )
+    if not entries and parsed.get("bozo"):
+        problem = parsed.get("bozo_exception")
+        return FeedParseResult([], "bad_feed", f"{type(problem).__name__}: {problem}"[:2000])
+    if not entries and not parsed.get("version"):
+        return FeedParseResult([], "bad_feed", "not an RSS or Atom document")
+    return FeedParseResult(entries, None)
+
+
+def looks_like_article_url(url: str, site_host: str | None = None) -> bool:
+    """Guess whether ``url`` is a story page rather than navigation or an asset."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    if site_host and (parts.hostname or "").lower() != site_host.lower():
+        return False
+    path = parts.path
+    if _FILE_EXTENSIONS.search(path):
+        return False
+    segments = [s for s in path.split("/") if s]
+    if not segments:
+        return False
+    # A path prefix like /outlet/ may precede the navigation word.
+    if any(segment.lower() in _NAVIGATION_SEGMENTS for segment in segments[:2]):
+        return bool(_DATE_IN_PATH.search(path + "/"))
+    if _DATE_IN_PATH.search(path + "/"):
+        return True
+    last = re.sub(r"\.s?html?$", "", segments[-1])
+    if last.count("-") + last.count("_") >= 3 and len(last) >= 20:
+        return True
+    return bool(_LONG_ID.search(last))
+
+
+def hub_article_links(body: bytes, url: str, article_pattern: str | None = None) -> list[HubLinkData]:
+    """Return the article links of a hub page in page order, without navigation.
+
+    Links inside ``<nav>``, ``<header>`` and ``<footer>`` are skipped; the rest are
+    kept when they match ``article_pattern`` (if given) or look like article URLs
+    on the hub's own host.
+    """
+    if not body.strip():
+        return []
+    try:
+        document = html.document_fromstring(body, base_url=url)
+    except (etree.ParserError, ValueError):
+        return []
+    host = urlsplit(url).hostname
+    pattern = re.compile(article_pattern) if article_pattern else None
+    seen: set[str] = set()
+    links: list[HubLinkData] = []
+    for anchor in document.xpath("//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)]"):
+        href = urljoin(url, anchor.get("href").strip()).split("#", 1)[0]
+        matches = pattern.search(href) if pattern else looks_like_article_url(href, host)
+        if not matches or href in seen:
+            continue
+        seen.add(href)
+        text = " ".join(anchor.text_content().split()) or None
+        links.append(HubLinkData(url=href, anchor_text=text))
+    return links
+
+
+def parse_sitemap(body: bytes, url: str) -> SitemapData:
+    """Parse an XML sitemap, a sitemap index or a Google News sitemap (gzip allowed)."""
+    if body[:2] == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as compressed:
+                body = compressed.read(MAX_SITEMAP_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            return SitemapData(False, [], [], error=f"bad gzip: {exc}")
+        if len(body) > MAX_SITEMAP_BYTES:
+            return SitemapData(False, [], [], error="sitemap larger than 50 MiB once decompressed")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        return SitemapData(False, [], [], error=f"not XML: {exc}")
+    if root is None:
+        return SitemapData(False, [], [], error="empty or not XML")
+    kind = etree.QName(root).localname
+    if kind == "sitemapindex":
+        locs = [urljoin(url, loc) for loc in _children_text(root, "sitemap", "loc")]
+        return SitemapData(True, locs, [])
+    if kind != "urlset":
+        return SitemapData(False, [], [], error=f"not a sitemap (root element <{kind}>)")
+    urls = []
+    for node in root:
+        if not isinstance(node.tag, str) or etree.QName(node).localname != "url":
+            continue
+        fields = _descendant_texts(node)
+        loc = fields.get("loc")
+        if not loc:
+            continue
+        urls.append(
+            SitemapUrl(
+                url=urljoin(url, loc),
+                lastmod=parse_w3c_datetime(fields.get("lastmod")),
+                news_title=fields.get("title"),
+                news_published_at=parse_w3c_datetime(fields.get("publication_date")),
+            )
+        )
+    return SitemapData(False, [], urls)
+
+
+def parse_w3c_datetime(value: str | None) -> datetime | None:
+    """Parse a W3C/ISO 8601 datetime or date into an aware UTC datetime (None if bad)."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _children_text(root: etree._Element, child: str, leaf: str) -> list[str]:
+    found = []
+    for node in root:
+        if isinstance(node.tag, str) and etree.QName(node).localname == child:
+            text = _descendant_texts(node).get(leaf)
+            if text:
+                found.append(text)
+    return found
+
+
+def _descendant_texts(node: etree._Element) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for element in node.iter():
+        if isinstance(element.tag, str) and element.text and element.text.strip():
+            texts.setdefault(etree.QName(element).localname, element.text.strip())
+    return texts
+
+
+def _struct_time(value: object) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(value.split())
+    return text or None

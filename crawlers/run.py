@@ -1,0 +1,160 @@
+"""Run one crawl: a Scrapy process over a config, landing in the warehouse.
+
+``crawl()`` runs Scrapy in the *current* process, which the Twisted reactor
+allows once per process; long-lived callers (tests, Dagster) use
+``python -m crawlers.run`` in a child process instead. Under Dagster Pipes the
+child reports the crawl run's stats back as materialization metadata.
+
+Exit status: 0 when the crawl finished (single failed fetches are rows, not
+failures), 1 on a systemic failure with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from sqlalchemy import select
+
+from pipelines.warehouse.db import make_engine, resolve_warehouse_url, session_scope
+from pipelines.warehouse.models import CrawlRun
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    """What a crawl left in the warehouse's ``crawl_runs`` row."""
+
+    crawl_run_id: int
+    status: str
+    error: str | None
+    stats: dict[str, Any]
+
+
+def crawl_settings(
+    config_path: str,
+    warehouse_url: str | None = None,
+    *,
+    mode: str = "live",
+    day: str | None = None,
+    partition_key: str | None = None,
+    dagster_run_id: str | None = None,
+    code_version: str | None = None,
+    log_level: str = "WARNING",
+) -> Settings:
+    """Return Scrapy settings for one crawl (project settings plus the run's own)."""
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    settings.setdict(
+        {
+            "STORYLINE_CONFIG": config_path,
+            "STORYLINE_WAREHOUSE_URL": resolve_warehouse_url(warehouse_url),
+            "STORYLINE_CRAWL_MODE": mode,
+            "STORYLINE_BACKFILL_DAY": day,
+            "STORYLINE_PARTITION_KEY": partition_key,
+            "STORYLINE_DAGSTER_RUN_ID": dagster_run_id,
+            "STORYLINE_CODE_VERSION": code_version,
+            "LOG_LEVEL": log_level,
+        },
+        priority="cmdline",
+    )
+    return settings
+
+
+def crawl(config_path: str, warehouse_url: str | None = None, *, spider: str = "news", **options: Any) -> CrawlOutcome:
+    """Crawl every source of ``config_path`` in this process and return the run's outcome.
+
+    Raises ``pipelines.config.ConfigError`` for a bad config and ``RuntimeError`` when
+    the crawler could not start (for example an unreachable warehouse).
+    """
+    settings = crawl_settings(config_path, warehouse_url, **options)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler)
+    process.start()
+    sink = getattr(crawler, "_storyline_sink", None)
+    if sink is None:
+        raise RuntimeError("the crawler did not start; see the log above")
+    return read_outcome(settings.get("STORYLINE_WAREHOUSE_URL"), sink.crawl_run_id)
+
+
+def read_outcome(warehouse_url: str, crawl_run_id: int) -> CrawlOutcome:
+    """Read a crawl run's status and stats back from the warehouse."""
+    engine = make_engine(warehouse_url)
+    try:
+        with session_scope(engine) as session:
+            run = session.execute(select(CrawlRun).where(CrawlRun.id == crawl_run_id)).scalar_one()
+            return CrawlOutcome(run.id, run.status, run.error, dict(run.stats or {}))
+    finally:
+        engine.dispose()
+
+
+def summary_metadata(outcome: CrawlOutcome) -> dict[str, Any]:
+    """The crawl figures worth showing in Dagster: fetches by kind, errors by reason."""
+    stats = outcome.stats
+    return {
+        "crawl_run_id": outcome.crawl_run_id,
+        "status": outcome.status,
+        "fetches_by_kind": {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("fetches/")},
+        "errors_by_reason": {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("errors/")},
+        "articles_stored": stats.get("rows/articles", 0),
+        "articles_skipped_known": stats.get("storyline/articles_skipped_known", 0),
+        "feed_entries_seen": stats.get("rows/feed_entries", 0),
+        "hub_links_seen": stats.get("rows/hub_links", 0),
+        "sitemap_entries_seen": stats.get("rows/sitemap_entries", 0),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m crawlers.run``; prints the outcome as one JSON line."""
+    parser = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--warehouse")
+    parser.add_argument("--mode", choices=["live", "sitemap_backfill"], default="live")
+    parser.add_argument("--day", help="YYYY-MM-DD, for --mode sitemap_backfill")
+    parser.add_argument("--partition-key")
+    parser.add_argument("--dagster-run-id")
+    parser.add_argument("--code-version")
+    parser.add_argument("--spider", default="news")
+    parser.add_argument("--log-level", default="WARNING")
+    args = parser.parse_args(argv)
+    options = {
+        "mode": args.mode, "day": args.day, "partition_key": args.partition_key,
+        "dagster_run_id": args.dagster_run_id, "code_version": args.code_version,
+        "log_level": args.log_level,
+    }
+    if "DAGSTER_PIPES_CONTEXT" in os.environ:
+        from dagster_pipes import open_dagster_pipes
+
+        with open_dagster_pipes() as pipes:
+            code, outcome = _run(args, options)
+            if outcome is not None:
+                pipes.report_asset_materialization(metadata=_pipes_metadata(outcome))
+            return code
+    return _run(args, options)[0]
+
+
+def _run(args: argparse.Namespace, options: dict[str, Any]) -> tuple[int, CrawlOutcome | None]:
+    try:
+        outcome = crawl(args.config, args.warehouse, spider=args.spider, **options)
+    except Exception as exc:  # noqa: BLE001 - a systemic failure: one line, non-zero exit
+        print(f"crawl failed: {exc}", file=sys.stderr)
+        return 1, None
+    print(json.dumps(asdict(outcome), default=str))
+    return (0 if outcome.status == "succeeded" else 1), outcome
+
+
+def _pipes_metadata(outcome: CrawlOutcome) -> dict[str, Any]:
+    return {
+        key: ({"raw_value": value, "type": "json"} if isinstance(value, dict) else value)
+        for key, value in summary_metadata(outcome).items()
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

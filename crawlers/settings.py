@@ -1,0 +1,81 @@
+"""Scrapy settings of the Storyline crawler: polite defaults, one documented registry.
+
+Politeness (robots.txt, identifying User-Agent, AutoThrottle, per-domain
+concurrency, retries with backoff and ``Retry-After``, size and time limits) is on
+by default. A config file's ``crawl:`` section overrides these per run (see
+``crawlers.config_settings``), and ``scrapy crawl news -s NAME=VALUE`` overrides both.
+
+Storyline's own settings:
+
+- ``STORYLINE_CONFIG``: path of the sources config (default ``config/sources.yaml``).
+- ``STORYLINE_WAREHOUSE_URL``: SQLAlchemy URL of the warehouse (default: the
+  ``STORYLINE_WAREHOUSE_URL`` environment variable, else ``sqlite:///data/warehouse.db``).
+- ``STORYLINE_CRAWL_MODE``: ``live`` (feeds, hubs, sitemaps) or ``sitemap_backfill``
+  (sitemaps only, articles whose lastmod falls on ``STORYLINE_BACKFILL_DAY``).
+- ``STORYLINE_PARTITION_KEY`` / ``STORYLINE_DAGSTER_RUN_ID`` / ``STORYLINE_CODE_VERSION``:
+  lineage stamped on the crawl run (set by the Dagster crawl asset).
+- ``STORYLINE_BATCH_SIZE``: rows buffered before a warehouse write (default 500).
+"""
+
+BOT_NAME = "storyline"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+# --- Politeness -------------------------------------------------------------------
+USER_AGENT = "StorylineBot/0.1 (+https://github.com/storyline-news/storyline; news research crawler)"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+# No control port: a crawler takes orders from its config, not from the network.
+REMOTE_CONTROL_ENABLED = False
+
+# --- Limits -------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+# --- Retries: exponential backoff, Retry-After honoured on 429/503 ------------------
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+STORYLINE_RETRY_BACKOFF_BASE = 2.0
+STORYLINE_RETRY_AFTER_MAX = 300.0
+
+# Every status reaches the spider, so 404s and 500s are recorded as fetch rows.
+HTTPERROR_ALLOW_ALL = True
+
+DOWNLOADER_MIDDLEWARES = {
+    # Refuse non-http(s) schemes and private addresses before anything else, robots.txt too.
+    "crawlers.downloadermiddlewares.private_address.PrivateAddressGuardMiddleware": 50,
+    "crawlers.downloadermiddlewares.conditional_get.ConditionalGetMiddleware": 560,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
+    # Closest to the network: sees every HTTP exchange (each redirect hop and retry).
+    "crawlers.downloadermiddlewares.fetch_recorder.FetchRecorderMiddleware": 950,
+}
+ITEM_PIPELINES = {"crawlers.pipelines.WarehousePipeline": 300}
+
+# --- Storyline ------------------------------------------------------------------------
+STORYLINE_CONFIG = "config/sources.yaml"
+STORYLINE_WAREHOUSE_URL = None
+STORYLINE_CRAWL_MODE = "live"
+STORYLINE_BACKFILL_DAY = None
+STORYLINE_PARTITION_KEY = None
+STORYLINE_DAGSTER_RUN_ID = None
+STORYLINE_CODE_VERSION = None
+STORYLINE_BATCH_SIZE = 500
+STORYLINE_MAX_ARTICLES_PER_SOURCE = None
+STORYLINE_ARCHIVE_DIR = None
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,146 @@
+"""The crawl's single way out: rows batched into the warehouse, bodies into the WARC file.
+
+One :class:`CrawlSink` exists per crawler (:func:`get_sink`). It opens the crawl
+run when the crawler is built, buffers rows in memory and writes a batch every
+``STORYLINE_BATCH_SIZE`` rows in a worker thread (one transaction per batch, one
+batch at a time), so the reactor never waits on the database. On close it writes
+what is left and finishes the crawl run with its stats.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import weakref
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from twisted.internet import defer, threads
+
+from pipelines.archive import WarcArchive
+from pipelines.config import load_config
+from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
+from pipelines.warehouse.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+
+def get_sink(crawler: Crawler) -> CrawlSink:
+    """Return the crawler's sink, creating (and opening) it on first use."""
+    sink = getattr(crawler, "_storyline_sink", None)
+    if sink is None:
+        sink = CrawlSink(crawler)
+        crawler._storyline_sink = sink  # type: ignore[attr-defined]
+    return sink
+
+
+class CrawlSink:
+    """Buffers crawl rows and writes them to the warehouse and the WARC archive."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.config = load_config(settings.get("STORYLINE_CONFIG"))
+        self.mode = settings.get("STORYLINE_CRAWL_MODE") or "live"
+        self.batch_size = settings.getint("STORYLINE_BATCH_SIZE", 500)
+        self.store = CrawlStore(make_engine(settings.get("STORYLINE_WAREHOUSE_URL")))
+        self.partition_key = settings.get("STORYLINE_PARTITION_KEY") or datetime.now(UTC).strftime("%Y-%m-%d")
+        self.crawl_run_id = self.store.start_run(
+            config_path=self.config.path,
+            mode=self.mode,
+            partition_key=self.partition_key,
+            dagster_run_id=settings.get("STORYLINE_DAGSTER_RUN_ID"),
+            code_version=settings.get("STORYLINE_CODE_VERSION"),
+        )
+        self.source_ids = self.store.ensure_sources(
+            (source.name, {"feeds": list(source.feeds), "hubs": list(source.hubs), "sitemaps": list(source.sitemaps)})
+            for source in self.config.sources
+        )
+        self.known_urls = self.store.known_article_urls()
+        self.validators = self.store.validators()
+        archive_dir = Path(settings.get("STORYLINE_ARCHIVE_DIR") or self.config.archive_dir)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        warc_path = archive_dir / self.partition_key / f"crawl-{self.crawl_run_id:06d}-{stamp}.warc.gz"
+        self.archive = WarcArchive(warc_path)
+        self.store.set_warc_path(self.crawl_run_id, str(warc_path))
+        self.recorded_requests: weakref.WeakSet[Request] = weakref.WeakSet()
+        self.counts: Counter[str] = Counter()
+        self._batch = CrawlBatch()
+        self._lock = defer.DeferredLock()
+        self._write_error: BaseException | None = None
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    # --- buffering ------------------------------------------------------------------
+    def add_fetch(self, row: dict[str, Any]) -> None:
+        """Buffer one ``fetches`` row (one HTTP exchange or refused request)."""
+        self._batch.fetches.append(row)
+        self.counts[f"fetches/{row['kind']}"] += 1
+        if row.get("error"):
+            self.counts[f"errors/{row['error']}"] += 1
+        self._maybe_flush()
+
+    def add_row(self, table: str, row: dict[str, Any], key: tuple[str, str] | None = None) -> None:
+        """Buffer a row for ``table`` (see :class:`crawlers.items.WarehouseRow`)."""
+        if table in ("feed_entries", "hub_links", "sitemap_entries"):
+            self._batch.add_seen(table, key or ("", ""), row)
+        elif table == "fetch_updates":
+            self._batch.fetch_updates.append(row)
+            if row.get("error"):
+                self.counts[f"errors/{row['error']}"] += 1
+        elif table == "articles":
+            self._batch.articles.append(row)
+        else:
+            raise ValueError(f"unknown warehouse table {table!r}")
+        self.counts[f"rows/{table}"] += 1
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> defer.Deferred:
+        """Write the buffered rows in a worker thread; returns when they are committed."""
+        batch, self._batch = self._batch, CrawlBatch()
+        if not len(batch):
+            return defer.succeed(None)
+        self.archive.flush()
+        deferred = self._lock.run(threads.deferToThread, self.store.write_batch, batch)
+        deferred.addErrback(self._on_write_error)
+        return deferred
+
+    def _on_write_error(self, failure: Any) -> None:
+        logger.error("warehouse write failed: %s", failure.getErrorMessage())
+        if self._write_error is None:
+            self._write_error = failure.value
+            spider = self.crawler.spider
+            if self.crawler.engine is not None and spider is not None:
+                self.crawler.engine.close_spider(spider, "warehouse_error")
+
+    # --- closing --------------------------------------------------------------------
+    def _spider_closed(self, spider: Any, reason: str) -> defer.Deferred:
+        return self._close(reason)
+
+    @defer.inlineCallbacks
+    def _close(self, reason: str) -> Any:
+        yield self.flush()
+        yield self._lock.acquire()
+        self._lock.release()
+        self.archive.close()
+        stats = {**_jsonable(self.crawler.stats.get_stats()), **dict(sorted(self.counts.items()))}
+        if self._write_error is not None:
+            status, error = "failed", f"warehouse write failed: {self._write_error}"
+        elif reason == "finished":
+            status, error = "succeeded", None
+        else:
+            status, error = "failed", f"crawl stopped: {reason}"
+        yield threads.deferToThread(
+            self.store.finish_run, self.crawl_run_id, status=status, stats=stats, error=error
+        )
+
+
+def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(stats, default=str))

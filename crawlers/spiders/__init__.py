@@ -1,0 +1,1 @@
+"""Storyline's spiders: ``news`` (everything), ``feeds``, ``hubs`` and ``sitemaps``."""

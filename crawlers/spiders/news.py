@@ -1,0 +1,316 @@
+"""Discovery spiders: from feeds, hub pages and sitemaps to article pages.
+
+``news`` starts from every feed, hub and sitemap of the config; ``feeds``,
+``hubs`` and ``sitemaps`` start from one kind only. All share the parsing below.
+An article whose canonical URL is already stored (this run or an earlier one)
+is not requested again. In ``sitemap_backfill`` mode only sitemaps are read and
+only articles whose lastmod (or news publication date) falls on
+``STORYLINE_BACKFILL_DAY`` are fetched.
+
+Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
+
+from crawlers.config_settings import scrapy_settings_for
+from crawlers.discovery import hub_article_links, parse_feed, parse_sitemap
+from crawlers.downloadermiddlewares.fetch_recorder import record_refused
+from crawlers.items import WarehouseRow
+from crawlers.sink import CrawlSink, get_sink
+from pipelines.config import SourceConfig, load_config
+from pipelines.urls import canonicalize_url, resolve_canonical
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# In live mode, sitemap URLs older than this are history, not news.
+SITEMAP_RECENT_DAYS = 3
+
+
+class NewsSpider(scrapy.Spider):
+    """Discovers articles from every feed, hub and sitemap of the configured sources."""
+
+    name = "news"
+    start_kinds: tuple[str, ...] = ("feed", "hub", "sitemap")
+
+    sink: CrawlSink
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        config = load_config(settings.get("STORYLINE_CONFIG"))
+        settings.setdict(scrapy_settings_for(config), priority="spider")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.sink = get_sink(crawler)
+        spider.sources = {source.name: source for source in spider.sink.config.sources}
+        day = crawler.settings.get("STORYLINE_BACKFILL_DAY")
+        spider.backfill_day = date.fromisoformat(day) if day else None
+        if spider.sink.mode == "sitemap_backfill" and spider.backfill_day is None:
+            raise ValueError("sitemap_backfill mode needs STORYLINE_BACKFILL_DAY (YYYY-MM-DD)")
+        limit = crawler.settings.get("STORYLINE_MAX_ARTICLES_PER_SOURCE")
+        spider.max_articles_per_source = int(limit) if limit else None
+        spider.requested = set()
+        spider.requested_per_source = Counter()
+        return spider
+
+    # --- start -----------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        backfill = self.sink.mode == "sitemap_backfill"
+        for source in self.sources.values():
+            plan: list[tuple[str, tuple[str, ...]]] = [("sitemap", source.sitemaps)]
+            if not backfill:
+                plan = [("feed", source.feeds), ("hub", source.hubs), *plan]
+            for kind, urls in plan:
+                if kind not in self.start_kinds:
+                    continue
+                for url in urls:
+                    yield self._discovery_request(url, kind, source, parent=None)
+
+    def _discovery_request(self, url: str, kind: str, source: SourceConfig, parent: str | None) -> scrapy.Request:
+        callback = {"feed": self.parse_feed, "hub": self.parse_hub, "sitemap": self.parse_sitemap}[kind]
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_error,
+            dont_filter=parent is None,
+            priority=10,
+            meta={
+                "storyline_kind": kind,
+                "storyline_source": source.name,
+                "storyline_parent_fetch": parent,
+                "storyline_unconditional": self.sink.mode == "sitemap_backfill",
+            },
+        )
+
+    # --- discovery pages ----------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        """Record a feed's entries and request their articles."""
+        if response.status != 200:
+            return
+        source = self._source(response)
+        result = parse_feed(response.body, response.url, _content_type(response))
+        if result.error:
+            yield _fetch_update(response, error=result.error, error_detail=result.detail)
+            return
+        feed_url = _origin_url(response)
+        now = datetime.now(UTC)
+        for entry in result.entries:
+            canonical = _canonical_or_none(entry.url)
+            yield WarehouseRow(
+                "feed_entries",
+                {
+                    "source_id": self.sink.source_ids.get(source.name),
+                    "feed_url": feed_url,
+                    "entry_key": entry.entry_key,
+                    "guid": entry.guid,
+                    "url": entry.url,
+                    "canonical_url": canonical,
+                    "title": entry.title,
+                    "summary": entry.summary,
+                    "authors": entry.authors,
+                    "published_at": entry.published_at,
+                    "updated_at": entry.updated_at,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "first_fetch_id": response.meta["fetch_id"],
+                    "last_fetch_id": response.meta["fetch_id"],
+                },
+                key=(feed_url, entry.entry_key),
+            )
+            if entry.url and canonical:
+                yield from self._article_request(entry.url, canonical, source, response)
+
+    def parse_hub(self, response: Response) -> Iterator[Any]:
+        """Record a hub page's article links (first and last seen) and request them."""
+        if response.status != 200 or not _is_html(response):
+            return
+        source = self._source(response)
+        hub_url = _origin_url(response)
+        now = datetime.now(UTC)
+        for link in hub_article_links(response.body, response.url, source.article_pattern):
+            canonical = _canonical_or_none(link.url)
+            if not canonical:
+                continue
+            yield WarehouseRow(
+                "hub_links",
+                {
+                    "source_id": self.sink.source_ids.get(source.name),
+                    "hub_url": hub_url,
+                    "url": link.url,
+                    "canonical_url": canonical,
+                    "anchor_text": link.anchor_text,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "first_fetch_id": response.meta["fetch_id"],
+                    "last_fetch_id": response.meta["fetch_id"],
+                },
+                key=(hub_url, canonical),
+            )
+            yield from self._article_request(link.url, canonical, source, response)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        """Follow a sitemap index, or record a sitemap's URLs and request the wanted ones."""
+        if response.status != 200:
+            return
+        source = self._source(response)
+        data = parse_sitemap(response.body, response.url)
+        if data.error:
+            yield _fetch_update(response, error="bad_sitemap", error_detail=data.error)
+            return
+        for child in data.sitemaps:
+            yield self._discovery_request(child, "sitemap", source, parent=response.meta["fetch_id"])
+        sitemap_url = _origin_url(response)
+        now = datetime.now(UTC)
+        for entry in data.urls:
+            canonical = _canonical_or_none(entry.url)
+            if not canonical:
+                continue
+            yield WarehouseRow(
+                "sitemap_entries",
+                {
+                    "source_id": self.sink.source_ids.get(source.name),
+                    "sitemap_url": sitemap_url,
+                    "url": entry.url,
+                    "canonical_url": canonical,
+                    "lastmod": entry.lastmod,
+                    "news_title": entry.news_title,
+                    "news_published_at": entry.news_published_at,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "first_fetch_id": response.meta["fetch_id"],
+                    "last_fetch_id": response.meta["fetch_id"],
+                },
+                key=(sitemap_url, canonical),
+            )
+            if self._wanted_from_sitemap(entry.lastmod or entry.news_published_at, now):
+                yield from self._article_request(entry.url, canonical, source, response)
+
+    def _wanted_from_sitemap(self, when: datetime | None, now: datetime) -> bool:
+        if self.backfill_day is not None:
+            return when is not None and when.astimezone(UTC).date() == self.backfill_day
+        return when is not None and when >= now - timedelta(days=SITEMAP_RECENT_DAYS)
+
+    # --- articles ---------------------------------------------------------------------
+    def _article_request(
+        self, url: str, canonical: str, source: SourceConfig, parent: Response
+    ) -> Iterator[scrapy.Request]:
+        if canonical in self.sink.known_urls or canonical in self.requested:
+            self.crawler.stats.inc_value("storyline/articles_skipped_known")
+            return
+        if self.max_articles_per_source and self.requested_per_source[source.name] >= self.max_articles_per_source:
+            self.crawler.stats.inc_value("storyline/articles_skipped_limit")
+            return
+        self.requested.add(canonical)
+        self.requested_per_source[source.name] += 1
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={
+                "storyline_kind": "article",
+                "storyline_source": source.name,
+                "storyline_parent_fetch": parent.meta["fetch_id"],
+            },
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """Store an article page: its URLs now, its text and metadata in later stages."""
+        if response.status != 200:
+            return
+        if not response.body.strip():
+            yield _fetch_update(response, error="empty_body", error_detail="the page has no content")
+            return
+        if not _is_html(response):
+            detail = f"content type {_content_type(response) or 'unknown'} is not HTML"
+            yield _fetch_update(response, error="not_html", error_detail=detail)
+            return
+        rel = response.xpath("//link[@rel='canonical']/@href").get()
+        canonical = resolve_canonical(response.url, rel)
+        self.sink.known_urls.add(canonical)
+        source = self._source(response)
+        yield _fetch_update(response, canonical_url=canonical)
+        yield WarehouseRow(
+            "articles",
+            {
+                "fetch_id": response.meta["fetch_id"],
+                "crawl_run_id": self.sink.crawl_run_id,
+                "source_id": self.sink.source_ids.get(source.name),
+                "partition_key": self.sink.partition_key,
+                "fetched_at": response.meta.get("storyline_started") or datetime.now(UTC),
+                "url": _origin_url(response),
+                "canonical_url": canonical,
+            },
+        )
+
+    # --- failures -----------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        """Record a request that failed before or during download; the crawl goes on."""
+        request = getattr(failure, "request", None)
+        if request is not None:
+            record_refused(self.sink, request, failure.value)
+
+    def _source(self, response: Response) -> SourceConfig:
+        return self.sources[response.meta["storyline_source"]]
+
+
+class FeedsSpider(NewsSpider):
+    """Discovers articles from the configured RSS/Atom feeds only."""
+
+    name = "feeds"
+    start_kinds = ("feed",)
+
+
+class HubsSpider(NewsSpider):
+    """Discovers articles from the configured hub pages only."""
+
+    name = "hubs"
+    start_kinds = ("hub",)
+
+
+class SitemapsSpider(NewsSpider):
+    """Discovers articles from the configured sitemaps (and sitemap indexes) only."""
+
+    name = "sitemaps"
+    start_kinds = ("sitemap",)
+
+
+def _origin_url(response: Response) -> str:
+    """The URL first requested, before any redirect."""
+    return (response.meta.get("redirect_urls") or [response.url])[0]
+
+
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") if value else None
+
+
+def _is_html(response: Response) -> bool:
+    content_type = (_content_type(response) or "").lower()
+    if content_type:
+        return content_type.startswith(HTML_TYPES)
+    return response.body.lstrip()[:100].lower().startswith((b"<!doctype html", b"<html"))
+
+
+def _canonical_or_none(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return None
+
+
+def _fetch_update(response: Response, **values: Any) -> WarehouseRow:
+    return WarehouseRow("fetch_updates", {"id": response.meta["fetch_id"], **values})

@@ -1,0 +1,68 @@
+"""URL canonicalization: one identity per article, whatever tracking or casing it came with."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import safe_url_string
+
+# Query parameters that only track the click; they never change what page is served.
+_TRACKING_EXACT = {
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+    "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid",
+    "ito", "s_cid", "ncid", "sr_share", "smid", "soc_src", "soc_trk", "share", "shared",
+}
+_TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_MULTI_SLASH = re.compile(r"/{2,}")
+
+
+def is_tracking_param(name: str) -> bool:
+    """Return True when the query parameter ``name`` only tracks clicks."""
+    lowered = name.lower()
+    return lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def canonicalize_url(url: str) -> str:
+    """Return the canonical form of an absolute http(s) URL.
+
+    Lowercases scheme and host, drops default ports, fragments and tracking
+    parameters (``utm_*``, ``fbclid``, ``gclid`` ...), sorts the remaining query,
+    collapses repeated slashes and removes a trailing slash (except for the root).
+    Raises ``ValueError`` when ``url`` is not an absolute http(s) URL.
+    """
+    parts = urlsplit(safe_url_string(url.strip()))
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"not an absolute http(s) URL: {url!r}")
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = _MULTI_SLASH.sub("/", parts.path or "/")
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    query_pairs = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_tracking_param(name)
+    ]
+    query = urlencode(sorted(query_pairs), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def resolve_canonical(page_url: str, rel_canonical: str | None) -> str:
+    """Return the canonical URL of a page, honouring its ``<link rel=canonical>``.
+
+    A relative canonical is resolved against ``page_url``; a canonical that is not
+    http(s) is ignored. Raises ``ValueError`` when ``page_url`` itself is not http(s).
+    """
+    if rel_canonical and rel_canonical.strip():
+        candidate = urljoin(page_url, rel_canonical.strip())
+        try:
+            return canonicalize_url(candidate)
+        except ValueError:
+            pass
+    return canonicalize_url(page_url)

@@ -21,10 +21,37 @@ MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 # First path segments that name navigation, never a story.
 _NAVIGATION_SEGMENTS = {
-    "about", "account", "advertise", "author", "authors", "careers", "category", "categories",
-    "contact", "help", "hub", "login", "newsletter", "newsletters", "privacy", "register",
-    "search", "section", "sections", "signin", "subscribe", "tag", "tags", "terms", "topic",
-    "topics", "feeds", "rss", "static", "assets", "cdn-cgi",
+    "about",
+    "account",
+    "advertise",
+    "author",
+    "authors",
+    "careers",
+    "category",
+    "categories",
+    "contact",
+    "help",
+    "hub",
+    "login",
+    "newsletter",
+    "newsletters",
+    "privacy",
+    "register",
+    "search",
+    "section",
+    "sections",
+    "signin",
+    "subscribe",
+    "tag",
+    "tags",
+    "terms",
+    "topic",
+    "topics",
+    "feeds",
+    "rss",
+    "static",
+    "assets",
+    "cdn-cgi",
 }
 _DATE_IN_PATH = re.compile(r"/(19|20)\d{2}[/-](0?[1-9]|1[0-2])([/-](0?[1-9]|[12]\d|3[01]))?(/|-)")
 _LONG_ID = re.compile(r"\d{6,}")
@@ -111,9 +138,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedPa
                 updated_at=_struct_time(entry.get("updated_parsed")),
             )
         )
-    if not entries and parsed.get("bozo"):
+    if parsed.get("bozo"):
         problem = parsed.get("bozo_exception")
-        return FeedParseResult([], "bad_feed", f"{type(problem).__name__}: {problem}"[:2000])
+        detail = f"{type(problem).__name__}: {problem}"[:2000]
+        if not entries:
+            return FeedParseResult([], "bad_feed", detail)
+        # Lenient parsing still found entries: use them, but say the feed is broken.
+        return FeedParseResult(entries, "malformed_feed", f"{len(entries)} entries recovered; {detail}")
     if not entries and not parsed.get("version"):
         return FeedParseResult([], "bad_feed", "not an RSS or Atom document")
     return FeedParseResult(entries, None)

@@ -66,7 +66,9 @@ def crawl_settings(
     return settings
 
 
-def crawl(config_path: str, warehouse_url: str | None = None, *, spider: str = "news", **options: Any) -> CrawlOutcome:
+def crawl(
+    config_path: str, warehouse_url: str | None = None, *, spider: str = "news", **options: Any
+) -> CrawlOutcome:
     """Crawl every source of ``config_path`` in this process and return the run's outcome.
 
     Raises ``pipelines.config.ConfigError`` for a bad config and ``RuntimeError`` when
@@ -124,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     options = {
-        "mode": args.mode, "day": args.day, "partition_key": args.partition_key,
-        "dagster_run_id": args.dagster_run_id, "code_version": args.code_version,
+        "mode": args.mode,
+        "day": args.day,
+        "partition_key": args.partition_key,
+        "dagster_run_id": args.dagster_run_id,
+        "code_version": args.code_version,
         "log_level": args.log_level,
     }
     if "DAGSTER_PIPES_CONTEXT" in os.environ:

@@ -57,7 +57,10 @@ class CrawlSink:
             code_version=settings.get("STORYLINE_CODE_VERSION"),
         )
         self.source_ids = self.store.ensure_sources(
-            (source.name, {"feeds": list(source.feeds), "hubs": list(source.hubs), "sitemaps": list(source.sitemaps)})
+            (
+                source.name,
+                {"feeds": list(source.feeds), "hubs": list(source.hubs), "sitemaps": list(source.sitemaps)},
+            )
             for source in self.config.sources
         )
         self.known_urls = self.store.known_article_urls()

@@ -18,7 +18,8 @@ Schema::
         sitemaps: [url, ...]
         article_pattern: "regex"          # optional: which hub links are articles
 
-``${NAME}`` anywhere in a string is replaced from the environment. Every error
+``${NAME}`` anywhere in a string is replaced from the environment
+(``${NAME:-default}`` falls back to ``default``). Every error
 names the file and the bad key.
 """
 
@@ -80,7 +81,7 @@ class StorylineConfig:
 
 
 _TOP_KEYS = {"network", "crawl", "archive", "sources"}
-_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 def load_config(path: str | os.PathLike[str]) -> StorylineConfig:
@@ -112,7 +113,12 @@ def parse_config(raw: Any, where: str = "<config>") -> StorylineConfig:
     allow_private = tuple(_string_list(network.get("allow_private"), where, "network.allow_private"))
     for entry in allow_private:
         host, _, port = entry.rpartition(":")
-        _expect(bool(host) and port.isdigit(), where, "network.allow_private", f'"host:port" entries, got {entry!r}')
+        _expect(
+            bool(host) and port.isdigit(),
+            where,
+            "network.allow_private",
+            f'"host:port" entries, got {entry!r}',
+        )
 
     crawl = _parse_crawl(raw.get("crawl") or {}, where)
 
@@ -193,7 +199,9 @@ def _expand_env(value: Any, where: str, key: str) -> Any:
     if isinstance(value, str):
 
         def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
+            name, default = match.group(1), match.group(2)
+            if name not in os.environ and default is not None:
+                return default
             if name not in os.environ:
                 raise ConfigError(f"{where}: {key or 'value'}: environment variable {name} is not set")
             return os.environ[name]

@@ -70,7 +70,8 @@ def base_fetch_row(sink: CrawlSink, request: Request, fetch_id: str) -> dict[str
         "source_id": sink.source_ids.get(source) if source else None,
         "kind": fetch_kind(request),
         "url": request.url,
-        "discovered_from_id": request.meta.get("storyline_prev_fetch") or request.meta.get("storyline_parent_fetch"),
+        "discovered_from_id": request.meta.get("storyline_prev_fetch")
+        or request.meta.get("storyline_parent_fetch"),
         "requested_at": request.meta.get("storyline_started") or datetime.now(UTC),
     }
 
@@ -116,7 +117,9 @@ class FetchRecorderMiddleware:
         self._sent.add(request)
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
         fetch_id = request.meta["fetch_id"]
         row = base_fetch_row(self.sink, request, fetch_id)
         headers = [

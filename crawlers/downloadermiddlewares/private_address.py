@@ -37,8 +37,12 @@ def is_public_address(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return not (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved
-        or ip.is_multicast or ip.is_unspecified
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
     )
 
 
@@ -57,7 +61,9 @@ class PrivateAddressGuardMiddleware:
         parts = urlsplit(request.url)
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
-            raise BlockedRequest("bad_scheme", f"only http and https are fetched, not {scheme or 'no scheme'}")
+            raise BlockedRequest(
+                "bad_scheme", f"only http and https are fetched, not {scheme or 'no scheme'}"
+            )
         host = (parts.hostname or "").lower()
         if not host:
             raise BlockedRequest("bad_url", f"no host in {request.url}")

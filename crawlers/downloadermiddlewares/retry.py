@@ -91,4 +91,4 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def _backoff(self, request: Request) -> float:
         attempt = request.meta.get("retry_times", 0)
-        return self.backoff_base ** attempt * (0.5 + random.random() / 2)
+        return self.backoff_base**attempt * (0.5 + random.random() / 2)

@@ -12,6 +12,7 @@ Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -78,7 +79,9 @@ class NewsSpider(scrapy.Spider):
                 for url in urls:
                     yield self._discovery_request(url, kind, source, parent=None)
 
-    def _discovery_request(self, url: str, kind: str, source: SourceConfig, parent: str | None) -> scrapy.Request:
+    def _discovery_request(
+        self, url: str, kind: str, source: SourceConfig, parent: str | None
+    ) -> scrapy.Request:
         callback = {"feed": self.parse_feed, "hub": self.parse_hub, "sitemap": self.parse_sitemap}[kind]
         return scrapy.Request(
             url,
@@ -103,7 +106,6 @@ class NewsSpider(scrapy.Spider):
         result = parse_feed(response.body, response.url, _content_type(response))
         if result.error:
             yield _fetch_update(response, error=result.error, error_detail=result.detail)
-            return
         feed_url = _origin_url(response)
         now = datetime.now(UTC)
         for entry in result.entries:
@@ -203,13 +205,28 @@ class NewsSpider(scrapy.Spider):
         return when is not None and when >= now - timedelta(days=SITEMAP_RECENT_DAYS)
 
     # --- articles ---------------------------------------------------------------------
+    def _owner(self, url: str, discovered_by: SourceConfig) -> SourceConfig:
+        """The source an article belongs to: the one whose configured URLs share the longest
+        prefix with it (a shared sitemap index may list other outlets' pages); ties go to
+        the source that discovered it."""
+        best, best_length = discovered_by, _shared_prefix(url, discovered_by)
+        for source in self.sources.values():
+            length = _shared_prefix(url, source)
+            if length > best_length:
+                best, best_length = source, length
+        return best
+
     def _article_request(
         self, url: str, canonical: str, source: SourceConfig, parent: Response
     ) -> Iterator[scrapy.Request]:
+        source = self._owner(url, source)
         if canonical in self.sink.known_urls or canonical in self.requested:
             self.crawler.stats.inc_value("storyline/articles_skipped_known")
             return
-        if self.max_articles_per_source and self.requested_per_source[source.name] >= self.max_articles_per_source:
+        if (
+            self.max_articles_per_source
+            and self.requested_per_source[source.name] >= self.max_articles_per_source
+        ):
             self.crawler.stats.inc_value("storyline/articles_skipped_limit")
             return
         self.requested.add(canonical)
@@ -284,6 +301,19 @@ class SitemapsSpider(NewsSpider):
 
     name = "sitemaps"
     start_kinds = ("sitemap",)
+
+
+def _shared_prefix(url: str, source: SourceConfig) -> int:
+    """Length of the longest common prefix of ``url`` and the directory of any configured URL."""
+    longest = 0
+    for configured in (*source.feeds, *source.hubs, *source.sitemaps):
+        directory = configured.rsplit("/", 1)[0] + "/"
+        length = len(os.path.commonprefix([url, directory]))
+        # Only whole path segments count.
+        if length < len(directory):
+            length = directory.rfind("/", 0, length + 1) + 1
+        longest = max(longest, length)
+    return longest
 
 
 def _origin_url(response: Response) -> str:

@@ -41,8 +41,12 @@ class CrawlBatch:
 
     def __len__(self) -> int:
         return (
-            len(self.fetches) + len(self.fetch_updates) + len(self.feed_entries)
-            + len(self.hub_links) + len(self.sitemap_entries) + len(self.articles)
+            len(self.fetches)
+            + len(self.fetch_updates)
+            + len(self.feed_entries)
+            + len(self.hub_links)
+            + len(self.sitemap_entries)
+            + len(self.articles)
         )
 
     def add_seen(self, table: str, key: tuple[str, str], row: dict[str, Any]) -> None:
@@ -50,7 +54,11 @@ class CrawlBatch:
         rows: dict[tuple[str, str], dict[str, Any]] = getattr(self, table)
         earlier = rows.get(key)
         if earlier is not None:
-            row = {**row, "first_seen_at": earlier["first_seen_at"], "first_fetch_id": earlier["first_fetch_id"]}
+            row = {
+                **row,
+                "first_seen_at": earlier["first_seen_at"],
+                "first_fetch_id": earlier["first_fetch_id"],
+            }
         rows[key] = row
 
 
@@ -90,7 +98,9 @@ class CrawlStore:
         with session_scope(self.engine) as session:
             session.execute(update(CrawlRun).where(CrawlRun.id == crawl_run_id).values(warc_path=warc_path))
 
-    def finish_run(self, crawl_run_id: int, *, status: str, stats: Mapping[str, Any], error: str | None = None) -> None:
+    def finish_run(
+        self, crawl_run_id: int, *, status: str, stats: Mapping[str, Any], error: str | None = None
+    ) -> None:
         """Close a crawl run with its final status and stats."""
         with session_scope(self.engine) as session:
             session.execute(
@@ -145,15 +155,24 @@ class CrawlStore:
                 session.execute(update(Fetch).where(Fetch.id == change["id"]).values(**values))
             seen_updates = ["last_seen_at", "last_fetch_id"]
             upsert(
-                session, FeedEntry, batch.feed_entries.values(), key=["feed_url", "entry_key"],
+                session,
+                FeedEntry,
+                batch.feed_entries.values(),
+                key=["feed_url", "entry_key"],
                 update=[*seen_updates, "title", "summary", "updated_at", "url", "canonical_url"],
             )
             upsert(
-                session, HubLink, batch.hub_links.values(), key=["hub_url", "canonical_url"],
+                session,
+                HubLink,
+                batch.hub_links.values(),
+                key=["hub_url", "canonical_url"],
                 update=[*seen_updates, "anchor_text"],
             )
             upsert(
-                session, SitemapEntry, batch.sitemap_entries.values(), key=["sitemap_url", "canonical_url"],
+                session,
+                SitemapEntry,
+                batch.sitemap_entries.values(),
+                key=["sitemap_url", "canonical_url"],
                 update=[*seen_updates, "lastmod", "news_title", "news_published_at"],
             )
             upsert(session, Article, batch.articles, key=["fetch_id"])

@@ -7,7 +7,8 @@ writes can be idempotent upserts.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,15 +21,33 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back time-zone aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
+
 class Base(DeclarativeBase):
     """Declarative base of every warehouse table."""
 
-    type_annotation_map = {datetime: DateTime(timezone=True), dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
 
 
 # Integer primary keys that autoincrement on SQLite and PostgreSQL alike.
@@ -230,6 +249,7 @@ class Article(Base):
     modified_at: Mapped[datetime | None]
     date_source: Mapped[str | None] = mapped_column(String(40))
     date_candidates: Mapped[list | None]
+    date_rule: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     site_name: Mapped[str | None] = mapped_column(Text)
     section: Mapped[str | None] = mapped_column(Text)

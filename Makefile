@@ -1,0 +1,45 @@
+# Storyline: `make demo` runs the whole pipeline on the bundled offline site,
+# `make test` runs the test suite. Both create .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install demo test test-ui ui lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/storyline demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-ui: $(STAMP) chromium
+	$(BIN)/python -m pytest -q -m ui -o addopts="" tests/test_ui.py
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+ui: $(STAMP)
+	mkdir -p $(DAGSTER_HOME)
+	STORYLINE_CONFIG=config/demo.yaml $(BIN)/storyline ui
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/clustering.py
+	$(BIN)/python benchmarks/crawl.py
+
+clean:
+	rm -rf data/demo .dagster_home artifacts

@@ -1,0 +1,236 @@
+"""The clean stage: raw pages from the WARC archive become article text and metadata.
+
+For one partition, every stored article page is read back from the archive (never
+refetched), extracted on every core (:func:`pipelines.extract.extract_pages`),
+and written onto its ``articles`` row; non-articles keep no text and their page
+type is recorded on the fetch too. When a row had been extracted before and the
+output differs, an ``extraction_changes`` row records what changed. Running it
+twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select, union_all, update
+
+from pipelines.archive import read_response
+from pipelines.extract import (
+    EXTRACTOR_VERSION,
+    ExtractedPage,
+    PageHints,
+    changed_fields,
+    extract_pages,
+    extractor_settings_hash,
+)
+from pipelines.warehouse.db import session_scope, upsert
+from pipelines.warehouse.models import Article, ExtractionChange, FeedEntry, Fetch, HubLink, SitemapEntry
+
+WRITE_BATCH = 200
+# Article columns compared with a new extraction (named as ExtractedPage fields).
+_COMPARED = {
+    "page_type": Article.page_type,
+    "title": Article.title,
+    "body_hash": Article.text_sha256,
+    "authors": Article.authors,
+    "published_at": Article.published_at,
+    "published_offset_minutes": Article.published_offset_minutes,
+    "modified_at": Article.modified_at,
+    "language": Article.language,
+    "site_name": Article.site_name,
+    "description": Article.description,
+    "section": Article.section,
+    "tags": Article.tags,
+    "image_url": Article.image_url,
+    "truncated": Article.truncated,
+    "word_count": Article.word_count,
+}
+
+
+def clean_partition(
+    engine: Engine,
+    partition_key: str,
+    *,
+    stage_run_id: int,
+    workers: int | None = None,
+    page_timeout_s: float = 30.0,
+) -> dict[str, Any]:
+    """Extract every article page of ``partition_key``; return counts for metadata.
+
+    Raises nothing for bad pages (they become typed rows); database errors propagate.
+    """
+    pages = _load_pages(engine, partition_key)
+    hints = _load_hints(engine, [page["canonical_url"] for page in pages.values()])
+    stats: Counter[str] = Counter()
+    pending: list[tuple[dict[str, Any], ExtractedPage]] = []
+
+    unreadable: list[tuple[dict[str, Any], ExtractedPage]] = []
+
+    def jobs() -> Iterator[tuple[int, bytes, str, PageHints | None]]:
+        for article_id, page in pages.items():
+            body, note = _raw_body(page)
+            if body is None:
+                stats["raw_missing"] += 1
+                unreadable.append((page, ExtractedPage(page_type="error", page_note=note)))
+                continue
+            yield article_id, body, page["url"], _hints_for(page, hints)
+
+    for article_id, extracted in extract_pages(jobs(), workers=workers, page_timeout_s=page_timeout_s):
+        pending.append((pages[article_id], extracted))
+        if len(pending) >= WRITE_BATCH:
+            _write(engine, pending, stage_run_id, stats)
+            pending = []
+    _write(engine, pending + unreadable, stage_run_id, stats)
+    stats["pages"] = len(pages)
+    return dict(stats)
+
+
+def _load_pages(engine: Engine, partition_key: str) -> dict[int, dict[str, Any]]:
+    columns = [
+        Article.id,
+        Article.url,
+        Article.canonical_url,
+        Article.fetched_at,
+        Article.fetch_id,
+        Article.extractor_version,
+        Fetch.warc_path,
+        Fetch.warc_offset,
+        Fetch.content_type,
+        *(column.label(f"old_{name}") for name, column in _COMPARED.items()),
+    ]
+    query = (
+        select(*columns)
+        .join(Fetch, Fetch.id == Article.fetch_id)
+        .where(Article.partition_key == partition_key)
+        .order_by(Article.id)
+    )
+    with session_scope(engine) as session:
+        return {row.id: dict(row._mapping) for row in session.execute(query)}
+
+
+def _load_hints(engine: Engine, canonical_urls: list[str]) -> dict[str, dict[str, Any]]:
+    """Feed publication dates and titles, and when each URL was first seen in discovery."""
+    hints: dict[str, dict[str, Any]] = {}
+    with session_scope(engine) as session:
+        for start in range(0, len(canonical_urls), 500):
+            chunk = canonical_urls[start : start + 500]
+            feed_rows = session.execute(
+                select(FeedEntry.canonical_url, FeedEntry.published_at, FeedEntry.title)
+                .where(FeedEntry.canonical_url.in_(chunk))
+                .order_by(FeedEntry.first_seen_at)
+            )
+            for url, published, title in feed_rows:
+                entry = hints.setdefault(url, {})
+                entry.setdefault("feed_published_at", published)
+                entry.setdefault("feed_title", title)
+            sightings = union_all(
+                *(
+                    select(model.canonical_url.label("url"), model.first_seen_at.label("seen")).where(
+                        model.canonical_url.in_(chunk)
+                    )
+                    for model in (FeedEntry, HubLink, SitemapEntry)
+                )
+            ).subquery()
+            first_seen = session.execute(
+                select(sightings.c.url, func.min(sightings.c.seen)).group_by(sightings.c.url)
+            )
+            for url, seen in first_seen:
+                hints.setdefault(url, {})["first_seen_at"] = seen
+    return hints
+
+
+def _hints_for(page: dict[str, Any], hints: dict[str, dict[str, Any]]) -> PageHints:
+    known = hints.get(page["canonical_url"], {})
+    first_seen: datetime | None = known.get("first_seen_at") or page["fetched_at"]
+    return PageHints(
+        feed_published_at=known.get("feed_published_at"),
+        feed_title=known.get("feed_title"),
+        first_seen_at=min(first_seen, page["fetched_at"]) if first_seen else page["fetched_at"],
+        http_content_type=page["content_type"],
+    )
+
+
+def _raw_body(page: dict[str, Any]) -> tuple[bytes | None, str | None]:
+    if not page["warc_path"]:
+        return None, "no archived response for this fetch"
+    try:
+        return read_response(page["warc_path"], page["warc_offset"]).body, None
+    except (OSError, ValueError) as exc:
+        return None, f"raw page unreadable from archive: {exc}"
+
+
+def _write(
+    engine: Engine,
+    results: list[tuple[dict[str, Any], ExtractedPage]],
+    stage_run_id: int,
+    stats: Counter[str],
+) -> None:
+    if not results:
+        return
+    settings_hash = extractor_settings_hash()
+    changes = []
+    with session_scope(engine) as session:
+        for page, extracted in results:
+            stats[f"page_type/{extracted.page_type}"] += 1
+            is_article = extracted.page_type == "article"
+            if is_article and not (extracted.body_text or "").strip():
+                stats["empty_body"] += 1
+            if extracted.truncated:
+                stats["truncated"] += 1
+            if extracted.page_note and "timed out" in extracted.page_note:
+                stats["timed_out"] += 1
+            if page["extractor_version"] is not None:
+                old = {name: page[f"old_{name}"] for name in _COMPARED}
+                diff = changed_fields(old, extracted)
+                if diff:
+                    stats["changed"] += 1
+                    changes.append(
+                        {
+                            "article_id": page["id"],
+                            "stage_run_id": stage_run_id,
+                            "old_extractor_version": page["extractor_version"],
+                            "new_extractor_version": EXTRACTOR_VERSION,
+                            "old_text_sha256": page["old_body_hash"],
+                            "new_text_sha256": extracted.body_hash,
+                            "changed_fields": diff,
+                            "changed_at": datetime.now().astimezone(),
+                        }
+                    )
+            session.execute(
+                update(Article)
+                .where(Article.id == page["id"])
+                .values(
+                    page_type=extracted.page_type,
+                    title=extracted.title,
+                    body_text=extracted.body_text if is_article else None,
+                    text_sha256=extracted.body_hash if is_article else None,
+                    authors=extracted.authors,
+                    published_at=extracted.published_at,
+                    published_offset_minutes=extracted.published_offset_minutes,
+                    modified_at=extracted.modified_at,
+                    date_source=extracted.date_source,
+                    date_candidates=extracted.date_candidates,
+                    date_rule=extracted.date_rule or None,
+                    description=extracted.description,
+                    site_name=extracted.site_name,
+                    section=extracted.section,
+                    tags=extracted.tags,
+                    image_url=extracted.image_url,
+                    language=extracted.language,
+                    word_count=extracted.word_count if is_article else 0,
+                    truncated=extracted.truncated,
+                    extraction_note=extracted.page_note,
+                    extractor_version=EXTRACTOR_VERSION,
+                    extractor_settings_hash=settings_hash,
+                    extracted_by_id=stage_run_id,
+                )
+            )
+            session.execute(
+                update(Fetch)
+                .where(Fetch.id == page["fetch_id"])
+                .values(page_type=extracted.page_type, page_note=extracted.page_note)
+            )
+        upsert(session, ExtractionChange, changes, key=["article_id", "stage_run_id"])

@@ -1,0 +1,4 @@
+from storyline.cli import main
+import sys
+
+sys.exit(main())

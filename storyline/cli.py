@@ -1,0 +1,188 @@
+"""The ``storyline`` command: crawl, run the pipeline, serve the demo, inspect the warehouse.
+
+Every command exits 0 when its work completed (single failed fetches are rows in
+the warehouse, not failures) and non-zero with a one-line reason otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+
+from pipelines.config import ConfigError, load_config
+
+DEMO_CONFIG = "config/demo.yaml"
+DEMO_WAREHOUSE = "sqlite:///data/demo/warehouse.db"
+
+
+class CommandError(RuntimeError):
+    """A systemic failure: printed as one line, exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args) or 0
+    except (CommandError, ConfigError) as exc:
+        print(f"storyline: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="storyline", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int | None], help_text: str):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    crawl = command("crawl", _crawl, "Crawl every source of a config into the warehouse.")
+    crawl.add_argument("--config", required=True, help="sources config (YAML)")
+    _warehouse_option(crawl)
+    crawl.add_argument("--mode", choices=["live", "sitemap_backfill"], default="live")
+    crawl.add_argument("--day", help="YYYY-MM-DD: with --mode sitemap_backfill, the day to discover")
+    crawl.add_argument("--log-level", default="WARNING")
+
+    demo = command("demo", _demo, "Serve the bundled offline news site and crawl it into data/demo/.")
+    demo.add_argument("--serve", action="store_true", help="only serve the site until interrupted")
+    demo.add_argument("--port", type=int, default=0)
+    demo.add_argument("--warehouse", default=DEMO_WAREHOUSE, help=f"default {DEMO_WAREHOUSE}")
+
+    lineage = command("lineage", _lineage, "Print an article's lineage down to the crawl run.")
+    lineage.add_argument("article_id", type=int)
+    _warehouse_option(lineage)
+
+    summary = command("summary", _summary, "Print row counts, fetch errors and stories of a warehouse.")
+    _warehouse_option(summary)
+
+    db = command("db", _db_usage, "Manage the warehouse schema.")
+    db_commands = db.add_subparsers(title="db commands", metavar="DB_COMMAND")
+    upgrade = db_commands.add_parser("upgrade", help="Apply Alembic migrations up to the newest schema.")
+    upgrade.set_defaults(handler=_db_upgrade)
+    _warehouse_option(upgrade)
+    return parser
+
+
+def _warehouse_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--warehouse",
+        help="SQLAlchemy URL (default: $STORYLINE_WAREHOUSE_URL or sqlite:///data/warehouse.db)",
+    )
+
+
+def _upgrade(warehouse: str | None) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipelines.warehouse.migrate import upgrade
+
+    try:
+        return upgrade(warehouse)
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+        raise CommandError(f"cannot reach or migrate the warehouse: {reason}") from exc
+
+
+def _db_usage(_args: argparse.Namespace) -> int:
+    raise CommandError("usage: storyline db upgrade [--warehouse URL]")
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    revision = _upgrade(args.warehouse)
+    print(f"warehouse at revision {revision}")
+    return 0
+
+
+def _crawl(args: argparse.Namespace) -> int:
+    from crawlers.run import crawl, summary_metadata
+
+    load_config(args.config)
+    _upgrade(args.warehouse)
+    outcome = crawl(args.config, args.warehouse, mode=args.mode, day=args.day, log_level=args.log_level)
+    metadata = summary_metadata(outcome)
+    print(f"crawl run {outcome.crawl_run_id}: {outcome.status}")
+    for key in ("fetches_by_kind", "errors_by_reason"):
+        print(f"  {key}: {metadata[key]}")
+    print(f"  articles stored: {metadata['articles_stored']}")
+    if outcome.status != "succeeded":
+        raise CommandError(f"crawl run {outcome.crawl_run_id} failed: {outcome.error}")
+    return 0
+
+
+def crawl_in_child(
+    config: str, warehouse: str | None, *, env: dict[str, str] | None = None, extra: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m crawlers.run`` in a child process (a fresh Twisted reactor each time)."""
+    command = [sys.executable, "-m", "crawlers.run", "--config", config, *extra]
+    if warehouse:
+        command += ["--warehouse", warehouse]
+    return subprocess.run(
+        command, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from storyline.demo_site import DemoSite
+
+    with DemoSite(port=args.port) as site:
+        os.environ["STORYLINE_DEMO_HOST"] = site.host_port
+        if args.serve:
+            print(f"demo site on {site.base_url} (Ctrl-C to stop)", flush=True)
+            try:
+                import time
+
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return 0
+        print(f"demo site on {site.base_url}; crawling into {args.warehouse}", flush=True)
+        _upgrade(args.warehouse)
+        result = crawl_in_child(DEMO_CONFIG, args.warehouse)
+        if result.returncode != 0:
+            raise CommandError(f"demo crawl failed: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
+    _print_summary(args.warehouse)
+    return 0
+
+
+def _print_summary(warehouse: str | None) -> None:
+    from pipelines.report import format_summary, warehouse_summary
+    from pipelines.warehouse.db import make_engine, session_scope
+
+    engine = make_engine(warehouse)
+    with session_scope(engine) as session:
+        print(format_summary(warehouse_summary(session)))
+    engine.dispose()
+
+
+def _summary(args: argparse.Namespace) -> int:
+    _print_summary(args.warehouse)
+    return 0
+
+
+def _lineage(args: argparse.Namespace) -> int:
+    from pipelines.lineage import LineageError, article_lineage, format_lineage
+    from pipelines.warehouse.db import make_engine, session_scope
+
+    engine = make_engine(args.warehouse)
+    try:
+        with session_scope(engine) as session:
+            print(format_lineage(article_lineage(session, args.article_id)))
+    except LineageError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

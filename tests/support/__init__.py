@@ -1,0 +1,1 @@
+"""Test helpers: loopback HTTP servers and other support code shared by the test suite."""

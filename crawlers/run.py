@@ -137,20 +137,23 @@ def main(argv: list[str] | None = None) -> int:
         from dagster_pipes import open_dagster_pipes
 
         with open_dagster_pipes() as pipes:
-            code, outcome = _run(args, options)
+            code, outcome = _run(args, options, quiet=True)
             if outcome is not None:
                 pipes.report_asset_materialization(metadata=_pipes_metadata(outcome))
             return code
     return _run(args, options)[0]
 
 
-def _run(args: argparse.Namespace, options: dict[str, Any]) -> tuple[int, CrawlOutcome | None]:
+def _run(
+    args: argparse.Namespace, options: dict[str, Any], *, quiet: bool = False
+) -> tuple[int, CrawlOutcome | None]:
     try:
         outcome = crawl(args.config, args.warehouse, spider=args.spider, **options)
     except Exception as exc:  # noqa: BLE001 - a systemic failure: one line, non-zero exit
         print(f"crawl failed: {exc}", file=sys.stderr)
         return 1, None
-    print(json.dumps(asdict(outcome), default=str))
+    if not quiet:
+        print(json.dumps(asdict(outcome), default=str))
     return (0 if outcome.status == "succeeded" else 1), outcome
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
 from pipelines.archive import WarcArchive
@@ -124,8 +125,8 @@ class CrawlSink:
                 self.crawler.engine.close_spider(spider, "warehouse_error")
 
     # --- closing --------------------------------------------------------------------
-    def _spider_closed(self, spider: Any, reason: str) -> defer.Deferred:
-        return self._close(reason)
+    async def _spider_closed(self, spider: Any, reason: str) -> None:
+        await maybe_deferred_to_future(self._close(reason))
 
     @defer.inlineCallbacks
     def _close(self, reason: str) -> Any:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import (
     Article,
     Base,
@@ -94,3 +95,17 @@ def format_summary(summary: dict[str, Any]) -> str:
             for article_id, title, source, relation in story["articles"]:
                 lines.append(f"    [{relation:<11}] #{article_id} {source}: {title}")
     return "\n".join(lines)
+
+
+def articles_per_source(engine: Engine, partition_key: str) -> dict[str, int]:
+    """Articles (page type ``article``) of a partition per source name."""
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(func.coalesce(Source.name, "unknown"), func.count())
+            .select_from(Article)
+            .join(Source, Source.id == Article.source_id, isouter=True)
+            .where(Article.partition_key == partition_key, Article.page_type == "article")
+            .group_by(Source.name)
+            .order_by(Source.name)
+        ).all()
+    return {name: count for name, count in rows}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
@@ -53,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     crawl.add_argument("--mode", choices=["live", "sitemap_backfill"], default="live")
     crawl.add_argument("--day", help="YYYY-MM-DD: with --mode sitemap_backfill, the day to discover")
     crawl.add_argument("--log-level", default="WARNING")
+
+    run = command("run", _run, "Run every stage (crawl, clean, dedup, cluster, enrich) for one partition.")
+    run.add_argument("--config", required=True, help="sources config (YAML)")
+    _warehouse_option(run)
+    run.add_argument("--partition", help="UTC day YYYY-MM-DD (default: today)")
+    run.add_argument("--workers", type=int, help="extraction processes (default: every core)")
 
     demo = command("demo", _demo, "Serve the bundled offline news site and crawl it into data/demo/.")
     demo.add_argument("--serve", action="store_true", help="only serve the site until interrupted")
@@ -119,16 +124,26 @@ def _crawl(args: argparse.Namespace) -> int:
     return 0
 
 
-def crawl_in_child(
-    config: str, warehouse: str | None, *, env: dict[str, str] | None = None, extra: Sequence[str] = ()
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m crawlers.run`` in a child process (a fresh Twisted reactor each time)."""
-    command = [sys.executable, "-m", "crawlers.run", "--config", config, *extra]
-    if warehouse:
-        command += ["--warehouse", warehouse]
-    return subprocess.run(
-        command, env={**os.environ, **(env or {})}, capture_output=True, text=True, check=False
-    )
+def _run(args: argparse.Namespace) -> int:
+    load_config(args.config)
+    outcome = _run_pass(args.config, args.warehouse, args.partition, args.workers)
+    print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})")
+    return 0
+
+
+def _run_pass(config: str, warehouse: str | None, partition: str | None, workers: int | None = None):
+    from dagster_project.run import run_pass
+
+    _upgrade(warehouse)
+    try:
+        outcome = run_pass(
+            config_path=config, warehouse_url=warehouse, partition_key=partition, workers=workers
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if not outcome.success:
+        raise CommandError(f"pipeline pass for {outcome.partition_key} failed: {outcome.failure}")
+    return outcome
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -145,11 +160,9 @@ def _demo(args: argparse.Namespace) -> int:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 return 0
-        print(f"demo site on {site.base_url}; crawling into {args.warehouse}", flush=True)
-        _upgrade(args.warehouse)
-        result = crawl_in_child(DEMO_CONFIG, args.warehouse)
-        if result.returncode != 0:
-            raise CommandError(f"demo crawl failed: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
+        print(f"demo site on {site.base_url}; running the pipeline into {args.warehouse}", flush=True)
+        outcome = _run_pass(DEMO_CONFIG, args.warehouse, None)
+        print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})\n")
     _print_summary(args.warehouse)
     return 0
 

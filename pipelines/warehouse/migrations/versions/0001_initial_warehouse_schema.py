@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 20:04:55.254293
+Create Date: 2026-11-22 20:11:08.203960
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def upgrade() -> None:
     sa.Column('modified_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('date_source', sa.String(length=40), nullable=True),
     sa.Column('date_candidates', sa.JSON(), nullable=True),
+    sa.Column('date_rule', sa.Text(), nullable=True),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('site_name', sa.Text(), nullable=True),
     sa.Column('section', sa.Text(), nullable=True),

@@ -1,0 +1,266 @@
+"""Extraction quality and speed on the labelled dev corpus, against bare trafilatura.extract.
+
+Run: .venv/bin/python benchmarks/extraction.py   (prints a table; --per-page lists weak pages)
+
+Body: the article-extraction-benchmark metric - tokens are \\w+ matches, texts compared as
+multisets of 4-token shingles, precision and recall averaged per page, F1 from the averages.
+Metadata (../shared/corpus/metadata): title exact match (whitespace-normalised), author set F1
+(case-insensitive, whitespace-normalised names; both empty counts 1.0), date day-exact (our
+instant shown in the expected value's offset), and the share of pages where we give a time of
+day and a UTC offset that match the expected instant to the minute.
+The corpus is found at <repo>/../shared, or $STORYLINE_SHARED_DIR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import trafilatura  # noqa: E402
+
+from pipelines.extract import PageHints, extract_page  # noqa: E402
+
+_TOKEN = re.compile(r"\w+")
+
+
+def shared_dir() -> Path:
+    """Return the shared folder: $STORYLINE_SHARED_DIR, else <repo>/../shared."""
+    return Path(os.environ.get("STORYLINE_SHARED_DIR") or REPO_ROOT.parent / "shared")
+
+
+def corpus_dir(name: str) -> Path:
+    """Return the corpus folder `name` ("extraction" or "metadata") under the shared folder."""
+    return shared_dir() / "corpus" / name
+
+
+@dataclass
+class Item:
+    """One labelled page."""
+
+    id: str
+    url: str
+    html: bytes
+    label: dict[str, Any]
+
+
+def load_items(directory: Path) -> list[Item]:
+    """Return the labelled pages in directory (each <id>.json next to <id>.html.gz), sorted."""
+    items = []
+    for meta_path in sorted(directory.glob("*.json")):
+        html_path = meta_path.with_name(meta_path.stem + ".html.gz")
+        if not html_path.exists():
+            continue
+        label = json.loads(meta_path.read_text(encoding="utf-8"))
+        items.append(Item(label["id"], label["url"], gzip.decompress(html_path.read_bytes()), label))
+    return items
+
+
+def _shingles(text: str | None) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text or "")
+    return Counter(tuple(tokens[i:i + 4]) for i in range(max(0, len(tokens) - 3)))
+
+
+def shingle_pr(predicted: str | None, reference: str) -> tuple[float, float]:
+    """Return (precision, recall) of predicted against reference, as the benchmark scores them."""
+    pred, ref = _shingles(predicted), _shingles(reference)
+    if not pred and not ref:
+        return 1.0, 1.0
+    if not pred:
+        return 0.0, 0.0
+    if not ref:
+        return 0.0, 1.0
+    common = sum((pred & ref).values())
+    return common / sum(pred.values()), common / sum(ref.values())
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class BodyScore:
+    """Averaged body precision/recall/F1 and wall time for one extractor on one set."""
+
+    precision: float
+    recall: float
+    seconds: float
+    per_page: list[tuple[str, float, float]] = field(default_factory=list)
+
+    @property
+    def f1(self) -> float:
+        """Return F1 of the averaged precision and recall."""
+        return _f1(self.precision, self.recall)
+
+
+def _ours(item: Item) -> str | None:
+    page = extract_page(item.html, item.url, hints=PageHints(first_seen_at=_crawl_time(item)))
+    # Score the text we would store; a page we call a non-article stores none.
+    return page.body_text
+
+
+def _bare(item: Item) -> str | None:
+    return trafilatura.extract(item.html, url=item.url)
+
+
+def score_body(items: list[Item], extractor: Any = _ours) -> BodyScore:
+    """Return the body score of extractor (default: ours) over items."""
+    started = time.perf_counter()
+    outputs = [(item, extractor(item)) for item in items]
+    seconds = time.perf_counter() - started
+    per_page = [(item.id, *shingle_pr(text, item.label["articleBody"])) for item, text in outputs]
+    n = max(len(per_page), 1)
+    return BodyScore(sum(p for _, p, _ in per_page) / n, sum(r for _, _, r in per_page) / n,
+                     seconds, per_page)
+
+
+def _norm_name(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _crawl_time(item: Item) -> datetime | None:
+    raw = item.label.get("crawl_date")
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _parse_expected_date(raw: str) -> tuple[datetime, bool]:
+    value = datetime.fromisoformat(raw.replace(" ", "T"))
+    return value, value.tzinfo is not None
+
+
+@dataclass
+class MetadataScore:
+    """Metadata accuracy over the metadata set."""
+
+    title_exact: float
+    authors_f1: float
+    date_day_exact: float
+    date_time_offset: float
+    body: BodyScore
+    misses: list[str] = field(default_factory=list)
+
+
+def score_metadata(items: list[Item]) -> MetadataScore:
+    """Return title/author/date accuracy and body score of extract_page over metadata items."""
+    titles = authors = days = exact_times = 0.0
+    misses: list[str] = []
+    per_page: list[tuple[str, float, float]] = []
+    started = time.perf_counter()
+    pages = [extract_page(i.html, i.url, hints=PageHints(first_seen_at=_crawl_time(i)),
+                          now=_crawl_time(i) or datetime.now(UTC)) for i in items]
+    seconds = time.perf_counter() - started
+    for item, page in zip(items, pages, strict=True):
+        label = item.label
+        per_page.append((item.id, *shingle_pr(page.body_text, label["articleBody"])))
+        if " ".join((page.title or "").split()) == " ".join(label["title"].split()):
+            titles += 1
+        else:
+            misses.append(f"{item.id} title: {page.title!r} != {label['title']!r}")
+        got = {_norm_name(a) for a in page.authors}
+        want = {_norm_name(a) for a in label["authors"]}
+        if not got and not want:
+            authors += 1
+        else:
+            common = len(got & want)
+            authors += _f1(common / len(got) if got else 0.0, common / len(want) if want else 0.0)
+            if got != want:
+                misses.append(f"{item.id} authors: {sorted(got)} != {sorted(want)}")
+        expected, has_offset = _parse_expected_date(label["publishing_date"])
+        ours = page.published_at
+        if ours is not None:
+            if has_offset:
+                shown = ours.astimezone(expected.tzinfo)
+            else:
+                offset = timedelta(minutes=page.published_offset_minutes or 0)
+                shown = ours.astimezone(timezone(offset)).replace(tzinfo=None)
+            if shown.date() == expected.date():
+                days += 1
+            else:
+                misses.append(f"{item.id} date: {shown.isoformat()} != {expected.isoformat()}")
+            if (page.published_offset_minutes is not None and has_offset
+                    and abs((ours - expected).total_seconds()) < 60):
+                exact_times += 1
+        else:
+            misses.append(f"{item.id} date: none != {expected.isoformat()}")
+    n = max(len(items), 1)
+    body = BodyScore(sum(p for _, p, _ in per_page) / n, sum(r for _, _, r in per_page) / n,
+                     seconds, per_page)
+    return MetadataScore(titles / n, authors / n, days / n, exact_times / n, body, misses)
+
+
+def throughput_ratio(items: list[Item], rounds: int = 2) -> tuple[float, float, float]:
+    """Return (our seconds, bare trafilatura seconds, ratio of our pages/s to theirs).
+
+    Both run on the same pages in this process, alternating, best of `rounds`.
+    """
+    ours_best = bare_best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for item in items:
+            _bare(item)
+        bare_best = min(bare_best, time.perf_counter() - started)
+        started = time.perf_counter()
+        for item in items:
+            _ours(item)
+        ours_best = min(ours_best, time.perf_counter() - started)
+    return ours_best, bare_best, bare_best / ours_best
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the quality and speed table; return 0, or 2 when the corpus is missing."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-page", action="store_true", help="list pages scoring below 0.9")
+    args = parser.parse_args(argv)
+    extraction_dir, metadata_dir = corpus_dir("extraction"), corpus_dir("metadata")
+    if not extraction_dir.is_dir() or not metadata_dir.is_dir():
+        print(f"corpus not found under {shared_dir()}: set STORYLINE_SHARED_DIR", file=sys.stderr)
+        return 2
+    extraction, metadata = load_items(extraction_dir), load_items(metadata_dir)
+    _ours(extraction[0])  # warm imports so the timing compares extraction only
+    _bare(extraction[0])
+    rows = []
+    for name, items in (("extraction", extraction), ("metadata", metadata)):
+        ours, bare = score_body(items), score_body(items, _bare)
+        rows.append((name, len(items), ours, bare))
+    meta = score_metadata(metadata)
+    ours_s, bare_s, ratio = throughput_ratio(extraction + metadata)
+    print(f"{'set':<11}{'pages':>6}  {'ours P/R/F1':<22}{'bare trafilatura P/R/F1':<24}")
+    for name, n, ours, bare in rows:
+        print(f"{name:<11}{n:>6}  {ours.precision:.3f}/{ours.recall:.3f}/{ours.f1:.3f}"
+              f"{'':7}{bare.precision:.3f}/{bare.recall:.3f}/{bare.f1:.3f}")
+    print(f"\nmetadata set: title exact {meta.title_exact:.3f}   authors F1 {meta.authors_f1:.3f}"
+          f"   date day-exact {meta.date_day_exact:.3f}"
+          f"   date with time+offset {meta.date_time_offset:.3f}")
+    print(f"throughput: ours {ours_s:.2f}s, bare trafilatura.extract {bare_s:.2f}s "
+          f"for {len(extraction) + len(metadata)} pages -> ratio {ratio:.2f}x (target >= 0.6x)")
+    if args.per_page:
+        for name, _, ours, _ in rows:
+            for page_id, p, r in ours.per_page:
+                if min(p, r) < 0.9:
+                    print(f"  {name} {page_id[:24]} P{p:.2f} R{r:.2f}")
+        for miss in meta.misses:
+            print("  " + miss)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

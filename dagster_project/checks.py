@@ -1,0 +1,82 @@
+"""Asset checks: the rules each stage's output must keep, evaluated on the partition it wrote.
+
+Each check is declared as a spec on its asset and evaluated inside that asset's
+step (so it sees the partition being materialized); the measuring code lives in
+:mod:`pipelines.quality`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+from sqlalchemy import Engine
+
+from pipelines import quality
+
+MAX_EMPTY_BODY_FRACTION = float(os.environ.get("STORYLINE_MAX_EMPTY_BODY_FRACTION", "0.05"))
+FRESHNESS_HOURS = float(os.environ.get("STORYLINE_FRESHNESS_HOURS", "2"))
+
+LINEAGE_COMPLETE = "lineage_complete"
+PARTITION_FRESH = "partition_fresh"
+EMPTY_BODIES = "empty_bodies_below_threshold"
+CANONICAL_URLS_UNIQUE = "canonical_urls_unique"
+
+
+def _measure_result(
+    name: str, measure: quality.Measure, passed: bool, **extra: object
+) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=name,
+        passed=passed,
+        metadata={
+            "rows_checked": measure.total,
+            "rows_failing": measure.failing,
+            "failing_fraction": round(measure.fraction, 4),
+            "examples": dg.MetadataValue.json(measure.examples),
+            **extra,
+        },
+    )
+
+
+def lineage_complete(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """Every article has its fetch, its archived raw page and its crawl run."""
+    measure = quality.incomplete_lineage(engine, partition_key)
+    return _measure_result(LINEAGE_COMPLETE, measure, measure.failing == 0)
+
+
+def partition_fresh(engine: Engine, partition_key: str, now: datetime | None = None) -> dg.AssetCheckResult:
+    """Today's partition was crawled within the last FRESHNESS_HOURS; a past one at least once."""
+    now = now or datetime.now(UTC)
+    finished = quality.last_successful_crawl(engine, partition_key)
+    if date.fromisoformat(partition_key) >= now.date():
+        passed = finished is not None and now - finished <= timedelta(hours=FRESHNESS_HOURS)
+        rule = f"crawled within {FRESHNESS_HOURS:g} h"
+    else:
+        passed = finished is not None
+        rule = "crawled at least once"
+    return dg.AssetCheckResult(
+        check_name=PARTITION_FRESH,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"last_successful_crawl": str(finished) if finished else "never", "rule": rule},
+    )
+
+
+def empty_bodies(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """At most MAX_EMPTY_BODY_FRACTION of the articles have an empty (or near-empty) body."""
+    measure = quality.empty_bodies(engine, partition_key)
+    return _measure_result(
+        EMPTY_BODIES,
+        measure,
+        measure.fraction <= MAX_EMPTY_BODY_FRACTION,
+        threshold=MAX_EMPTY_BODY_FRACTION,
+        min_words=quality.MIN_BODY_WORDS,
+    )
+
+
+def canonical_urls_unique(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """No two articles that are not marked duplicates share a canonical URL."""
+    measure = quality.duplicate_canonical_urls(engine, partition_key)
+    return _measure_result(CANONICAL_URLS_UNIQUE, measure, measure.failing == 0)

@@ -1,0 +1,28 @@
+"""The Storyline code location: assets, checks, jobs, schedules and resources in one Definitions."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.assets import ALL_ASSETS
+from dagster_project.jobs import daily_pipeline, rederive_from_archive
+from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
+from dagster_project.schedules import crawl_current_day
+
+
+def resources() -> dict[str, object]:
+    """The resources every asset expects, configured from the environment."""
+    return {
+        "warehouse": WarehouseResource(),
+        "crawl_config": CrawlConfigResource(),
+        "extraction": ExtractionResource(),
+        "pipes_subprocess_client": dg.PipesSubprocessClient(),
+    }
+
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    jobs=[daily_pipeline, rederive_from_archive],
+    schedules=[crawl_current_day],
+    resources=resources(),
+)

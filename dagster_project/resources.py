@@ -1,0 +1,51 @@
+"""Resources: the warehouse (SQLAlchemy) and the crawl config, injected into assets."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import dagster as dg
+from sqlalchemy import Engine
+
+from pipelines.warehouse.db import make_engine, resolve_warehouse_url
+
+DEFAULT_CONFIG = "config/sources.yaml"
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The SQL warehouse. ``url`` defaults to $STORYLINE_WAREHOUSE_URL, else SQLite under data/."""
+
+    url: str | None = None
+
+    @property
+    def resolved_url(self) -> str:
+        """The SQLAlchemy URL actually used."""
+        return resolve_warehouse_url(self.url)
+
+    def engine(self) -> Engine:
+        """Return a (process-wide, cached) engine for the warehouse."""
+        return _engine(self.resolved_url)
+
+
+class CrawlConfigResource(dg.ConfigurableResource):
+    """Which sources config the crawl uses. ``path`` defaults to $STORYLINE_CONFIG."""
+
+    path: str | None = None
+
+    @property
+    def resolved_path(self) -> str:
+        """The config file actually used."""
+        return self.path or os.environ.get("STORYLINE_CONFIG", DEFAULT_CONFIG)
+
+
+class ExtractionResource(dg.ConfigurableResource):
+    """Process-pool settings of the clean stage."""
+
+    workers: int | None = None
+    page_timeout_s: float = 30.0

@@ -1,0 +1,141 @@
+"""Near-duplicate detection: word-shingle MinHash signatures in a datasketch LSH index.
+
+Syndicated wire copy and edited re-fetches of one article share most of their word
+5-shingles. Each body becomes a MinHash signature (computed with numpy from stable
+64-bit token hashes, so signatures are identical across processes and runs); the
+signatures go into a :class:`datasketch.MinHashLSH` index for candidate lookup, and a
+candidate counts as a near-duplicate when its estimated Jaccard similarity reaches the
+threshold. Entries can be removed, so callers keep the index bounded to a time window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+NEAR_DUPLICATE_THRESHOLD = 0.5
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_rng = np.random.RandomState(20260126)
+# Multiply-shift hash family: (a * x + b) mod 2**64, keep the high 32 bits; a is odd.
+_PERM_A = (_rng.randint(1, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+_PERM_B = _rng.randint(0, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
+_SHINGLE_MULTIPLIERS = np.array(
+    [pow(0x100000001B3, power, 2**64) for power in range(16)], dtype=np.uint64
+)
+_datasketch_permutations = (
+    np.ones(NUM_PERM, dtype=np.uint64),
+    np.zeros(NUM_PERM, dtype=np.uint64),
+)
+
+_token_hash_cache: dict[str, int] = {}
+
+
+def token_hashes(words: Sequence[str]) -> np.ndarray:
+    """Return a stable 64-bit hash per word (blake2b, cached), as a ``uint64`` array."""
+    cache = _token_hash_cache
+    values = []
+    for word in words:
+        value = cache.get(word)
+        if value is None:
+            value = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+            if len(cache) < 2_000_000:
+                cache[word] = value
+        values.append(value)
+    return np.array(values, dtype=np.uint64)
+
+
+def word_shingle_hashes(hashes: np.ndarray, size: int = SHINGLE_WORDS) -> np.ndarray:
+    """Return one ``uint64`` hash per run of ``size`` consecutive words (all of them, in order).
+
+    A text shorter than ``size`` words yields a single shingle of the whole text, an empty
+    text an empty array.
+    """
+    count = len(hashes)
+    if count == 0:
+        return np.zeros(0, dtype=np.uint64)
+    width = min(size, count)
+    with np.errstate(over="ignore"):
+        combined = np.zeros(count - width + 1, dtype=np.uint64)
+        for offset in range(width):
+            combined = combined * np.uint64(0x100000001B3) + hashes[offset : count - width + 1 + offset]
+    return combined
+
+
+def minhash_signature(shingles: np.ndarray) -> np.ndarray:
+    """Return the ``NUM_PERM``-value MinHash signature (``uint64``) of a set of shingle hashes.
+
+    An empty input gets the all-maximum signature, which matches nothing.
+    """
+    if len(shingles) == 0:
+        return np.full(NUM_PERM, np.uint64(0xFFFFFFFF), dtype=np.uint64)
+    unique = np.unique(shingles)
+    with np.errstate(over="ignore"):
+        mixed = (unique[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)
+    return mixed.min(axis=0)
+
+
+def estimate_jaccard(first: np.ndarray, second: np.ndarray) -> float:
+    """Return the Jaccard similarity estimated from two MinHash signatures."""
+    return float(np.count_nonzero(first == second)) / len(first)
+
+
+class NearDuplicateIndex:
+    """A removable MinHash LSH index of article signatures (datasketch ``MinHashLSH``).
+
+    ``threshold`` is the Jaccard similarity of word 5-shingles at which two bodies count
+    as near-duplicates. Keys are article ids (any hashable). Memory grows with the number
+    of keys held; callers :meth:`remove` keys that leave their time window.
+    """
+
+    def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD, num_perm: int = NUM_PERM):
+        if num_perm != NUM_PERM:
+            raise ValueError(f"num_perm must be {NUM_PERM} (signatures are computed with it)")
+        # Candidates are verified on the signature, so the LSH may over-generate a little.
+        self._lsh = MinHashLSH(threshold=max(0.05, threshold - 0.1), num_perm=num_perm)
+        self._signatures: dict[object, np.ndarray] = {}
+        self.threshold = threshold
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._signatures
+
+    @staticmethod
+    def _minhash(signature: np.ndarray) -> MinHash:
+        return MinHash(
+            num_perm=NUM_PERM, hashvalues=signature, permutations=_datasketch_permutations,
+            scheme="legacy",
+        )
+
+    def query(self, signature: np.ndarray) -> list[tuple[object, float]]:
+        """Return ``(key, estimated Jaccard)`` of held entries at or above the threshold.
+
+        Best match first; ties broken by key order as inserted.
+        """
+        matches = []
+        for key in self._lsh.query(self._minhash(signature)):
+            similarity = estimate_jaccard(signature, self._signatures[key])
+            if similarity >= self.threshold:
+                matches.append((key, similarity))
+        matches.sort(key=lambda match: -match[1])
+        return matches
+
+    def insert(self, key: object, signature: np.ndarray) -> None:
+        """Add ``key`` with its signature; re-inserting a held key is a no-op."""
+        if key in self._signatures:
+            return
+        self._signatures[key] = signature
+        self._lsh.insert(key, self._minhash(signature), check_duplication=False)
+
+    def remove(self, keys: Iterable[object]) -> None:
+        """Drop ``keys`` from the index (unknown keys are ignored)."""
+        for key in keys:
+            if self._signatures.pop(key, None) is not None:
+                self._lsh.remove(key)

@@ -1,0 +1,192 @@
+"""Article body: precise trafilatura, a recall fallback, sibling-container expansion, chrome filter.
+
+Each step was kept because it raised body F1 on the development corpus (benchmarks/extraction.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from pipelines.extract.text import normalize_space, word_count
+
+_BLOCK_TAGS = ("p",)
+_NON_CONTENT_ANCESTORS = {"aside", "nav", "footer", "header", "form", "figure", "figcaption"}
+_CHROME_LINE = re.compile(
+    r"""^(
+      (share|tweet|email|print|copy\ link|pin\ it|add\ .{1,40}\ on\ google)(\ (this|on|via)\b.*)?
+    | advertisement|sponsored(\ content)?|ad
+    | (sign\ up|subscribe)\b.{0,80}(newsletter|inbox|updates|free)\b.*
+    | (read|see|watch)\ (more|also|next)\b.{0,80}
+    | (related|recommended|trending|most\ read|popular)(\ (stories|articles|now|news))?:?
+    | follow\ us\b.{0,60}
+    | .*\[(hour|minute|ampm|timezone|month|day|year)\].*
+    | .*\{\{\s*[\w.]+\s*\}\}.*
+    | (leave\ a\ (reply|comment)|post\ comment|your\ email\ address\ will\ not\ be\ published).*
+    | (image|photo|video)\ (credit|source):.{0,80}
+    | copyright\ ©?.{0,80}|©.{0,80}|all\ rights\ reserved\.?
+    )$""",
+    re.I | re.X,
+)
+
+
+@dataclass
+class BodyResult:
+    """Body paragraphs and how they were obtained (method names, notes for the fetch record)."""
+
+    paragraphs: list[str]
+    method: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Return paragraphs joined by blank lines."""
+        return "\n\n".join(self.paragraphs)
+
+
+def _trafilatura_lines(tree: HtmlElement, url: str, *, precise: bool) -> list[str]:
+    text = trafilatura.extract(
+        tree,
+        url=url,
+        favor_precision=precise,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _link_density(element: HtmlElement, text_len: int) -> float:
+    link_chars = sum(len(a.text_content()) for a in element.iter("a"))
+    return link_chars / max(text_len, 1)
+
+
+def _signature(element: HtmlElement | None) -> tuple[str, str] | None:
+    if element is None:
+        return None
+    return (str(element.tag), " ".join(sorted((element.get("class") or "").split())))
+
+
+_EXPANSION_LEVELS = 3
+_CAPTION = re.compile(
+    r"(\((\w+ )?(photo|image|foto|picture|file)\b[^)]*\)$|^(photo|image|credit|foto)s?:|"
+    r"getty images|shutterstock|\bap photo\b)",
+    re.I,
+)
+
+
+def _ancestors(element: HtmlElement, levels: int) -> list[HtmlElement]:
+    out = []
+    node = element.getparent()
+    while node is not None and len(out) < levels:
+        out.append(node)
+        node = node.getparent()
+    return out
+
+
+def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], int]:
+    """Add paragraphs that sit in containers like those of the extracted ones (split bodies)."""
+    blocks: list[tuple[HtmlElement, str]] = []
+    for element in tree.iter(*_BLOCK_TAGS):
+        text = normalize_space(element.text_content())
+        if text:
+            blocks.append((element, text))
+    kept = {normalize_space(line) for line in lines}
+    matched_parents: Counter[tuple[str, str] | None] = Counter()
+    matched_index: dict[str, int] = {}
+    grandparents: set[HtmlElement] = set()
+    matched_parent_nodes: set[HtmlElement] = set()
+    for index, (element, text) in enumerate(blocks):
+        if text in kept:
+            parent = element.getparent()
+            matched_parents[_signature(parent)] += 1
+            matched_index.setdefault(text, index)
+            if parent is not None:
+                matched_parent_nodes.add(parent)
+            if parent is not None:
+                grandparents.update(_ancestors(parent, _EXPANSION_LEVELS))
+    total = sum(matched_parents.values())
+    if total < 2:
+        return lines, 0
+    dominant = {
+        sig for sig, n in matched_parents.items()
+        if sig is not None and sig[1] and n >= 2 and n >= 0.2 * total
+    }
+    if not dominant:
+        return lines, 0
+    additions: list[tuple[int, str]] = []
+    for index, (element, text) in enumerate(blocks):
+        parent = element.getparent()
+        if text in kept or _signature(parent) not in dominant:
+            continue
+        # Only whole sibling containers trafilatura skipped (bodies split around ads).
+        if parent is None or parent in matched_parent_nodes:
+            continue
+        if not grandparents.intersection(_ancestors(parent, _EXPANSION_LEVELS)):
+            continue
+        if word_count(text) < 8 or _link_density(element, len(text)) > 0.3:
+            continue
+        if any(a.tag in _NON_CONTENT_ANCESTORS for a in element.iterancestors()):
+            continue
+        if _CHROME_LINE.match(text):
+            continue
+        additions.append((index, text))
+    per_parent: Counter[HtmlElement | None] = Counter(
+        blocks[index][0].getparent() for index, _ in additions
+    )
+    additions = [(i, t) for i, t in additions if per_parent[blocks[i][0].getparent()] >= 2]
+    if not additions:
+        return lines, 0
+    # Merge by document position: an unmatched extracted line follows the previous matched one.
+    ordered: list[tuple[float, int, str]] = []
+    position = -1.0
+    for seq, line in enumerate(lines):
+        found = matched_index.get(normalize_space(line))
+        if found is not None:
+            position = float(found)
+        ordered.append((position, seq, line))
+    ordered.extend((float(index), -1, text) for index, text in additions)
+    ordered.sort(key=lambda item: (item[0], item[1]))
+    return [line for _, _, line in ordered], len(additions)
+
+
+def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str]) -> list[str]:
+    counts = Counter(normalize_space(line).lower() for line in lines)
+    out: list[str] = []
+    title_key = normalize_space(title or "").lower()
+    for position, line in enumerate(lines):
+        key = normalize_space(line).lower()
+        if _CHROME_LINE.match(key):
+            continue
+        if position < 3 and title_key and key == title_key:
+            continue
+        if position < 6 and key in meta_lines:
+            continue
+        if _CAPTION.search(key) and (counts[key] > 1 or word_count(key) < 40):
+            # Photo captions and credits (often repeated per gallery slide) are not story text.
+            continue
+        out.append(line)
+    return out
+
+
+def extract_body(
+    tree: HtmlElement, url: str, *, title: str | None = None, meta_lines: set[str] | None = None
+) -> BodyResult:
+    """Return the body paragraphs of tree (empty when nothing article-like was found)."""
+    lines = _trafilatura_lines(tree, url, precise=True)
+    method = "trafilatura_precision"
+    words = word_count(" ".join(lines))
+    if words < 60:
+        fallback = _trafilatura_lines(tree, url, precise=False)
+        if word_count(" ".join(fallback)) > 2 * max(words, 1):
+            lines, method = fallback, "trafilatura_default"
+    lines, added = _expand_containers(tree, lines)
+    if added:
+        method += "+containers"
+    lines = _drop_chrome(lines, title, meta_lines or set())
+    return BodyResult(lines, method)

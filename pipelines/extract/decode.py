@@ -1,0 +1,103 @@
+"""Fetched bytes to text: honour a right declared charset, overrule a wrong one, undo mojibake."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from charset_normalizer import from_bytes
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+# UTF-8 read as cp1252: a lead byte shown as Ã, Â, â… followed by continuation characters.
+_CONT = (  # characters a UTF-8 continuation byte turns into under cp1252
+    "\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u20ac\u2122"
+)
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}")
+_MOJIBAKE_RUN = re.compile(f"[\u00c2-\u00ef{_CONT}]{{2,}}")
+
+
+def _lookup(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+
+
+def declared_charset(raw: bytes, http_content_type: str | None = None) -> str | None:
+    """Return the charset the HTTP header or the page's <meta> declares, normalised, or None."""
+    if http_content_type:
+        match = _HTTP_CHARSET.search(http_content_type)
+        if match and _lookup(match.group(1)):
+            return _lookup(match.group(1))
+    match = _META_CHARSET.search(raw[:4096])
+    if match:
+        return _lookup(match.group(1).decode("ascii", "ignore"))
+    return None
+
+
+def decode_html(raw: bytes | str, http_content_type: str | None = None) -> tuple[str, str | None]:
+    """Return (text, note): text decoded and repaired; note says what was overruled, else None."""
+    if isinstance(raw, str):
+        return repair_mojibake(raw)
+    for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return repair_mojibake(raw.decode(name, "replace"))
+    declared = declared_charset(raw, http_content_type)
+    note = None
+    # Valid UTF-8 with non-ASCII bytes is almost never another encoding: trust it over a label.
+    try:
+        text = raw.decode("utf-8")
+        if declared not in (None, "utf-8") and not raw.isascii():
+            note = f"declared charset {declared} overruled: bytes are valid UTF-8"
+    except UnicodeDecodeError:
+        text = ""
+        if declared and declared != "utf-8":
+            try:
+                text = raw.decode(declared)
+            except UnicodeDecodeError:
+                text = ""
+        if not text:
+            best = from_bytes(raw[:200_000]).best()
+            guess = best.encoding if best else "cp1252"
+            # WHATWG's default for unlabelled Western pages; the detector confuses cp125x siblings.
+            if guess.startswith(("cp125", "iso8859", "latin", "mac")):
+                guess = "cp1252"
+            text = raw.decode(guess, "replace")
+            if declared:
+                note = f"declared charset {declared} overruled: decoded as {guess}"
+    text, fix_note = repair_mojibake(text)
+    return text, "; ".join(n for n in (note, fix_note) if n) or None
+
+
+def _fix_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    data = bytearray()
+    for char in run:
+        try:
+            data += char.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(char) > 0xFF:
+                return run
+            data.append(ord(char))  # bytes cp1252 leaves undefined survive as U+0080..U+009F
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return run
+
+
+def repair_mojibake(text: str) -> tuple[str, str | None]:
+    """Return (text, note): UTF-8-read-as-cp1252 runs re-decoded when they are clearly mojibake."""
+    if _MOJIBAKE.search(text) is None:
+        return text, None
+    hits = len(_MOJIBAKE.findall(text))
+    if hits < 2:
+        return text, None
+    fixed = _MOJIBAKE_RUN.sub(_fix_run, text)
+    if fixed == text:
+        return text, None
+    return fixed, f"repaired mojibake ({hits} sequences)"

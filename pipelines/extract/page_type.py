@@ -1,0 +1,70 @@
+"""Page type: article, live blog, video, gallery, index, error, consent/paywall stub, JS shell."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from pipelines.extract.structured import Declared
+from pipelines.extract.text import normalize_space, word_count
+
+_ERROR_TITLE = re.compile(
+    r"\b(404|410|500|503|page not found|not found|seite nicht gefunden|página no encontrada|"
+    r"error|something went wrong|access denied|forbidden)\b", re.I)
+_STUB_TEXT = re.compile(
+    r"(subscribe to (continue|read)|to continue reading|already a subscriber|"
+    r"this (article|content) is (only )?(available|reserved) (to|for) "
+    r"(subscribers|members)|"
+    r"we (use|value) cookies|cookie (consent|settings|preferences)|"
+    r"consent to (the use of )?cookies|"
+    r"accept (all )?cookies|before you continue|manage (your )?privacy|"
+    r"register to read|"
+    r"sign in to (continue|read)|create a free account to continue)", re.I)
+_JS_TEXT = re.compile(r"(enable javascript|javascript (is )?(required|disabled)|"
+                      r"requires javascript|turn on javascript|you need to enable javascript)",
+                      re.I)
+_LIVE_URL = re.compile(r"/live(blog|-blog|-updates|-news)?[/-]|[/-]live$|liveblog", re.I)
+
+
+def classify(tree: HtmlElement, declared: Declared, url: str, title: str | None,
+             body_words: int, min_article_words: int) -> tuple[str, str | None]:
+    """Return (page_type, note) for a parsed page given how many body words were extracted."""
+    types = declared.ld_types()
+    og_type = (declared.first("og:type") or "").lower()
+    body = tree.find("body")
+    visible = normalize_space(body.text_content()) if body is not None else ""
+    visible_words = word_count(visible)
+    title_text = title or normalize_space(tree.findtext(".//title") or "")
+    if body_words < min_article_words and _ERROR_TITLE.search(title_text or ""):
+        return "error", f"error page: title {title_text[:80]!r}"
+    if "liveblogposting" in types or (_LIVE_URL.search(url) and body_words > 0
+                                       and "live" in (title_text or "").lower()):
+        return "live_blog", "live blog: a stream of timed updates, not one article"
+    if body_words < min_article_words:
+        scripts = len(tree.xpath("//script"))
+        noscript = " ".join(n.text_content() for n in tree.iter("noscript"))
+        if visible_words < 40 and (_JS_TEXT.search(noscript + " " + visible) or scripts >= 3):
+            return "js_shell", f"JavaScript-only shell: {visible_words} visible words"
+        if _STUB_TEXT.search(visible):
+            return "stub", "consent or paywall stub: story text not in the page"
+        if "videoobject" in types or og_type.startswith("video"):
+            return "video", "video page: too little text for an article"
+        if "imagegallery" in types or len(tree.xpath("//img")) >= 8:
+            return "gallery", "gallery page: images with too little text for an article"
+        links = tree.xpath("//a[@href]")
+        if len(links) >= 30 or og_type == "website" or "collectionpage" in types:
+            return "index", f"index or hub page: {len(links)} links, {body_words} body words"
+        if visible_words == 0:
+            return "error", "empty page: no visible text"
+        return "stub", f"too little text for an article ({body_words} words)"
+    link_words = sum(word_count(a.text_content()) for a in tree.iter("a"))
+    declares_article = og_type == "article" or declared.main_ld() is not None
+    mostly_links = link_words > 0.8 * max(visible_words, 1)
+    if not declares_article and body_words < 300 and mostly_links:
+        return "index", f"index or hub page: {link_words} of {visible_words} words are links"
+    if _STUB_TEXT.search(visible[:3000]) and body_words < 2 * min_article_words:
+        return "stub", "consent or paywall stub: only a teaser is in the page"
+    if declared.main_ld() is None and og_type == "website" and "itemlist" in types:
+        return "index", "index page declared as an item list"
+    return "article", None

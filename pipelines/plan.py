@@ -1,0 +1,44 @@
+"""Decide what the crawl step does for a partition: crawl live, discover a past day, or replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, func, select
+
+from pipelines.warehouse.db import session_scope
+from pipelines.warehouse.models import CrawlRun
+
+LIVE = "live"
+SITEMAP_BACKFILL = "sitemap_backfill"
+REPLAY = "replay"
+
+
+def crawl_mode(engine: Engine, partition_key: str, today: date | None = None) -> str:
+    """Return the crawl mode for a daily partition ``YYYY-MM-DD``.
+
+    - today (UTC): ``live``, an incremental crawl of every feed, hub and sitemap;
+    - a past day with a successful crawl run: ``replay``, nothing is fetched and the
+      downstream stages re-derive everything from the WARC archive;
+    - a past day never crawled: ``sitemap_backfill``, articles whose sitemap lastmod
+      falls on that day are discovered and fetched.
+
+    Raises ``ValueError`` for a key that is not a date or lies in the future.
+    """
+    day = date.fromisoformat(partition_key)
+    today = today or datetime.now(UTC).date()
+    if day > today:
+        raise ValueError(f"partition {partition_key} is in the future; nothing can be crawled for it")
+    if day == today:
+        return LIVE
+    return REPLAY if successful_crawls(engine, partition_key) else SITEMAP_BACKFILL
+
+
+def successful_crawls(engine: Engine, partition_key: str) -> int:
+    """Return how many crawl runs of the partition succeeded."""
+    with session_scope(engine) as session:
+        return session.execute(
+            select(func.count())
+            .select_from(CrawlRun)
+            .where(CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded")
+        ).scalar_one()

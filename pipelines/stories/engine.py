@@ -1,0 +1,555 @@
+"""The online story clusterer: dedup, story assignment and relations, one article at a time.
+
+:class:`StoryClusterer` takes articles in publication order (``published_at``, then id)
+and decides for each, in this order:
+
+1. **Exact duplicate** of a held article: same canonical URL (``"url"``) or same
+   normalized body (``"text"``).
+2. **Near-duplicate** (``"near"``): word 5-shingle Jaccard, estimated by MinHash LSH, at
+   or above ``near_duplicate_threshold`` (syndicated copies, edited re-fetches).
+   Duplicates point at the *root* original and join its story with relation ``"copy"``.
+3. **Story**: TF-IDF cosine (names, numbers and title words weighted up; document
+   frequencies kept online) against held articles found through an inverted index on
+   each article's highest-weighted terms (no all-pairs comparison). The article joins the
+   story of its best match when the best link reaches ``link_threshold`` *and* its cosine
+   with that story's centroid reaches ``centroid_threshold``; the centroid test and the
+   ``max_story_span_days`` limit keep chains of loosely linked articles from snowballing
+   into one story. Otherwise it starts a new story.
+4. **Relation** inside the story: ``"origin"`` (first of its story), ``"copy"``
+   (duplicate), ``"rewrite"`` (shares at least ``rewrite_min_passages`` word passages of
+   ``passage_words``+ words, i.e. quotes and phrases, with an earlier member) or
+   ``"independent"``; with the related article, a similarity and the evidence.
+
+Memory is bounded by a time window: an article leaves every index once the newest
+publication time seen is more than ``far_window_days`` past its own. Links between
+articles more than ``window_days`` apart need the stricter ``far_link_threshold``
+(follow-up reports of one event weeks later). Articles without a date
+are compatible with any time. The result depends only on the seeds and the order of
+``add`` calls, so a re-run over the same inputs gives the same assignments.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from pipelines.dedup.exact import canonicalize_url, text_fingerprint
+from pipelines.dedup.near import NearDuplicateIndex, minhash_signature
+from pipelines.stories.features import extract_features
+
+StoryKey = Hashable
+DAY_SECONDS = 86_400.0
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One article as the clusterer sees it (``published_at`` must be timezone-aware)."""
+
+    id: Hashable
+    url: str = ""
+    title: str = ""
+    text: str = ""
+    published_at: datetime | None = None
+    source: str = ""
+    canonical_url: str | None = None
+
+    def sort_key(self) -> tuple:
+        """Return the processing order key: publication time (undated last), then id."""
+        when = self.published_at.timestamp() if self.published_at is not None else math.inf
+        return (when, str(self.id))
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Thresholds and limits of :class:`StoryClusterer` (defaults tuned on the dev sets)."""
+
+    window_days: float = 7.0
+    far_window_days: float = 30.0
+    far_link_threshold: float = 0.5
+    max_story_span_days: float = 45.0
+    choose_by_centroid: bool = False
+    link_threshold: float = 0.25
+    centroid_threshold: float = 0.20
+    near_duplicate_threshold: float = 0.5
+    index_terms: int = 40
+    query_terms: int = 25
+    max_posting: int = 5000
+    max_candidates: int = 40
+    passage_words: int = 8
+    rewrite_min_passages: int = 2
+    rewrite_min_shared_words: int = 20
+    relation_members: int = 6
+    name_boost: float = 2.5
+    title_boost: float = 1.0
+    idf_power: float = 1.0
+    name_pairs: bool = True
+    max_body_words: int = 3000
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The clusterer's decision for one article."""
+
+    id: Hashable
+    story_key: StoryKey
+    new_story: bool
+    duplicate_of: Hashable | None
+    duplicate_kind: str | None
+    relation: str
+    related_to: Hashable | None
+    similarity: float | None
+    shared_passages: int
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Entry:
+    id: Hashable
+    time: float | None
+    expires: float | None
+    story_key: StoryKey
+    source: str
+    vector: dict[str, float] | None
+    passages: np.ndarray
+    url_key: str | None
+    text_key: str | None
+    indexed_terms: tuple[str, ...]
+
+
+@dataclass
+class _Story:
+    key: StoryKey
+    first_time: float | None = None
+    last_time: float | None = None
+    size: int = 0
+    centroid: dict[str, float] = field(default_factory=dict)
+    centroid_norm: float = 0.0
+    members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
+
+    def add_vector(self, vector: dict[str, float]) -> None:
+        centroid = self.centroid
+        for term, weight in vector.items():
+            centroid[term] = centroid.get(term, 0.0) + weight
+        self.centroid_norm = math.sqrt(sum(value * value for value in centroid.values()))
+
+
+def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
+    if len(first) > len(second):
+        first, second = second, first
+    get = second.get
+    return sum(weight * get(term, 0.0) for term, weight in first.items())
+
+
+class StoryClusterer:
+    """Online, incremental dedup + story clustering over a sliding time window.
+
+    Use :meth:`seed` for articles already assigned (their story keys are kept), then
+    :meth:`add` or :meth:`add_many` for new ones. New stories get keys ``"new-1"``,
+    ``"new-2"``, ... in creation order.
+    """
+
+    def __init__(self, config: ClusterConfig | None = None):
+        self.config = config or ClusterConfig()
+        self._near_window = self.config.window_days * DAY_SECONDS
+        self._window = max(self.config.window_days, self.config.far_window_days) * DAY_SECONDS
+        self._entries: dict[Hashable, _Entry] = {}
+        self._stories: dict[StoryKey, _Story] = {}
+        self._postings: dict[str, dict[Hashable, None]] = {}
+        self._df: dict[str, int] = {}
+        self._doc_total = 0
+        self._by_url: dict[str, Hashable] = {}
+        self._by_text: dict[str, Hashable] = {}
+        self._near = NearDuplicateIndex(self.config.near_duplicate_threshold)
+        self._duplicate_root: dict[Hashable, Hashable] = {}
+        self._expiry: list[tuple[float, str, Hashable]] = []
+        self._clock: float | None = None
+        self._new_story_count = 0
+
+    # -- public API ---------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        """Return the number of articles currently held in the window."""
+        return len(self._entries)
+
+    def holds(self, doc_id: Hashable) -> bool:
+        """Return whether article ``doc_id`` is currently held in the window."""
+        return doc_id in self._entries
+
+    def story_size(self, key: StoryKey) -> int:
+        """Return how many articles (held or evicted) were assigned to story ``key``."""
+        story = self._stories.get(key)
+        return story.size if story else 0
+
+    def seed(
+        self,
+        doc: Doc,
+        story_key: StoryKey,
+        duplicate_of: Hashable | None = None,
+        duplicate_kind: str | None = None,
+    ) -> None:
+        """Hold an already-assigned article so that new articles can join its story.
+
+        Seeds should be given in :meth:`Doc.sort_key` order. Raises ``ValueError`` when
+        ``doc.id`` is already held.
+        """
+        if doc.id in self._entries:
+            raise ValueError(f"article {doc.id!r} is already held by the clusterer")
+        self._advance_clock(doc)
+        prepared = self._prepare(doc)
+        if duplicate_of is not None and duplicate_of in self._entries:
+            root = self._duplicate_root.get(duplicate_of, duplicate_of)
+            self._duplicate_root[doc.id] = root
+            self._hold(doc, prepared, story_key, duplicate=True)
+        else:
+            self._hold(doc, prepared, story_key, duplicate=duplicate_of is not None)
+
+    @property
+    def window(self) -> timedelta:
+        """Return how far apart in time two articles of one story may be published."""
+        return timedelta(seconds=self._window)
+
+    def add(
+        self,
+        doc: Doc,
+        duplicate_of: Hashable | None = None,
+        duplicate_kind: str | None = None,
+    ) -> Assignment:
+        """Assign one new article; returns its :class:`Assignment`.
+
+        ``duplicate_of`` (with ``duplicate_kind``) passes on an earlier dedup decision:
+        when that article is held, the new one is its copy without looking again.
+        Raises ``ValueError`` when ``doc.id`` is already held.
+        """
+        if doc.id in self._entries:
+            raise ValueError(f"article {doc.id!r} was already added; ids must be unique")
+        self._advance_clock(doc)
+        prepared = self._prepare(doc)
+        if duplicate_of is not None and duplicate_of in self._entries:
+            root = self._duplicate_root.get(duplicate_of, duplicate_of)
+            duplicate = (root, duplicate_kind or "near", 1.0)
+        else:
+            duplicate = self._find_duplicate(doc, prepared)
+        if duplicate is not None:
+            original, kind, similarity = duplicate
+            story_key = self._entries[original].story_key
+            self._duplicate_root[doc.id] = original
+            self._hold(doc, prepared, story_key, duplicate=True)
+            return Assignment(
+                id=doc.id, story_key=story_key, new_story=False, duplicate_of=original,
+                duplicate_kind=kind, relation="copy", related_to=original,
+                similarity=round(similarity, 4), shared_passages=0,
+                evidence={"duplicate_kind": kind, "jaccard": round(similarity, 4)},
+            )
+        vector = self._vectorize(prepared["terms"], update_df=True)
+        prepared["vector"] = vector
+        time = self._time(doc)
+        scored = self._score_candidates(vector, time)
+        story_key, best_id, link, centroid_similarity = self._choose_story(vector, time, scored)
+        new_story = story_key is None
+        if new_story:
+            self._new_story_count += 1
+            story_key = f"new-{self._new_story_count}"
+        relation, related_to, similarity, shared, evidence = self._relation(
+            doc, prepared, story_key, new_story, best_id, link, scored
+        )
+        evidence["candidates"] = len(scored)
+        if centroid_similarity is not None:
+            evidence["centroid"] = round(centroid_similarity, 4)
+        self._hold(doc, prepared, story_key, duplicate=False)
+        return Assignment(
+            id=doc.id, story_key=story_key, new_story=new_story, duplicate_of=None,
+            duplicate_kind=None, relation=relation, related_to=related_to,
+            similarity=similarity, shared_passages=shared, evidence=evidence,
+        )
+
+    def add_many(self, docs: Iterable[Doc]) -> list[Assignment]:
+        """Sort ``docs`` by :meth:`Doc.sort_key` and :meth:`add` each; returns the assignments."""
+        return [self.add(doc) for doc in sorted(docs, key=Doc.sort_key)]
+
+    # -- preparation --------------------------------------------------------------------
+
+    def _prepare(self, doc: Doc) -> dict[str, Any]:
+        config = self.config
+        features = extract_features(
+            doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
+            passage_words=config.passage_words, max_body_words=config.max_body_words,
+            name_pairs=config.name_pairs,
+        )
+        url = doc.canonical_url or doc.url
+        return {
+            "terms": features.terms,
+            "signature": minhash_signature(features.shingles),
+            "passages": features.passages,
+            "url_key": canonicalize_url(url) if url else None,
+            "text_key": text_fingerprint(doc.text) if features.word_count else None,
+            "shingle_count": len(features.shingles),
+        }
+
+    def _vectorize(self, terms: dict[str, float], *, update_df: bool) -> dict[str, float]:
+        df = self._df
+        if update_df:
+            self._doc_total += 1
+            for term in terms:
+                df[term] = df.get(term, 0) + 1
+        total = self._doc_total + 1
+        power = self.config.idf_power
+        weighted = {
+            term: weight * (math.log(total / (df.get(term, 0) + 1)) + 1.0) ** power
+            for term, weight in terms.items()
+        }
+        norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
+        return {term: value / norm for term, value in weighted.items()}
+
+    @staticmethod
+    def _time(doc: Doc) -> float | None:
+        return doc.published_at.timestamp() if doc.published_at is not None else None
+
+    # -- window -------------------------------------------------------------------------
+
+    def _advance_clock(self, doc: Doc) -> None:
+        time = self._time(doc)
+        if time is None:
+            return
+        if self._clock is None or time > self._clock:
+            self._clock = time
+        horizon = self._clock - self._window
+        while self._expiry and self._expiry[0][0] < horizon:
+            _, _, doc_id = heapq.heappop(self._expiry)
+            self._evict(doc_id)
+
+    def _evict(self, doc_id: Hashable) -> None:
+        entry = self._entries.pop(doc_id, None)
+        if entry is None:
+            return
+        for term in entry.indexed_terms:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.pop(doc_id, None)
+                if not posting:
+                    del self._postings[term]
+        if entry.url_key and self._by_url.get(entry.url_key) == doc_id:
+            del self._by_url[entry.url_key]
+        if entry.text_key and self._by_text.get(entry.text_key) == doc_id:
+            del self._by_text[entry.text_key]
+        self._near.remove([doc_id])
+        self._duplicate_root.pop(doc_id, None)
+        story = self._stories.get(entry.story_key)
+        if story is not None:
+            story.members.pop(doc_id, None)
+
+    def _hold(
+        self, doc: Doc, prepared: dict[str, Any], story_key: StoryKey, *, duplicate: bool
+    ) -> None:
+        time = self._time(doc)
+        vector = prepared.get("vector")
+        if vector is None and not duplicate:
+            vector = self._vectorize(prepared["terms"], update_df=True)
+        indexed: tuple[str, ...] = ()
+        if not duplicate and vector:
+            top = sorted(vector.items(), key=lambda item: (-item[1], item[0]))
+            indexed = tuple(term for term, _ in top[: self.config.index_terms])
+            for term in indexed:
+                self._postings.setdefault(term, {})[doc.id] = None
+        expires = time if time is not None else self._clock
+        entry = _Entry(
+            id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,
+            vector=None if duplicate else vector, passages=prepared["passages"],
+            url_key=prepared["url_key"], text_key=prepared["text_key"], indexed_terms=indexed,
+        )
+        self._entries[doc.id] = entry
+        if entry.url_key and entry.url_key not in self._by_url:
+            self._by_url[entry.url_key] = doc.id
+        if entry.text_key and entry.text_key not in self._by_text:
+            self._by_text[entry.text_key] = doc.id
+        if not duplicate and prepared["shingle_count"]:
+            self._near.insert(doc.id, prepared["signature"])
+        if expires is not None:
+            heapq.heappush(self._expiry, (expires, str(doc.id), doc.id))
+        story = self._stories.get(story_key)
+        if story is None:
+            story = self._stories[story_key] = _Story(key=story_key)
+        story.size += 1
+        if time is not None:
+            story.first_time = time if story.first_time is None else min(story.first_time, time)
+            story.last_time = time if story.last_time is None else max(story.last_time, time)
+        if not duplicate and vector:
+            story.members[doc.id] = None
+            story.add_vector(vector)
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def _find_duplicate(
+        self, doc: Doc, prepared: dict[str, Any]
+    ) -> tuple[Hashable, str, float] | None:
+        for kind, key, table in (
+            ("url", prepared["url_key"], self._by_url),
+            ("text", prepared["text_key"], self._by_text),
+        ):
+            if key and key in table:
+                original = table[key]
+                return self._duplicate_root.get(original, original), kind, 1.0
+        if prepared["shingle_count"]:
+            matches = self._near.query(prepared["signature"])
+            if matches:
+                original, similarity = min(matches, key=lambda m: (-m[1], str(m[0])))
+                return self._duplicate_root.get(original, original), "near", similarity
+        return None
+
+    def _compatible(self, time: float | None, other: float | None) -> bool:
+        return time is None or other is None or abs(time - other) <= self._window
+
+    def _score_candidates(
+        self, vector: dict[str, float], time: float | None
+    ) -> list[tuple[float, Hashable]]:
+        config = self.config
+        partial: dict[Hashable, float] = {}
+        top = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: config.query_terms]
+        entries = self._entries
+        for term, weight in top:
+            posting = self._postings.get(term)
+            if not posting or len(posting) > config.max_posting:
+                continue
+            for doc_id in posting:
+                partial[doc_id] = partial.get(doc_id, 0.0) + weight * entries[doc_id].vector[term]
+        if not partial:
+            return []
+        best = heapq.nlargest(
+            config.max_candidates, partial.items(), key=lambda item: (item[1], str(item[0]))
+        )
+        scored = []
+        for doc_id, _ in best:
+            entry = entries[doc_id]
+            if not self._compatible(time, entry.time):
+                continue
+            scored.append((_cosine(vector, entry.vector), doc_id))
+        scored.sort(key=lambda item: (-item[0], str(item[1])))
+        return scored
+
+    def _choose_story(
+        self, vector: dict[str, float], time: float | None, scored: list[tuple[float, Hashable]]
+    ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
+        config = self.config
+        span = config.max_story_span_days * DAY_SECONDS
+        seen: set[StoryKey] = set()
+        accepted: list[tuple[float, float, StoryKey, Hashable]] = []
+        for link, doc_id in scored:
+            if link < config.link_threshold:
+                break
+            entry = self._entries[doc_id]
+            if (
+                time is not None
+                and entry.time is not None
+                and abs(time - entry.time) > self._near_window
+                and link < config.far_link_threshold
+            ):
+                continue
+            key = entry.story_key
+            if key in seen:
+                continue
+            seen.add(key)
+            story = self._stories[key]
+            if time is not None and story.first_time is not None:
+                if time - story.first_time > span or story.last_time - time > span:
+                    continue
+            centroid_similarity = (
+                _cosine(vector, story.centroid) / story.centroid_norm
+                if story.centroid_norm
+                else link
+            )
+            if centroid_similarity >= config.centroid_threshold:
+                if not config.choose_by_centroid:
+                    return key, doc_id, link, centroid_similarity
+                accepted.append((centroid_similarity, link, key, doc_id))
+        if accepted:
+            centroid_similarity, link, key, doc_id = max(
+                accepted, key=lambda item: (item[0], item[1], str(item[2]))
+            )
+            return key, doc_id, link, centroid_similarity
+        return None, None, scored[0][0] if scored else 0.0, None
+
+    def _relation(
+        self,
+        doc: Doc,
+        prepared: dict[str, Any],
+        story_key: StoryKey,
+        new_story: bool,
+        best_id: Hashable | None,
+        link: float,
+        scored: list[tuple[float, Hashable]],
+    ) -> tuple[str, Hashable | None, float | None, int, dict[str, Any]]:
+        config = self.config
+        if new_story:
+            evidence = {"best_cosine": round(link, 4)} if scored else {}
+            return "origin", None, None, 0, evidence
+        time = self._time(doc)
+        cosines = {doc_id: value for value, doc_id in scored}
+        story = self._stories[story_key]
+        members = [
+            member
+            for member in story.members
+            if member in cosines and self._earlier(self._entries[member].time, time)
+        ]
+        if not members:
+            # Nothing published earlier is held in the story: this article leads it.
+            return "origin", None, None, 0, {"best_cosine": round(link, 4)}
+        members.sort(key=lambda member: (-cosines[member], str(member)))
+        members = members[: config.relation_members]
+        best_passages: tuple[int, int, int, Hashable | None] = (0, 0, 0, None)
+        new_passages = prepared["passages"]
+        if len(new_passages):
+            for member in members:
+                shared, words, longest = shared_passages(
+                    new_passages, self._entries[member].passages, config.passage_words
+                )
+                if (words, shared) > (best_passages[1], best_passages[0]):
+                    best_passages = (shared, words, longest, member)
+        shared, words, longest, quoted = best_passages
+        if (
+            quoted is not None
+            and shared >= config.rewrite_min_passages
+            and words >= config.rewrite_min_shared_words
+        ):
+            return "rewrite", quoted, round(cosines[quoted], 4), shared, {
+                "cosine": round(cosines[quoted], 4),
+                "shared_words": words,
+                "longest_passage_words": longest,
+            }
+        related = members[0] if members else best_id
+        similarity = cosines.get(related, link) if related is not None else link
+        return "independent", related, round(similarity, 4), shared, {
+            "cosine": round(similarity, 4),
+            "shared_words": words,
+            "longest_passage_words": longest,
+        }
+
+    @staticmethod
+    def _earlier(member_time: float | None, time: float | None) -> bool:
+        return member_time is None or time is None or member_time <= time
+
+
+def shared_passages(
+    later: np.ndarray, earlier: np.ndarray, passage_words: int
+) -> tuple[int, int, int]:
+    """Count the passages of ``later`` that also occur in ``earlier``.
+
+    Both arguments are word n-gram hashes in text order (``passage_words`` words each).
+    Returns ``(passages, shared words, longest passage in words)``, where a passage is a
+    maximal run of consecutive shared n-grams, i.e. at least ``passage_words`` words
+    written identically in both texts.
+    """
+    if len(later) == 0 or len(earlier) == 0:
+        return 0, 0, 0
+    mask = np.isin(later, earlier)
+    if not mask.any():
+        return 0, 0, 0
+    padded = np.concatenate(([False], mask, [False]))
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = changes[0::2], changes[1::2]
+    lengths = ends - starts + passage_words - 1
+    return int(len(starts)), int(lengths.sum()), int(lengths.max())

@@ -1,0 +1,94 @@
+"""JSON-lines front end of the clusterer, behind ``storyline cluster --jsonl IN``.
+
+Input lines are ``{"id", "url", "title", "text", "published_at", "source"}``; output is
+one line per input, in input order: ``{"id", "story_id", "duplicate_of"}``. Stories are
+numbered 1, 2, ... in the order they first appear in the output. The decisions come from
+the same :class:`~pipelines.stories.engine.StoryClusterer` the Dagster assets use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from pipelines.stories.engine import ClusterConfig, Doc, StoryClusterer
+
+
+def parse_published_at(value: object, *, line_number: int) -> datetime | None:
+    """Return an aware datetime for an ISO 8601 string (naive means UTC), or ``None``.
+
+    Raises ``ValueError`` naming the line when the value is not a date.
+    """
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"line {line_number}: published_at must be an ISO 8601 string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"line {line_number}: published_at {value!r} is not an ISO 8601 date "
+            "(write e.g. 2026-01-26T09:30:00Z)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def doc_from_record(record: object, *, line_number: int) -> Doc:
+    """Return the :class:`Doc` of one decoded input line.
+
+    Raises ``ValueError`` naming the line when it is not an object or has no ``id``.
+    """
+    if not isinstance(record, dict):
+        raise ValueError(f"line {line_number}: expected a JSON object, got {type(record).__name__}")
+    if record.get("id") in (None, ""):
+        raise ValueError(f"line {line_number}: the object has no \"id\"; every article needs one")
+    return Doc(
+        id=record["id"],
+        url=str(record.get("url") or ""),
+        title=str(record.get("title") or ""),
+        text=str(record.get("text") or ""),
+        published_at=parse_published_at(record.get("published_at"), line_number=line_number),
+        source=str(record.get("source") or ""),
+    )
+
+
+def run_cluster_jsonl(
+    lines: Iterable[str], out: TextIO, config: ClusterConfig | None = None
+) -> int:
+    """Cluster the articles of ``lines`` and write one JSON line per article to ``out``.
+
+    Returns the number of articles written. Blank lines are skipped. Raises
+    ``ValueError`` naming the line for invalid JSON, a missing ``id``, a bad date or an
+    ``id`` seen twice.
+    """
+    docs: list[Doc] = []
+    seen: dict[object, int] = {}
+    for line_number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"line {line_number}: not valid JSON ({error.msg})") from None
+        doc = doc_from_record(record, line_number=line_number)
+        key = json.dumps(doc.id)
+        if key in seen:
+            raise ValueError(
+                f"line {line_number}: id {doc.id!r} was already used on line {seen[key]}; "
+                "ids must be unique"
+            )
+        seen[key] = line_number
+        docs.append(doc)
+    clusterer = StoryClusterer(config)
+    assignments = {json.dumps(a.id): a for a in clusterer.add_many(docs)}
+    numbers: dict[object, int] = {}
+    for doc in docs:
+        assignment = assignments[json.dumps(doc.id)]
+        story_id = numbers.setdefault(assignment.story_key, len(numbers) + 1)
+        out.write(
+            json.dumps({"id": doc.id, "story_id": story_id, "duplicate_of": assignment.duplicate_of})
+            + "\n"
+        )
+    return len(docs)

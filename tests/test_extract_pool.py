@@ -1,0 +1,53 @@
+"""extract_pages (process pool, time limit), run_extract_jsonl and changed_fields."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+
+from pipelines.extract import changed_fields, extract_page, extract_pages, run_extract_jsonl
+from tests.test_extract_pages import NOW, STORY, seed_like_page
+
+
+def test_pool_returns_every_page_and_times_out_slow_ones() -> None:
+    small = seed_like_page()
+    huge = seed_like_page(body_extra="<p>" + "tidal " * 3_000_000 + "</p>")
+    jobs = [("a", small, "https://x.example/a", None), ("slow", huge, "https://x.example/b", None),
+            ("c", small.encode(), "https://x.example/c", None)]
+    results = dict(extract_pages(jobs, workers=2, page_timeout_s=4.0))
+    assert set(results) == {"a", "slow", "c"}
+    assert results["a"].page_type == "article" and results["c"].page_type == "article"
+    assert results["slow"].page_type == "error"
+    assert results["slow"].page_note == "extraction timed out after 4s"
+
+
+def test_jsonl_keeps_input_order_and_reports_bad_lines() -> None:
+    lines = [
+        json.dumps({"id": 1, "url": "https://x.example/1", "html": seed_like_page()}),
+        "not json",
+        json.dumps({"id": 3, "url": "https://x.example/3"}),
+        json.dumps({"id": 4, "url": "https://x.example/4", "html": "<html><body></body></html>"}),
+    ]
+    out = io.StringIO()
+    assert run_extract_jsonl(lines, out, workers=2) == 4
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row.get("id") for row in rows] == [1, None, 3, 4]
+    assert rows[0]["page_type"] == "article" and STORY[0] in rows[0]["body_text"]
+    assert set(rows[0]) == {"id", "page_type", "title", "body_text", "authors", "published_at",
+                            "modified_at", "language", "site_name", "description", "date_source"}
+    assert "error" in rows[1] and "error" in rows[2]
+    assert rows[3]["page_type"] == "error"
+
+
+def test_changed_fields_reports_only_what_differs() -> None:
+    page = extract_page(seed_like_page(), "https://x.example/a", now=NOW)
+    same = page.to_record()
+    assert changed_fields(same, page) == {}
+    old = dict(same, title="Old headline", body_text="old text")
+    old.pop("body_hash")
+    changes = changed_fields(old, page)
+    assert set(changes) == {"title", "body_hash"}
+    assert changes["title"] == ["Old headline", page.title]
+    newer = replace(page, authors=["Someone Else"])
+    assert set(changed_fields(same, newer)) == {"authors"}

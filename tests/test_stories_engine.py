@@ -1,0 +1,97 @@
+"""The online story clusterer: relation kinds, separate events, determinism, seeding, window."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+from test_stories_fixtures import T0, dam_docs
+
+from pipelines.stories.engine import Doc, StoryClusterer, shared_passages
+from pipelines.stories.jsonl import run_cluster_jsonl
+
+
+def _by_id():
+    return {a.id: a for a in StoryClusterer().add_many(dam_docs())}
+
+
+def test_each_relation_kind() -> None:
+    result = _by_id()
+    assert result[1].relation == "origin" and result[1].new_story
+    assert result[2].relation == "independent" and result[2].related_to == 1
+    assert (result[3].duplicate_kind, result[3].duplicate_of, result[3].relation) == ("text", 1, "copy")
+    assert (result[4].duplicate_kind, result[4].duplicate_of) == ("url", 1)
+    assert (result[5].duplicate_kind, result[5].duplicate_of) == ("near", 1)
+    assert result[5].similarity >= 0.5
+    rewrite = result[6]
+    assert (rewrite.relation, rewrite.related_to) == ("rewrite", 1)
+    assert rewrite.shared_passages >= 2 and rewrite.evidence["shared_words"] >= 20
+    assert len({result[i].story_key for i in range(1, 7)}) == 1
+
+
+def test_two_events_of_one_kind_stay_apart() -> None:
+    result = _by_id()
+    assert result[7].story_key == result[8].story_key
+    assert result[7].story_key != result[1].story_key
+    assert result[7].relation == "origin"
+
+
+def test_same_input_gives_same_assignment_in_any_input_order() -> None:
+    docs = dam_docs()
+    first = StoryClusterer().add_many(docs)
+    second = StoryClusterer().add_many(list(reversed(docs)))
+    assert first == second
+
+
+def test_seeded_story_gets_new_members() -> None:
+    docs = dam_docs()
+    clusterer = StoryClusterer()
+    clusterer.seed(docs[0], 41)
+    clusterer.seed(docs[6], 42)
+    result = {a.id: a for a in clusterer.add_many([docs[1], docs[5], docs[7]])}
+    assert result[2].story_key == 41 and not result[2].new_story
+    assert (result[6].story_key, result[6].relation) == (41, "rewrite")
+    assert result[8].story_key == 42
+
+
+def test_window_evicts_old_articles() -> None:
+    docs = dam_docs()
+    clusterer = StoryClusterer()
+    clusterer.add(docs[0])
+    late = Doc(id=99, url="https://late.example/x", title=docs[1].title, text=docs[1].text,
+               published_at=T0 + timedelta(days=90), source="late")
+    assignment = clusterer.add(late)
+    assert assignment.new_story and not clusterer.holds(1)
+
+
+def test_shared_passages_counts_runs() -> None:
+    import numpy as np
+
+    later = np.array([1, 2, 3, 9, 9, 4, 5], dtype=np.uint64)
+    earlier = np.array([1, 2, 3, 4, 5], dtype=np.uint64)
+    assert shared_passages(later, earlier, 8) == (2, 3 + 7 + 2 + 7, 10)
+
+
+def test_run_cluster_jsonl_prints_one_line_per_input_in_order() -> None:
+    lines = [
+        json.dumps({"id": doc.id, "url": doc.url, "title": doc.title, "text": doc.text,
+                    "published_at": doc.published_at.isoformat(), "source": doc.source})
+        for doc in reversed(dam_docs())
+    ]
+    out = io.StringIO()
+    assert run_cluster_jsonl(lines, out) == 8
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row["id"] for row in rows] == [8, 7, 6, 5, 4, 3, 2, 1]
+    assert rows[0]["story_id"] == 1 and rows[2]["story_id"] == 2
+    assert {row["story_id"] for row in rows[2:]} == {2}
+    assert rows[4]["duplicate_of"] == 1 and rows[7]["duplicate_of"] is None
+
+
+def test_run_cluster_jsonl_names_bad_line() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="line 2"):
+        run_cluster_jsonl(['{"id": 1, "text": "x"}', "{not json"], io.StringIO())
+    with pytest.raises(ValueError, match="already used on line 1"):
+        run_cluster_jsonl(['{"id": 1}', '{"id": 1}'], io.StringIO())

@@ -31,7 +31,7 @@ chromium:
 
 ui: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	STORYLINE_CONFIG=config/demo.yaml $(BIN)/storyline ui
+	$(BIN)/storyline ui --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -64,6 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0)
     demo.add_argument("--warehouse", default=DEMO_WAREHOUSE, help=f"default {DEMO_WAREHOUSE}")
 
+    ui = command("ui", _ui, "Start the Dagster UI and daemon (dagster dev) with the schedule ready.")
+    ui.add_argument(
+        "--demo", action="store_true", help="serve the demo site and use its config and warehouse"
+    )
+    ui.add_argument("--config", help="sources config (default: $STORYLINE_CONFIG or config/sources.yaml)")
+    _warehouse_option(ui)
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+
     lineage = command("lineage", _lineage, "Print an article's lineage down to the crawl run.")
     lineage.add_argument("article_id", type=int)
     _warehouse_option(lineage)
@@ -164,6 +173,43 @@ def _demo(args: argparse.Namespace) -> int:
         outcome = _run_pass(DEMO_CONFIG, args.warehouse, None)
         print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})\n")
     _print_summary(args.warehouse)
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
+    from storyline.ui import dagster_dev
+
+    env: dict[str, str] = {}
+    with ExitStack() as stack:
+        config, warehouse = args.config, args.warehouse
+        if args.demo:
+            from storyline.demo_site import DemoSite
+
+            site = stack.enter_context(DemoSite())
+            env["STORYLINE_DEMO_HOST"] = os.environ["STORYLINE_DEMO_HOST"] = site.host_port
+            config, warehouse = config or DEMO_CONFIG, warehouse or DEMO_WAREHOUSE
+            print(f"demo site on {site.base_url}", flush=True)
+        if config:
+            load_config(config)
+            env["STORYLINE_CONFIG"] = config
+        if warehouse:
+            env["STORYLINE_WAREHOUSE_URL"] = warehouse
+        _upgrade(warehouse)
+        home = os.environ.get("DAGSTER_HOME", ".dagster_home")
+        try:
+            url = stack.enter_context(dagster_dev(dagster_home=home, env=env, host=args.host, port=args.port))
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        print(f"Dagster UI on {url} (DAGSTER_HOME={home}); Ctrl-C to stop", flush=True)
+        try:
+            import time
+
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

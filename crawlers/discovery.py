@@ -18,6 +18,8 @@ import feedparser
 from lxml import etree, html
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# feedparser flags these, but the feed itself is fine (a charset or media type mismatch).
+_BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 # First path segments that name navigation, never a story.
 _NAVIGATION_SEGMENTS = {
@@ -111,9 +113,7 @@ class SitemapUrl:
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedParseResult:
     """Parse an RSS 0.9x/1.0/2.0 or Atom feed with feedparser; links resolve against ``url``."""
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     entries: list[FeedEntryData] = []
     for entry in parsed.entries:
@@ -134,12 +134,17 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedPa
                 title=_clean(entry.get("title")),
                 summary=_clean(entry.get("summary")),
                 authors=authors,
-                published_at=_struct_time(entry.get("published_parsed")),
+                # RSS 1.0's dc:date and Atom's lone <updated> arrive as "updated" only.
+                published_at=_struct_time(
+                    entry.get("published_parsed")
+                    or entry.get("created_parsed")
+                    or entry.get("updated_parsed")
+                ),
                 updated_at=_struct_time(entry.get("updated_parsed")),
             )
         )
-    if parsed.get("bozo"):
-        problem = parsed.get("bozo_exception")
+    problem = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(problem, _BENIGN_BOZO):
         detail = f"{type(problem).__name__}: {problem}"[:2000]
         if not entries:
             return FeedParseResult([], "bad_feed", detail)

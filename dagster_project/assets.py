@@ -95,7 +95,7 @@ def raw_pages(
             "--partition-key",
             day,
             "--dagster-run-id",
-            context.run_id,
+            context.run.run_id,
             "--code-version",
             versions.CRAWL_VERSION,
         ]
@@ -120,7 +120,7 @@ def _run_stage(
 ) -> dict[str, Any]:
     """Run one stage's work inside a stage run and return its stats."""
     with stage_run(
-        engine, stage, context.partition_key, code_version=code_version, dagster_run_id=context.run_id
+        engine, stage, context.partition_key, code_version=code_version, dagster_run_id=context.run.run_id
     ) as run:
         run.stats.update(work(run.id))
         stats = dict(run.stats)

@@ -39,15 +39,16 @@ _COMPARED = {
     "published_at": Article.published_at,
     "published_offset_minutes": Article.published_offset_minutes,
     "modified_at": Article.modified_at,
-    "language": Article.language,
     "site_name": Article.site_name,
     "description": Article.description,
     "section": Article.section,
     "tags": Article.tags,
     "image_url": Article.image_url,
     "truncated": Article.truncated,
-    "word_count": Article.word_count,
 }
+# Fields other stages own (the crawler sets the canonical URL, enrich refines language and
+# word count): a difference there is not the extractor's doing.
+_OWNED_ELSEWHERE = ("canonical_url", "language", "word_count")
 
 
 def clean_partition(
@@ -184,7 +185,11 @@ def _write(
                 stats["timed_out"] += 1
             if page["extractor_version"] is not None:
                 old = {name: page[f"old_{name}"] for name in _COMPARED}
-                diff = changed_fields(old, extracted)
+                diff = {
+                    name: values
+                    for name, values in changed_fields(old, extracted).items()
+                    if name not in _OWNED_ELSEWHERE
+                }
                 if diff:
                     stats["changed"] += 1
                     changes.append(

@@ -1,4 +1,7 @@
-from storyline.cli import main
+"""`python -m storyline`: the same as the `storyline` command."""
+
 import sys
+
+from storyline.cli import main
 
 sys.exit(main())

@@ -64,6 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=0)
     demo.add_argument("--warehouse", default=DEMO_WAREHOUSE, help=f"default {DEMO_WAREHOUSE}")
 
+    extract = command(
+        "extract", _extract, "Extract article text and metadata from pages given as JSON lines."
+    )
+    extract.add_argument(
+        "--jsonl", required=True, help='input file of {"id","url","html"} lines, or - for stdin'
+    )
+    extract.add_argument("--workers", type=int, help="extraction processes (default: every core)")
+
+    cluster = command(
+        "cluster", _cluster, "Deduplicate and cluster articles given as JSON lines into stories."
+    )
+    cluster.add_argument(
+        "--jsonl",
+        required=True,
+        help='input file of {"id","url","title","text","published_at","source"} lines',
+    )
+
     ui = command("ui", _ui, "Start the Dagster UI and daemon (dagster dev) with the schedule ready.")
     ui.add_argument(
         "--demo", action="store_true", help="serve the demo site and use its config and warehouse"
@@ -173,6 +190,41 @@ def _demo(args: argparse.Namespace) -> int:
         outcome = _run_pass(DEMO_CONFIG, args.warehouse, None)
         print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})\n")
     _print_summary(args.warehouse)
+    return 0
+
+
+def _open_input(path: str):
+    if path == "-":
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from pipelines.extract import run_extract_jsonl
+
+    source = _open_input(args.jsonl)
+    try:
+        run_extract_jsonl(source, sys.stdout, workers=args.workers)
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from pipelines.stories.jsonl import run_cluster_jsonl
+
+    source = _open_input(args.jsonl)
+    try:
+        run_cluster_jsonl(source, sys.stdout)
+    except ValueError as exc:
+        raise CommandError(f"{args.jsonl}: {exc}") from exc
+    finally:
+        if source is not sys.stdin:
+            source.close()
     return 0
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, exceptions
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -25,6 +25,23 @@ from twisted.internet import defer, error
 from twisted.web._newclient import ResponseNeverReceived
 
 from crawlers.sink import CrawlSink, get_sink
+
+# Download exceptions (Scrapy's own and Twisted's) by the short code stored in fetches.error.
+_FAILURE_CODES: list[tuple[type[BaseException] | tuple[type[BaseException], ...], str]] = [
+    ((exceptions.CannotResolveHostError, error.DNSLookupError), "dns"),
+    (
+        (exceptions.DownloadTimeoutError, error.TimeoutError, error.TCPTimedOutError, defer.TimeoutError),
+        "timeout",
+    ),
+    ((exceptions.DownloadConnectionRefusedError, error.ConnectionRefusedError), "connection_refused"),
+    ((exceptions.DownloadCancelledError, defer.CancelledError), "cancelled"),
+    (exceptions.ResponseDataLossError, "truncated_response"),
+    (exceptions.UnsupportedURLSchemeError, "bad_scheme"),
+    (
+        (exceptions.DownloadFailedError, ResponseNeverReceived, error.ConnectionLost, error.ConnectionDone),
+        "connection_lost",
+    ),
+]
 
 
 def classify_failure(exception: BaseException) -> tuple[str, str]:
@@ -38,18 +55,11 @@ def classify_failure(exception: BaseException) -> tuple[str, str]:
         if "robots.txt" in message:
             return "robots_disallowed", detail
         return "ignored", detail
-    if isinstance(exception, error.DNSLookupError):
-        return "dns", detail
-    if isinstance(exception, error.TimeoutError | error.TCPTimedOutError | defer.TimeoutError):
-        return "timeout", detail
-    if isinstance(exception, error.ConnectionRefusedError):
-        return "connection_refused", detail
-    if "maxsize" in message or "max size" in message or "warnsize" in message.lower():
-        return "too_large", detail
-    if isinstance(exception, defer.CancelledError):
-        return "too_large" if "size" in message else "cancelled", detail
-    if isinstance(exception, ResponseNeverReceived | error.ConnectionLost | error.ConnectionDone):
-        return "connection_lost", detail
+    for kinds, code in _FAILURE_CODES:
+        if isinstance(exception, kinds):
+            if code == "cancelled" and "max size" in message:
+                return "too_large", detail
+            return code, detail
     return "download_error", detail
 
 

@@ -1,0 +1,341 @@
+"""Crawler behaviours against purpose-built loopback servers: formats, failures, politeness, safety."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pipelines.warehouse.db import make_engine, session_scope
+from pipelines.warehouse.migrate import upgrade
+from pipelines.warehouse.models import Article, FeedEntry, Fetch, HubLink, SitemapEntry
+from tests.conftest import run_crawl, write_config
+from tests.support.fixture_server import FixtureServer
+
+pytestmark = pytest.mark.slow
+
+ARTICLE_HTML = (
+    "<html><head><title>{title}</title>{canonical}</head><body><article><h1>{title}</h1>"
+    "<p>The town council of Ashdown met on Monday evening to discuss the new bridge.</p>"
+    "</article></body></html>"
+)
+
+
+def article(title: str, canonical: str | None = None) -> str:
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return ARTICLE_HTML.format(title=title, canonical=link)
+
+
+@pytest.fixture
+def server():
+    with FixtureServer() as fixture:
+        fixture.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+        yield fixture
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    upgrade(url)
+    return url
+
+
+def rows(url: str, model: type, *where) -> list:
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        found = session.scalars(select(model).where(*where)).all()
+    engine.dispose()
+    return found
+
+
+def crawl(tmp_path: Path, server: FixtureServer, url: str, source: dict, *extra: str, **settings) -> dict:
+    config = write_config(tmp_path / "config.yaml", server.host_port, [{"name": "Fixture", **source}], **settings)
+    return run_crawl(config, url, *extra)
+
+
+RSS_091 = """<?xml version="1.0"?><rss version="0.91"><channel><title>Old</title><link>{base}/</link>
+<description>d</description><item><title>Ninety-one</title><link>{base}/news/2026/01/05/rss-ninety-one-story.html</link>
+<description>an old format</description></item></channel></rss>"""
+RSS_10 = """<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="{base}/"><title>RDF</title><link>{base}/</link><description>d</description></channel>
+<item rdf:about="{base}/news/2026/01/05/rdf-story-about-bridges.html"><title>RDF item</title>
+<link>{base}/news/2026/01/05/rdf-story-about-bridges.html</link><dc:date>2026-01-05T09:30:00+01:00</dc:date></item>
+</rdf:RDF>"""
+RSS_20 = """<?xml version="1.0"?><rss version="2.0"><channel><title>Two</title><link>{base}/</link><description>d</description>
+<item><title>Relative link</title><link>/news/2026/01/05/relative-link-story-here.html?utm_source=rss</link>
+<guid isPermaLink="false">tag:fixture,2026:42</guid><pubDate>Mon, 05 Jan 2026 10:00:00 +0200</pubDate>
+<description>summary text</description><author>reporter@example.invalid (Ana Reyes)</author></item></channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="{base}/atom/">
+<title>Atom</title><id>urn:fixture:atom</id><updated>2026-01-05T12:00:00Z</updated>
+<entry><title>Atom entry</title><id>urn:fixture:atom:1</id><link href="../news/2026/01/05/atom-entry-about-the-port.html"/>
+<published>2026-01-05T11:00:00Z</published><updated>2026-01-05T12:00:00Z</updated><summary>s</summary>
+<author><name>Lena Fors</name></author></entry></feed>"""
+
+
+def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, server, sqlite_url):
+    base = server.base_url
+    feeds = {"/rss091.xml": RSS_091, "/rss10.rdf": RSS_10, "/rss20.xml": RSS_20, "/atom/feed.xml": ATOM}
+    for path, body in feeds.items():
+        server.add(path, body.format(base=base), content_type="application/xml")
+    stories = [
+        "/news/2026/01/05/rss-ninety-one-story.html",
+        "/news/2026/01/05/rdf-story-about-bridges.html",
+        "/news/2026/01/05/relative-link-story-here.html",
+        "/news/2026/01/05/atom-entry-about-the-port.html",
+    ]
+    for path in stories:
+        server.add(path, article(path))
+
+    outcome = crawl(tmp_path, server, sqlite_url, {"feeds": [base + p for p in feeds]})
+
+    assert outcome["status"] == "succeeded"
+    entries = {e.canonical_url.removeprefix(base): e for e in rows(sqlite_url, FeedEntry)}
+    assert set(entries) == set(stories)
+    relative = entries["/news/2026/01/05/relative-link-story-here.html"]
+    assert relative.guid == "tag:fixture,2026:42"
+    assert relative.url.endswith("?utm_source=rss")
+    assert relative.published_at == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    assert relative.summary == "summary text"
+    atom = entries["/news/2026/01/05/atom-entry-about-the-port.html"]
+    assert atom.authors == ["Lena Fors"] and atom.updated_at == datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    assert entries["/news/2026/01/05/rdf-story-about-bridges.html"].published_at == datetime(
+        2026, 1, 5, 8, 30, tzinfo=UTC
+    )
+    assert {a.canonical_url.removeprefix(base) for a in rows(sqlite_url, Article)} == set(stories)
+
+
+def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server, sqlite_url):
+    base = server.base_url
+    hub = (
+        "<html><body><header><a href='/news/2026/01/05/header-promo-story-link.html'>promo</a></header>"
+        "<nav><a href='/section/world/'>World</a><a href='/about'>About</a></nav>"
+        "<main><a href='/news/2026/01/05/bridge-vote-passes-narrowly.html'>Bridge vote</a>"
+        "<a href='/tag/bridges/'>Bridges</a><a href='/news/2026/01/05/bridge-vote-passes-narrowly.html#c'>again</a>"
+        "<a href='/private/2026/01/05/embargoed-budget-draft.html'>Embargoed</a>"
+        "<a href='/images/2026/01/05/photo.jpg'>photo</a></main>"
+        "<footer><a href='/terms'>Terms</a></footer></body></html>"
+    )
+    server.add("/hub/", hub)
+    server.add("/news/2026/01/05/bridge-vote-passes-narrowly.html", article("Bridge vote"))
+    server.add("/private/2026/01/05/embargoed-budget-draft.html", article("Embargoed"))
+
+    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]})
+    first = {link.canonical_url.removeprefix(base): link for link in rows(sqlite_url, HubLink)}
+    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]})
+    second = {link.canonical_url.removeprefix(base): link for link in rows(sqlite_url, HubLink)}
+
+    assert set(first) == {
+        "/news/2026/01/05/bridge-vote-passes-narrowly.html",
+        "/private/2026/01/05/embargoed-budget-draft.html",
+    }
+    for key, link in second.items():
+        assert link.first_seen_at == first[key].first_seen_at
+        assert link.last_seen_at >= first[key].last_seen_at
+    assert server.hits["/private/2026/01/05/embargoed-budget-draft.html"] == 0
+    refused = rows(sqlite_url, Fetch, Fetch.error == "robots_disallowed")
+    # Refused once per crawl, never sent: no status code, no body.
+    assert len({f.crawl_run_id for f in refused}) == len(refused) == 2
+    assert all(f.status_code is None and f.warc_path is None for f in refused)
+
+
+def test_sitemap_index_gzip_and_news_sitemaps(tmp_path, server, sqlite_url):
+    import gzip
+
+    base = server.base_url
+    now = datetime.now(UTC)
+    fresh, stale = now - timedelta(hours=3), now - timedelta(days=40)
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemap-a.xml.gz</loc></sitemap><sitemap><loc>{base}/news.xml</loc></sitemap>"
+        "</sitemapindex>"
+    )
+    urlset = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{base}/news/2026/01/05/fresh-story-from-sitemap.html</loc><lastmod>{fresh.isoformat()}</lastmod></url>"
+        f"<url><loc>{base}/news/2025/10/01/stale-story-from-sitemap.html</loc><lastmod>{stale.isoformat()}</lastmod></url>"
+        "</urlset>"
+    )
+    news = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"<url><loc>{base}/news/2026/01/05/news-sitemap-story-item.html</loc><news:news>"
+        "<news:publication><news:name>Fixture</news:name><news:language>en</news:language></news:publication>"
+        f"<news:publication_date>{fresh.isoformat()}</news:publication_date><news:title>From news</news:title>"
+        "</news:news></url></urlset>"
+    )
+    server.add("/sitemap-index.xml", index, content_type="application/xml")
+    server.add("/sitemap-a.xml.gz", gzip.compress(urlset.encode()), content_type="application/x-gzip")
+    server.add("/news.xml", news, content_type="application/xml")
+    for name in ("fresh-story-from-sitemap", "news-sitemap-story-item"):
+        server.add(f"/news/2026/01/05/{name}.html", article(name))
+    server.add("/news/2025/10/01/stale-story-from-sitemap.html", article("stale"))
+
+    crawl(tmp_path, server, sqlite_url, {"sitemaps": [base + "/sitemap-index.xml"]})
+
+    entries = {e.canonical_url.removeprefix(base): e for e in rows(sqlite_url, SitemapEntry)}
+    assert len(entries) == 3
+    news_entry = entries["/news/2026/01/05/news-sitemap-story-item.html"]
+    assert news_entry.news_title == "From news" and news_entry.news_published_at is not None
+    stored = {a.canonical_url.removeprefix(base) for a in rows(sqlite_url, Article)}
+    assert stored == {
+        "/news/2026/01/05/fresh-story-from-sitemap.html",
+        "/news/2026/01/05/news-sitemap-story-item.html",
+    }, "live crawls take only recent sitemap entries"
+
+
+def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, sqlite_url):
+    base = server.base_url
+    urlset = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{base}/news/2026/01/04/day-before-story-here.html</loc><lastmod>2026-01-04T22:00:00Z</lastmod></url>"
+        f"<url><loc>{base}/news/2026/01/05/the-day-itself-story.html</loc><lastmod>2026-01-05T23:30:00+01:00</lastmod></url>"
+        f"<url><loc>{base}/news/2026/01/05/late-utc-evening-story.html</loc><lastmod>2026-01-06T00:30:00+02:00</lastmod></url>"
+        "</urlset>"
+    )
+    server.add("/sitemap.xml", urlset, content_type="application/xml")
+    for path in ("/news/2026/01/04/day-before-story-here.html", "/news/2026/01/05/the-day-itself-story.html",
+                 "/news/2026/01/05/late-utc-evening-story.html"):
+        server.add(path, article(path))
+
+    outcome = crawl(
+        tmp_path, server, sqlite_url, {"sitemaps": [base + "/sitemap.xml"]},
+        "--mode", "sitemap_backfill", "--day", "2026-01-05", "--partition-key", "2026-01-05",
+    )
+
+    assert outcome["status"] == "succeeded"
+    stored = rows(sqlite_url, Article)
+    assert {a.canonical_url.removeprefix(base) for a in stored} == {
+        "/news/2026/01/05/the-day-itself-story.html",
+        "/news/2026/01/05/late-utc-evening-story.html",
+    }
+    assert {a.partition_key for a in stored} == {"2026-01-05"}
+
+
+def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, sqlite_url):
+    base = server.base_url
+    links = {
+        "ok": "/news/2026/01/05/the-one-good-story-here.html",
+        "missing": "/news/2026/01/05/this-story-does-not-exist.html",
+        "broken": "/news/2026/01/05/server-error-on-this-story.html",
+        "slow": "/news/2026/01/05/very-slow-story-times-out.html",
+        "drop": "/news/2026/01/05/connection-dropped-story.html",
+        "huge": "/news/2026/01/05/enormous-page-over-the-limit.html",
+        "binary": "/news/2026/01/05/binary-file-not-a-page.html",
+        "empty": "/news/2026/01/05/empty-body-story-page.html",
+        "latin": "/news/2026/01/05/wrong-declared-charset-story.html",
+    }
+    server.add(links["ok"], article("Good"))
+    server.add(links["broken"], "oops", status=500)
+    server.add_slow(links["slow"], seconds=5)
+    server.add_drop(links["drop"])
+    server.add_huge(links["huge"], size_bytes=3 * 1024 * 1024)
+    server.add_binary(links["binary"])
+    server.add(links["empty"], b"")
+    server.add_bad_encoding(links["latin"])
+    items = "".join(f"<item><title>{k}</title><link>{base}{p}</link></item>" for k, p in links.items())
+    server.add("/feed.xml", f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+               content_type="application/rss+xml")
+
+    outcome = crawl(
+        tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]},
+        download_timeout=1.5, max_page_bytes=1024 * 1024,
+    )
+
+    assert outcome["status"] == "succeeded"
+    by_path = {f.url.removeprefix(base): f for f in rows(sqlite_url, Fetch, Fetch.kind == "article")}
+    assert by_path[links["ok"]].error is None and by_path[links["ok"]].status_code == 200
+    assert by_path[links["missing"]].error == "http_404"
+    assert by_path[links["broken"]].error == "http_500"
+    assert by_path[links["slow"]].error == "timeout" and by_path[links["slow"]].status_code is None
+    assert by_path[links["drop"]].error == "connection_lost"
+    assert by_path[links["huge"]].error == "too_large"
+    assert by_path[links["binary"]].error == "not_html"
+    assert by_path[links["empty"]].error == "empty_body"
+    assert by_path[links["latin"]].error is None
+    stored = {a.canonical_url.removeprefix(base) for a in rows(sqlite_url, Article)}
+    assert stored == {links["ok"], links["latin"]}
+    assert outcome["stats"]["errors/timeout"] == 1
+
+
+def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, server, sqlite_url):
+    base = server.base_url
+    start = "/news/2026/01/05/moved-story-first-address.html"
+    server.add_redirect(start, "/news/2026/01/05/moved-story-middle-hop.html", status=301)
+    server.add_redirect("/news/2026/01/05/moved-story-middle-hop.html",
+                        base + "/news/2026/01/05/moved-story-final-home.html", status=302)
+    server.add("/news/2026/01/05/moved-story-final-home.html", article("Moved"))
+    server.add("/hub/", f"<html><body><a href='{start}'>moved</a></body></html>")
+
+    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]})
+
+    (stored,) = rows(sqlite_url, Article)
+    assert stored.url == base + start
+    assert stored.canonical_url == base + "/news/2026/01/05/moved-story-final-home.html"
+    fetches = {f.id: f for f in rows(sqlite_url, Fetch)}
+    chain, fetch = [], fetches[stored.fetch_id]
+    while fetch is not None:
+        chain.append((fetch.kind, fetch.status_code))
+        fetch = fetches.get(fetch.discovered_from_id)
+    assert chain == [("article", 200), ("article", 302), ("article", 301), ("hub", 200)]
+
+
+def test_private_address_guard_refuses_loopback_canary_even_after_redirect(tmp_path, server, sqlite_url):
+    base = server.base_url
+    canary_port = server.host_port.rsplit(":", 1)[1]
+    canary = f"http://127.0.0.2:{canary_port}/news/2026/01/05/loopback-canary-story.html"
+    redirected = f"http://127.0.0.2:{canary_port}/news/2026/01/05/loopback-canary-redirected.html"
+    server.add("/news/2026/01/05/redirects-to-the-canary.html", b"", status=302, headers={"Location": redirected})
+    items = (
+        f"<item><title>direct</title><link>{canary}</link></item>"
+        f"<item><title>via redirect</title><link>{base}/news/2026/01/05/redirects-to-the-canary.html</link></item>"
+    )
+    server.add("/feed.xml", f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+
+    crawl(tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]})
+
+    blocked = rows(sqlite_url, Fetch, Fetch.error == "blocked_private_address")
+    assert sorted(f.url for f in blocked) == sorted([canary, redirected])
+    assert all(f.status_code is None for f in blocked)
+    hop = rows(sqlite_url, Fetch, Fetch.status_code == 302)[0]
+    assert next(f for f in blocked if f.url == redirected).discovered_from_id == hop.id
+    assert "network.allow_private" in blocked[0].error_detail
+    assert rows(sqlite_url, Article) == []
+
+
+def test_retry_after_is_honoured_and_each_attempt_recorded(tmp_path, server, sqlite_url):
+    base = server.base_url
+    path = "/news/2026/01/05/busy-server-story-later.html"
+    server.add_retry_after(path, seconds=1, then_body=article("Busy"), status=429)
+    server.add("/hub/", f"<html><body><a href='{path}'>busy</a></body></html>")
+
+    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]}, retry_times=2, retry_backoff_base=0)
+
+    attempts = sorted(rows(sqlite_url, Fetch, Fetch.url == base + path), key=lambda f: f.requested_at)
+    assert [f.status_code for f in attempts] == [429, 200]
+    assert attempts[1].discovered_from_id == attempts[0].id
+    assert attempts[1].requested_at - attempts[0].requested_at >= timedelta(seconds=0.9)
+    assert len(rows(sqlite_url, Article)) == 1
+
+
+def test_conditional_get_sends_validators_and_records_304(tmp_path, server, sqlite_url):
+    base = server.base_url
+    modified = format_datetime(datetime(2026, 1, 5, 9, tzinfo=UTC), usegmt=True)
+    server.add_conditional("/feed.xml", RSS_20.format(base=base), etag='"v1"', last_modified=modified,
+                           content_type="application/rss+xml")
+    server.add("/news/2026/01/05/relative-link-story-here.html", article("Rel"))
+
+    crawl(tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]})
+    crawl(tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]})
+
+    feed_requests = [r for r in server.requests if r.path == "/feed.xml"]
+    assert len(feed_requests) == 2
+    headers = {k.lower(): v for k, v in feed_requests[1].headers.items()}
+    assert headers["if-none-match"] == '"v1"' and headers["if-modified-since"] == modified
+    statuses = Counter(f.status_code for f in rows(sqlite_url, Fetch, Fetch.kind == "feed"))
+    assert statuses == Counter({200: 1, 304: 1})
+    assert server.hits["/news/2026/01/05/relative-link-story-here.html"] == 1

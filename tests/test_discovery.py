@@ -1,0 +1,90 @@
+"""Unit tests of discovery parsing: feeds (including the shared feedparser corpus), hubs, sitemaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawlers.discovery import (
+    hub_article_links,
+    looks_like_article_url,
+    parse_feed,
+    parse_sitemap,
+    parse_w3c_datetime,
+)
+from tests.conftest import SHARED_DIR
+
+FEED_CORPUS = SHARED_DIR / "corpus" / "feeds"
+
+
+def corpus_feeds() -> list[Path]:
+    if not FEED_CORPUS.is_dir():
+        return []
+    return sorted(p for p in FEED_CORPUS.rglob("*") if p.is_file() and p.suffix in {".xml", ".rdf", ".atom"})
+
+
+@pytest.mark.skipif(not FEED_CORPUS.is_dir(), reason=f"shared feed corpus not present at {FEED_CORPUS}")
+def test_shared_corpus_feeds_parse_without_crashing():
+    feeds = corpus_feeds()
+    assert len(feeds) >= 40
+    outcomes = {}
+    for path in feeds:
+        result = parse_feed(path.read_bytes(), f"http://127.0.0.1/{path.name}")
+        outcomes[path.name] = result
+        assert result.error in (None, "bad_feed", "malformed_feed"), path
+        for entry in result.entries:
+            assert entry.entry_key
+            assert entry.url is None or entry.url.startswith("http")
+    wellformed = [p for p in feeds if "wellformed" in p.parts]
+    clean = [p for p in wellformed if outcomes[p.name].error is None]
+    assert len(clean) >= 0.8 * len(wellformed), [p.name for p in wellformed if p not in clean]
+    assert sum(len(outcomes[p.name].entries) for p in wellformed) >= 15
+
+
+def test_feed_that_is_not_a_feed_is_a_bad_feed():
+    result = parse_feed(b"<html><body>not a feed</body></html>", "http://127.0.0.1/feed")
+    assert result.entries == [] and result.error == "bad_feed"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1/news/2026/01/05/story.html", True),
+        ("http://127.0.0.1/world/2026-01-05-budget-vote-passes/", True),
+        ("http://127.0.0.1/politics/council-approves-new-harbour-bridge-plan", True),
+        ("http://127.0.0.1/article/123456789", True),
+        ("http://127.0.0.1/section/world/", False),
+        ("http://127.0.0.1/outlet/tag/bridges/", False),
+        ("http://127.0.0.1/about", False),
+        ("http://127.0.0.1/", False),
+        ("http://127.0.0.1/img/2026/01/05/photo.jpg", False),
+        ("http://127.0.0.2/news/2026/01/05/story.html", False),
+        ("mailto:desk@example.invalid", False),
+    ],
+)
+def test_article_url_heuristic(url, expected):
+    assert looks_like_article_url(url, "127.0.0.1") is expected
+
+
+def test_hub_links_honour_article_pattern_and_order():
+    body = b"""<html><body><a href="/a/1">one</a><a href="/b/2">two</a><a href="/a/3">three</a></body></html>"""
+    links = hub_article_links(body, "http://127.0.0.1/hub/", article_pattern=r"/a/\d+")
+    assert [(link.url, link.anchor_text) for link in links] == [
+        ("http://127.0.0.1/a/1", "one"),
+        ("http://127.0.0.1/a/3", "three"),
+    ]
+    assert hub_article_links(b"   ", "http://127.0.0.1/hub/") == []
+
+
+def test_sitemap_errors_are_reported_not_raised():
+    assert parse_sitemap(b"\x1f\x8bnot really gzip", "http://127.0.0.1/s.xml.gz").error
+    assert "not a sitemap" in parse_sitemap(b"<rss/>", "http://127.0.0.1/s.xml").error
+    assert parse_sitemap(b"", "http://127.0.0.1/s.xml").error
+
+
+def test_w3c_datetimes_become_utc():
+    assert parse_w3c_datetime("2026-01-05").isoformat() == "2026-01-05T00:00:00+00:00"
+    assert parse_w3c_datetime("2026-01-05T10:00:00+02:00").isoformat() == "2026-01-05T08:00:00+00:00"
+    assert parse_w3c_datetime("2026-01-05T10:00:00Z").hour == 10
+    assert parse_w3c_datetime("yesterday") is None

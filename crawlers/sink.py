@@ -81,7 +81,7 @@ class CrawlSink:
     # --- buffering ------------------------------------------------------------------
     def add_fetch(self, row: dict[str, Any]) -> None:
         """Buffer one ``fetches`` row (one HTTP exchange or refused request)."""
-        self._batch.fetches.append(row)
+        self._batch.add_fetch(row)
         self.counts[f"fetches/{row['kind']}"] += 1
         if row.get("error"):
             self.counts[f"errors/{row['error']}"] += 1
@@ -92,7 +92,7 @@ class CrawlSink:
         if table in ("feed_entries", "hub_links", "sitemap_entries"):
             self._batch.add_seen(table, key or ("", ""), row)
         elif table == "fetch_updates":
-            self._batch.fetch_updates.append(row)
+            self._batch.update_fetch(row)
             if row.get("error"):
                 self.counts[f"errors/{row['error']}"] += 1
         elif table == "articles":

@@ -32,7 +32,7 @@ CONDITIONAL_KINDS = ("feed", "hub", "sitemap")
 class CrawlBatch:
     """Rows gathered by the crawler since the last flush, written in one transaction."""
 
-    fetches: list[dict[str, Any]] = field(default_factory=list)
+    fetches: dict[str, dict[str, Any]] = field(default_factory=dict)
     fetch_updates: list[dict[str, Any]] = field(default_factory=list)
     feed_entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     hub_links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -48,6 +48,18 @@ class CrawlBatch:
             + len(self.sitemap_entries)
             + len(self.articles)
         )
+
+    def add_fetch(self, row: dict[str, Any]) -> None:
+        """Add a fetch row (keyed by its id)."""
+        self.fetches[row["id"]] = row
+
+    def update_fetch(self, change: dict[str, Any]) -> None:
+        """Change a fetch: in place when it is still buffered here, else by a later UPDATE."""
+        pending = self.fetches.get(change["id"])
+        if pending is not None:
+            pending.update(change)
+        else:
+            self.fetch_updates.append(change)
 
     def add_seen(self, table: str, key: tuple[str, str], row: dict[str, Any]) -> None:
         """Add a feed entry, hub link or sitemap entry; a repeat keeps its first sighting."""
@@ -149,10 +161,14 @@ class CrawlStore:
     def write_batch(self, batch: CrawlBatch) -> None:
         """Write one batch in a single transaction, parents before children."""
         with session_scope(self.engine) as session:
-            upsert(session, Fetch, batch.fetches, key=["id"])
+            upsert(session, Fetch, batch.fetches.values(), key=["id"])
+            # Updates of fetches written by an earlier batch: bulk UPDATE by primary key,
+            # one executemany per set of changed columns.
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for change in batch.fetch_updates:
-                values = {k: v for k, v in change.items() if k != "id"}
-                session.execute(update(Fetch).where(Fetch.id == change["id"]).values(**values))
+                by_columns.setdefault(tuple(sorted(change)), []).append(change)
+            for changes in by_columns.values():
+                session.execute(update(Fetch), changes)
             seen_updates = ["last_seen_at", "last_fetch_id"]
             upsert(
                 session,

@@ -1,0 +1,145 @@
+"""The `storyline` command as a user runs it: exit codes, one-line errors, lineage output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+
+def storyline(
+    *args: str, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "storyline", *args],
+        cwd=REPO_ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_bad_config_is_one_line_and_exit_1(tmp_path: Path):
+    result = storyline(
+        "crawl", "--config", str(tmp_path / "missing.yaml"), "--warehouse", f"sqlite:///{tmp_path}/w.db"
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"storyline: {tmp_path / 'missing.yaml'}: file not found"]
+
+
+def test_unreachable_warehouse_is_a_systemic_failure(tmp_path: Path):
+    config = tmp_path / "c.yaml"
+    config.write_text("sources: [{name: A, feeds: ['http://127.0.0.1:9/feed']}]\n", encoding="utf-8")
+    result = storyline(
+        "crawl", "--config", str(config), "--warehouse", "postgresql://nobody@127.0.0.1:9/none"
+    )
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("storyline: cannot reach or migrate the warehouse")
+
+
+def test_run_rejects_a_partition_outside_the_calendar(demo_site, tmp_path: Path):
+    result = storyline(
+        "run",
+        "--config",
+        "config/demo.yaml",
+        "--warehouse",
+        f"sqlite:///{tmp_path}/w.db",
+        "--partition",
+        "1999-01-01",
+    )
+    assert result.returncode == 1
+    assert "no partition '1999-01-01'" in result.stderr.strip().splitlines()[-1]
+
+
+def test_db_upgrade_is_repeatable(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/w.db"
+    first, second = (
+        storyline("db", "upgrade", "--warehouse", url),
+        storyline("db", "upgrade", "--warehouse", url),
+    )
+    assert first.returncode == second.returncode == 0
+    assert first.stdout.strip() == second.stdout.strip() == "warehouse at revision 0001"
+
+
+@pytest.mark.slow
+def test_crawl_then_lineage_and_summary(demo_site, tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/w.db"
+    crawl = storyline("crawl", "--config", "config/demo.yaml", "--warehouse", url)
+    assert crawl.returncode == 0, crawl.stderr
+    assert "crawl run 1: succeeded" in crawl.stdout
+
+    lineage = storyline("lineage", "1", "--warehouse", url)
+    assert lineage.returncode == 0, lineage.stderr
+    text = lineage.stdout
+    for step in ("article", "fetch", "WARC record", "crawl run"):
+        assert step in text
+    assert "feed entry" in text or "hub link" in text or "sitemap entry" in text
+
+    missing = storyline("lineage", "9999", "--warehouse", url)
+    assert missing.returncode == 1 and "no article with id 9999" in missing.stderr
+
+    summary = storyline("summary", "--warehouse", url)
+    assert summary.returncode == 0 and "robots_disallowed" in summary.stdout
+
+
+def test_extract_jsonl_gives_one_line_per_input_in_order():
+    story = " ".join(["The harbour board voted on Tuesday to extend the night ferry timetable."] * 12)
+    pages = [
+        {
+            "id": "a",
+            "url": "http://127.0.0.1/news/2026/01/05/a.html",
+            "html": f"<html lang='en'><head><title>Ferries run late - Harbour Times</title></head>"
+            f"<body><article><h1>Ferries run late</h1><p>{story}</p><p>{story}</p></article></body></html>",
+        },
+        {"id": "b", "url": "http://127.0.0.1/b", "html": ""},
+    ]
+    stdin = "\n".join(json.dumps(p) for p in pages) + "\nnot json\n"
+    result = storyline("extract", "--jsonl", "-", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line.get("id") for line in lines] == ["a", "b", None]
+    assert lines[0]["page_type"] == "article" and lines[0]["title"] == "Ferries run late"
+    assert "night ferry" in lines[0]["body_text"]
+    assert lines[1]["page_type"] == "error"
+    assert "error" in lines[2]
+
+
+def test_cluster_jsonl_assigns_stories_and_duplicates():
+    text = "The harbour board voted on Tuesday to extend the night ferry timetable through the winter months."
+    rows = [
+        {
+            "id": 1,
+            "url": "http://127.0.0.1/a",
+            "title": "Ferries run late",
+            "text": text,
+            "published_at": "2026-01-05T10:00:00Z",
+            "source": "A",
+        },
+        {
+            "id": 2,
+            "url": "http://127.0.0.1/a?utm_source=x",
+            "title": "Ferries run late",
+            "text": text,
+            "published_at": "2026-01-05T11:00:00Z",
+            "source": "B",
+        },
+    ]
+    result = storyline("cluster", "--jsonl", "-", stdin="\n".join(json.dumps(r) for r in rows))
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first == {"id": 1, "story_id": first["story_id"], "duplicate_of": None}
+    assert second["story_id"] == first["story_id"] and second["duplicate_of"] == 1
+
+    bad = storyline("cluster", "--jsonl", "-", stdin="{oops\n")
+    assert bad.returncode == 1 and "line 1" in bad.stderr

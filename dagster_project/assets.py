@@ -10,7 +10,6 @@ through the warehouse, not through IO managers.
 annotation at definition time.)
 """
 
-
 import sys
 import warnings
 from collections.abc import Callable

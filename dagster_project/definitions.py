@@ -1,4 +1,4 @@
-"""The Storyline code location: assets, checks, jobs, schedules and resources in one Definitions."""
+"""The Storyline code location: assets, checks, jobs, schedules, sensors and resources."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dagster_project.assets import ALL_ASSETS
 from dagster_project.jobs import daily_pipeline, rederive_from_archive
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from dagster_project.schedules import crawl_current_day
+from dagster_project.sensors import stale_extraction
 
 
 def resources() -> dict[str, object]:
@@ -24,5 +25,6 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     jobs=[daily_pipeline, rederive_from_archive],
     schedules=[crawl_current_day],
+    sensors=[stale_extraction],
     resources=resources(),
 )

@@ -1,6 +1,5 @@
 """Schedules: crawl the current UTC day at a configurable cadence (default hourly)."""
 
-
 import os
 
 import dagster as dg

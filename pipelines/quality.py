@@ -92,3 +92,16 @@ def last_successful_crawl(engine: Engine, partition_key: str) -> datetime | None
                 CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded"
             )
         ).scalar_one()
+
+
+def partitions_extracted_by_other_versions(engine: Engine, current_version: str) -> list[str]:
+    """Partitions holding articles that an extractor version other than ``current_version`` wrote."""
+    with session_scope(engine) as session:
+        return list(
+            session.scalars(
+                select(Article.partition_key)
+                .where(Article.extractor_version.is_not(None), Article.extractor_version != current_version)
+                .group_by(Article.partition_key)
+                .order_by(Article.partition_key)
+            )
+        )

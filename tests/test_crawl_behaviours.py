@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from pipelines.warehouse.db import make_engine, session_scope
-from pipelines.warehouse.migrate import upgrade
 from pipelines.warehouse.models import Article, FeedEntry, Fetch, HubLink, SitemapEntry
 from tests.conftest import run_crawl, write_config
 from tests.support.fixture_server import FixtureServer
@@ -38,10 +37,9 @@ def server():
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    upgrade(url)
-    return url
+def db_url(warehouse_url: str) -> str:
+    """Each behaviour runs on SQLite and on PostgreSQL (see conftest.warehouse_url)."""
+    return warehouse_url
 
 
 def rows(url: str, model: type, *where) -> list:
@@ -77,7 +75,7 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2
 <author><name>Lena Fors</name></author></entry></feed>"""
 
 
-def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, server, sqlite_url):
+def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, server, db_url):
     base = server.base_url
     feeds = {"/rss091.xml": RSS_091, "/rss10.rdf": RSS_10, "/rss20.xml": RSS_20, "/atom/feed.xml": ATOM}
     for path, body in feeds.items():
@@ -91,10 +89,10 @@ def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, serv
     for path in stories:
         server.add(path, article(path))
 
-    outcome = crawl(tmp_path, server, sqlite_url, {"feeds": [base + p for p in feeds]})
+    outcome = crawl(tmp_path, server, db_url, {"feeds": [base + p for p in feeds]})
 
     assert outcome["status"] == "succeeded"
-    entries = {e.canonical_url.removeprefix(base): e for e in rows(sqlite_url, FeedEntry)}
+    entries = {e.canonical_url.removeprefix(base): e for e in rows(db_url, FeedEntry)}
     assert set(entries) == set(stories)
     relative = entries["/news/2026/01/05/relative-link-story-here.html"]
     assert relative.guid == "tag:fixture,2026:42"
@@ -106,10 +104,10 @@ def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, serv
     assert entries["/news/2026/01/05/rdf-story-about-bridges.html"].published_at == datetime(
         2026, 1, 5, 8, 30, tzinfo=UTC
     )
-    assert {a.canonical_url.removeprefix(base) for a in rows(sqlite_url, Article)} == set(stories)
+    assert {a.canonical_url.removeprefix(base) for a in rows(db_url, Article)} == set(stories)
 
 
-def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server, sqlite_url):
+def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server, db_url):
     base = server.base_url
     hub = (
         "<html><body><header><a href='/news/2026/01/05/header-promo-story-link.html'>promo</a></header>"
@@ -124,10 +122,10 @@ def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server,
     server.add("/news/2026/01/05/bridge-vote-passes-narrowly.html", article("Bridge vote"))
     server.add("/private/2026/01/05/embargoed-budget-draft.html", article("Embargoed"))
 
-    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]})
-    first = {link.canonical_url.removeprefix(base): link for link in rows(sqlite_url, HubLink)}
-    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]})
-    second = {link.canonical_url.removeprefix(base): link for link in rows(sqlite_url, HubLink)}
+    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
+    first = {link.canonical_url.removeprefix(base): link for link in rows(db_url, HubLink)}
+    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
+    second = {link.canonical_url.removeprefix(base): link for link in rows(db_url, HubLink)}
 
     assert set(first) == {
         "/news/2026/01/05/bridge-vote-passes-narrowly.html",
@@ -137,13 +135,13 @@ def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server,
         assert link.first_seen_at == first[key].first_seen_at
         assert link.last_seen_at >= first[key].last_seen_at
     assert server.hits["/private/2026/01/05/embargoed-budget-draft.html"] == 0
-    refused = rows(sqlite_url, Fetch, Fetch.error == "robots_disallowed")
+    refused = rows(db_url, Fetch, Fetch.error == "robots_disallowed")
     # Refused once per crawl, never sent: no status code, no body.
     assert len({f.crawl_run_id for f in refused}) == len(refused) == 2
     assert all(f.status_code is None and f.warc_path is None for f in refused)
 
 
-def test_sitemap_index_gzip_and_news_sitemaps(tmp_path, server, sqlite_url):
+def test_sitemap_index_gzip_and_news_sitemaps(tmp_path, server, db_url):
     import gzip
 
     base = server.base_url
@@ -175,20 +173,20 @@ def test_sitemap_index_gzip_and_news_sitemaps(tmp_path, server, sqlite_url):
         server.add(f"/news/2026/01/05/{name}.html", article(name))
     server.add("/news/2025/10/01/stale-story-from-sitemap.html", article("stale"))
 
-    crawl(tmp_path, server, sqlite_url, {"sitemaps": [base + "/sitemap-index.xml"]})
+    crawl(tmp_path, server, db_url, {"sitemaps": [base + "/sitemap-index.xml"]})
 
-    entries = {e.canonical_url.removeprefix(base): e for e in rows(sqlite_url, SitemapEntry)}
+    entries = {e.canonical_url.removeprefix(base): e for e in rows(db_url, SitemapEntry)}
     assert len(entries) == 3
     news_entry = entries["/news/2026/01/05/news-sitemap-story-item.html"]
     assert news_entry.news_title == "From news" and news_entry.news_published_at is not None
-    stored = {a.canonical_url.removeprefix(base) for a in rows(sqlite_url, Article)}
+    stored = {a.canonical_url.removeprefix(base) for a in rows(db_url, Article)}
     assert stored == {
         "/news/2026/01/05/fresh-story-from-sitemap.html",
         "/news/2026/01/05/news-sitemap-story-item.html",
     }, "live crawls take only recent sitemap entries"
 
 
-def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, sqlite_url):
+def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, db_url):
     base = server.base_url
     urlset = (
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -203,12 +201,12 @@ def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, sqlit
         server.add(path, article(path))
 
     outcome = crawl(
-        tmp_path, server, sqlite_url, {"sitemaps": [base + "/sitemap.xml"]},
+        tmp_path, server, db_url, {"sitemaps": [base + "/sitemap.xml"]},
         "--mode", "sitemap_backfill", "--day", "2026-01-05", "--partition-key", "2026-01-05",
     )
 
     assert outcome["status"] == "succeeded"
-    stored = rows(sqlite_url, Article)
+    stored = rows(db_url, Article)
     assert {a.canonical_url.removeprefix(base) for a in stored} == {
         "/news/2026/01/05/the-day-itself-story.html",
         "/news/2026/01/05/late-utc-evening-story.html",
@@ -216,7 +214,7 @@ def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, sqlit
     assert {a.partition_key for a in stored} == {"2026-01-05"}
 
 
-def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, sqlite_url):
+def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, db_url):
     base = server.base_url
     links = {
         "ok": "/news/2026/01/05/the-one-good-story-here.html",
@@ -242,12 +240,12 @@ def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, 
                content_type="application/rss+xml")
 
     outcome = crawl(
-        tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]},
+        tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]},
         download_timeout=1.5, max_page_bytes=1024 * 1024,
     )
 
     assert outcome["status"] == "succeeded"
-    by_path = {f.url.removeprefix(base): f for f in rows(sqlite_url, Fetch, Fetch.kind == "article")}
+    by_path = {f.url.removeprefix(base): f for f in rows(db_url, Fetch, Fetch.kind == "article")}
     assert by_path[links["ok"]].error is None and by_path[links["ok"]].status_code == 200
     assert by_path[links["missing"]].error == "http_404"
     assert by_path[links["broken"]].error == "http_500"
@@ -257,12 +255,12 @@ def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, 
     assert by_path[links["binary"]].error == "not_html"
     assert by_path[links["empty"]].error == "empty_body"
     assert by_path[links["latin"]].error is None
-    stored = {a.canonical_url.removeprefix(base) for a in rows(sqlite_url, Article)}
+    stored = {a.canonical_url.removeprefix(base) for a in rows(db_url, Article)}
     assert stored == {links["ok"], links["latin"]}
     assert outcome["stats"]["errors/timeout"] == 1
 
 
-def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, server, sqlite_url):
+def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, server, db_url):
     base = server.base_url
     start = "/news/2026/01/05/moved-story-first-address.html"
     server.add_redirect(start, "/news/2026/01/05/moved-story-middle-hop.html", status=301)
@@ -271,12 +269,12 @@ def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, serve
     server.add("/news/2026/01/05/moved-story-final-home.html", article("Moved"))
     server.add("/hub/", f"<html><body><a href='{start}'>moved</a></body></html>")
 
-    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]})
+    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
 
-    (stored,) = rows(sqlite_url, Article)
+    (stored,) = rows(db_url, Article)
     assert stored.url == base + start
     assert stored.canonical_url == base + "/news/2026/01/05/moved-story-final-home.html"
-    fetches = {f.id: f for f in rows(sqlite_url, Fetch)}
+    fetches = {f.id: f for f in rows(db_url, Fetch)}
     chain, fetch = [], fetches[stored.fetch_id]
     while fetch is not None:
         chain.append((fetch.kind, fetch.status_code))
@@ -284,7 +282,7 @@ def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, serve
     assert chain == [("article", 200), ("article", 302), ("article", 301), ("hub", 200)]
 
 
-def test_private_address_guard_refuses_loopback_canary_even_after_redirect(tmp_path, server, sqlite_url):
+def test_private_address_guard_refuses_loopback_canary_even_after_redirect(tmp_path, server, db_url):
     base = server.base_url
     canary_port = server.host_port.rsplit(":", 1)[1]
     canary = f"http://127.0.0.2:{canary_port}/news/2026/01/05/loopback-canary-story.html"
@@ -296,46 +294,46 @@ def test_private_address_guard_refuses_loopback_canary_even_after_redirect(tmp_p
     )
     server.add("/feed.xml", f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
 
-    crawl(tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]})
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
 
-    blocked = rows(sqlite_url, Fetch, Fetch.error == "blocked_private_address")
+    blocked = rows(db_url, Fetch, Fetch.error == "blocked_private_address")
     assert sorted(f.url for f in blocked) == sorted([canary, redirected])
     assert all(f.status_code is None for f in blocked)
-    hop = rows(sqlite_url, Fetch, Fetch.status_code == 302)[0]
+    hop = rows(db_url, Fetch, Fetch.status_code == 302)[0]
     assert next(f for f in blocked if f.url == redirected).discovered_from_id == hop.id
     assert "network.allow_private" in blocked[0].error_detail
-    assert rows(sqlite_url, Article) == []
+    assert rows(db_url, Article) == []
 
 
-def test_retry_after_is_honoured_and_each_attempt_recorded(tmp_path, server, sqlite_url):
+def test_retry_after_is_honoured_and_each_attempt_recorded(tmp_path, server, db_url):
     base = server.base_url
     path = "/news/2026/01/05/busy-server-story-later.html"
     server.add_retry_after(path, seconds=1, then_body=article("Busy"), status=429)
     server.add("/hub/", f"<html><body><a href='{path}'>busy</a></body></html>")
 
-    crawl(tmp_path, server, sqlite_url, {"hubs": [base + "/hub/"]}, retry_times=2, retry_backoff_base=0)
+    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]}, retry_times=2, retry_backoff_base=0)
 
-    attempts = sorted(rows(sqlite_url, Fetch, Fetch.url == base + path), key=lambda f: f.requested_at)
+    attempts = sorted(rows(db_url, Fetch, Fetch.url == base + path), key=lambda f: f.requested_at)
     assert [f.status_code for f in attempts] == [429, 200]
     assert attempts[1].discovered_from_id == attempts[0].id
     assert attempts[1].requested_at - attempts[0].requested_at >= timedelta(seconds=0.9)
-    assert len(rows(sqlite_url, Article)) == 1
+    assert len(rows(db_url, Article)) == 1
 
 
-def test_conditional_get_sends_validators_and_records_304(tmp_path, server, sqlite_url):
+def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_url):
     base = server.base_url
     modified = format_datetime(datetime(2026, 1, 5, 9, tzinfo=UTC), usegmt=True)
     server.add_conditional("/feed.xml", RSS_20.format(base=base), etag='"v1"', last_modified=modified,
                            content_type="application/rss+xml")
     server.add("/news/2026/01/05/relative-link-story-here.html", article("Rel"))
 
-    crawl(tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]})
-    crawl(tmp_path, server, sqlite_url, {"feeds": [base + "/feed.xml"]})
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
 
     feed_requests = [r for r in server.requests if r.path == "/feed.xml"]
     assert len(feed_requests) == 2
     headers = {k.lower(): v for k, v in feed_requests[1].headers.items()}
     assert headers["if-none-match"] == '"v1"' and headers["if-modified-since"] == modified
-    statuses = Counter(f.status_code for f in rows(sqlite_url, Fetch, Fetch.kind == "feed"))
+    statuses = Counter(f.status_code for f in rows(db_url, Fetch, Fetch.kind == "feed"))
     assert statuses == Counter({200: 1, 304: 1})
     assert server.hits["/news/2026/01/05/relative-link-story-here.html"] == 1

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from dagster_project.run import run_pass
 from pipelines.clean import clean_partition
+from pipelines.extract import EXTRACTOR_VERSION
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import (
     Article,
@@ -120,6 +121,14 @@ def test_reextraction_changes_only_rows_whose_output_changed(demo_site, tmp_path
         session.execute(
             update(Article).where(Article.id == target.id).values(title="An older title", extractor_version="0.old")
         )
+
+    # The stale-extraction sensor asks for exactly that day to be re-derived from the archive.
+    from dagster_project.resources import WarehouseResource
+    from dagster_project.sensors import stale_extraction
+
+    requests = stale_extraction(dg.build_sensor_context(resources={"warehouse": WarehouseResource(url=url)}))
+    assert [(r.partition_key, r.run_key) for r in requests] == [(partition, f"{partition}@{EXTRACTOR_VERSION}")]
+    assert stale_extraction.job_name == "rederive_from_archive"
 
     with stage_run(engine, "clean", partition, code_version="test") as run:
         stats = clean_partition(engine, partition, stage_run_id=run.id, workers=1)

@@ -103,7 +103,16 @@ def run_crawl(config: str | Path, warehouse_url: str, *extra: str) -> dict[str, 
 
     Fails the test with the child's stderr when it exits non-zero.
     """
-    command = [sys.executable, "-m", "crawlers.run", "--config", str(config), "--warehouse", warehouse_url, *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "crawlers.run",
+        "--config",
+        str(config),
+        "--warehouse",
+        warehouse_url,
+        *extra,
+    ]
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
     if result.returncode != 0:
         pytest.fail(f"crawl exited {result.returncode}:\n{result.stderr[-4000:]}")
@@ -114,7 +123,12 @@ def write_config(path: Path, host_port: str, sources: list[dict[str, Any]], **cr
     """Write a test config for a fixture server: politeness off, the server allowed."""
     import yaml
 
-    settings = {"download_delay": 0, "autothrottle": False, "concurrent_requests_per_domain": 8, "retry_times": 0}
+    settings = {
+        "download_delay": 0,
+        "autothrottle": False,
+        "concurrent_requests_per_domain": 8,
+        "retry_times": 0,
+    }
     settings.update(crawl)
     document = {
         "network": {"allow_private": [host_port]},

@@ -51,7 +51,9 @@ def rows(url: str, model: type, *where) -> list:
 
 
 def crawl(tmp_path: Path, server: FixtureServer, url: str, source: dict, *extra: str, **settings) -> dict:
-    config = write_config(tmp_path / "config.yaml", server.host_port, [{"name": "Fixture", **source}], **settings)
+    config = write_config(
+        tmp_path / "config.yaml", server.host_port, [{"name": "Fixture", **source}], **settings
+    )
     return run_crawl(config, url, *extra)
 
 
@@ -196,13 +198,24 @@ def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, db_ur
         "</urlset>"
     )
     server.add("/sitemap.xml", urlset, content_type="application/xml")
-    for path in ("/news/2026/01/04/day-before-story-here.html", "/news/2026/01/05/the-day-itself-story.html",
-                 "/news/2026/01/05/late-utc-evening-story.html"):
+    for path in (
+        "/news/2026/01/04/day-before-story-here.html",
+        "/news/2026/01/05/the-day-itself-story.html",
+        "/news/2026/01/05/late-utc-evening-story.html",
+    ):
         server.add(path, article(path))
 
     outcome = crawl(
-        tmp_path, server, db_url, {"sitemaps": [base + "/sitemap.xml"]},
-        "--mode", "sitemap_backfill", "--day", "2026-01-05", "--partition-key", "2026-01-05",
+        tmp_path,
+        server,
+        db_url,
+        {"sitemaps": [base + "/sitemap.xml"]},
+        "--mode",
+        "sitemap_backfill",
+        "--day",
+        "2026-01-05",
+        "--partition-key",
+        "2026-01-05",
     )
 
     assert outcome["status"] == "succeeded"
@@ -236,12 +249,19 @@ def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, 
     server.add(links["empty"], b"")
     server.add_bad_encoding(links["latin"])
     items = "".join(f"<item><title>{k}</title><link>{base}{p}</link></item>" for k, p in links.items())
-    server.add("/feed.xml", f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
-               content_type="application/rss+xml")
+    server.add(
+        "/feed.xml",
+        f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+        content_type="application/rss+xml",
+    )
 
     outcome = crawl(
-        tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]},
-        download_timeout=1.5, max_page_bytes=1024 * 1024,
+        tmp_path,
+        server,
+        db_url,
+        {"feeds": [base + "/feed.xml"]},
+        download_timeout=1.5,
+        max_page_bytes=1024 * 1024,
     )
 
     assert outcome["status"] == "succeeded"
@@ -264,8 +284,11 @@ def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, serve
     base = server.base_url
     start = "/news/2026/01/05/moved-story-first-address.html"
     server.add_redirect(start, "/news/2026/01/05/moved-story-middle-hop.html", status=301)
-    server.add_redirect("/news/2026/01/05/moved-story-middle-hop.html",
-                        base + "/news/2026/01/05/moved-story-final-home.html", status=302)
+    server.add_redirect(
+        "/news/2026/01/05/moved-story-middle-hop.html",
+        base + "/news/2026/01/05/moved-story-final-home.html",
+        status=302,
+    )
     server.add("/news/2026/01/05/moved-story-final-home.html", article("Moved"))
     server.add("/hub/", f"<html><body><a href='{start}'>moved</a></body></html>")
 
@@ -287,7 +310,9 @@ def test_private_address_guard_refuses_loopback_canary_even_after_redirect(tmp_p
     canary_port = server.host_port.rsplit(":", 1)[1]
     canary = f"http://127.0.0.2:{canary_port}/news/2026/01/05/loopback-canary-story.html"
     redirected = f"http://127.0.0.2:{canary_port}/news/2026/01/05/loopback-canary-redirected.html"
-    server.add("/news/2026/01/05/redirects-to-the-canary.html", b"", status=302, headers={"Location": redirected})
+    server.add(
+        "/news/2026/01/05/redirects-to-the-canary.html", b"", status=302, headers={"Location": redirected}
+    )
     items = (
         f"<item><title>direct</title><link>{canary}</link></item>"
         f"<item><title>via redirect</title><link>{base}/news/2026/01/05/redirects-to-the-canary.html</link></item>"
@@ -323,8 +348,13 @@ def test_retry_after_is_honoured_and_each_attempt_recorded(tmp_path, server, db_
 def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_url):
     base = server.base_url
     modified = format_datetime(datetime(2026, 1, 5, 9, tzinfo=UTC), usegmt=True)
-    server.add_conditional("/feed.xml", RSS_20.format(base=base), etag='"v1"', last_modified=modified,
-                           content_type="application/rss+xml")
+    server.add_conditional(
+        "/feed.xml",
+        RSS_20.format(base=base),
+        etag='"v1"',
+        last_modified=modified,
+        content_type="application/rss+xml",
+    )
     server.add("/news/2026/01/05/relative-link-story-here.html", article("Rel"))
 
     crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})

@@ -68,7 +68,9 @@ def test_article_url_heuristic(url, expected):
 
 
 def test_hub_links_honour_article_pattern_and_order():
-    body = b"""<html><body><a href="/a/1">one</a><a href="/b/2">two</a><a href="/a/3">three</a></body></html>"""
+    body = (
+        b"""<html><body><a href="/a/1">one</a><a href="/b/2">two</a><a href="/a/3">three</a></body></html>"""
+    )
     links = hub_article_links(body, "http://127.0.0.1/hub/", article_pattern=r"/a/\d+")
     assert [(link.url, link.anchor_text) for link in links] == [
         ("http://127.0.0.1/a/1", "one"),

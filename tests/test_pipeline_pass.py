@@ -32,8 +32,15 @@ def snapshot(engine) -> dict:
         return {
             "articles": session.execute(
                 select(
-                    Article.id, Article.canonical_url, Article.page_type, Article.text_sha256, Article.title,
-                    Article.published_at, Article.duplicate_of_id, Article.story_id, Article.language,
+                    Article.id,
+                    Article.canonical_url,
+                    Article.page_type,
+                    Article.text_sha256,
+                    Article.title,
+                    Article.published_at,
+                    Article.duplicate_of_id,
+                    Article.story_id,
+                    Article.language,
                     Article.word_count,
                 ).order_by(Article.id)
             ).all(),
@@ -41,20 +48,21 @@ def snapshot(engine) -> dict:
                 select(Story.id, Story.title, Story.article_count, Story.outlet_count).order_by(Story.id)
             ).all(),
             "story_articles": session.execute(
-                select(StoryArticle.article_id, StoryArticle.story_id, StoryArticle.relation,
-                       StoryArticle.related_to_id).order_by(StoryArticle.article_id)
+                select(
+                    StoryArticle.article_id,
+                    StoryArticle.story_id,
+                    StoryArticle.relation,
+                    StoryArticle.related_to_id,
+                ).order_by(StoryArticle.article_id)
             ).all(),
             "changes": session.execute(select(func.count()).select_from(ExtractionChange)).scalar_one(),
         }
 
 
 def check_evaluations(instance: dg.DagsterInstance, run_id: str) -> dict[str, bool]:
-    records = instance.get_records_for_run(
-        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
     return {
-        record.event_log_entry.dagster_event.event_specific_data.check_name:
-        record.event_log_entry.dagster_event.event_specific_data.passed
+        record.event_log_entry.dagster_event.event_specific_data.check_name: record.event_log_entry.dagster_event.event_specific_data.passed
         for record in records
     }
 
@@ -74,8 +82,12 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
             assert article.title and article.published_at is not None
             assert article.language == "en"
             assert article.story_id is not None
-            assert None not in (article.extracted_by_id, article.deduped_by_id,
-                                article.clustered_by_id, article.enriched_by_id)
+            assert None not in (
+                article.extracted_by_id,
+                article.deduped_by_id,
+                article.clustered_by_id,
+                article.enriched_by_id,
+            )
         non_articles = session.scalars(select(Article).where(Article.page_type != "article")).all()
         assert {a.page_type for a in non_articles} == {"live_blog", "video", "stub"}
         assert all(a.body_text is None and a.story_id is None for a in non_articles)
@@ -102,7 +114,9 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
     second = run_pass(config_path=DEMO_CONFIG, warehouse_url=warehouse_url, instance=instance)
     assert second.success, second.failure
     assert snapshot(warehouse) == before
-    article_paths = {e.url_path for e in demo_site.manifest if e.expected_status == 200 and not e.robots_disallowed}
+    article_paths = {
+        e.url_path for e in demo_site.manifest if e.expected_status == 200 and not e.robots_disallowed
+    }
     assert not article_paths & set(demo_site.hits), "a stored article was fetched again"
 
 
@@ -112,14 +126,20 @@ def test_reextraction_changes_only_rows_whose_output_changed(demo_site, tmp_path
 
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url)
-    assert run_pass(config_path=DEMO_CONFIG, warehouse_url=url, instance=dg.DagsterInstance.ephemeral()).success
+    assert run_pass(
+        config_path=DEMO_CONFIG, warehouse_url=url, instance=dg.DagsterInstance.ephemeral()
+    ).success
     engine = make_engine(url)
     with session_scope(engine) as session:
-        target = session.scalars(select(Article).where(Article.page_type == "article").order_by(Article.id)).first()
+        target = session.scalars(
+            select(Article).where(Article.page_type == "article").order_by(Article.id)
+        ).first()
         real_title, partition = target.title, target.partition_key
         # Pretend an older extractor produced a different title for this one row.
         session.execute(
-            update(Article).where(Article.id == target.id).values(title="An older title", extractor_version="0.old")
+            update(Article)
+            .where(Article.id == target.id)
+            .values(title="An older title", extractor_version="0.old")
         )
 
     # The stale-extraction sensor asks for exactly that day to be re-derived from the archive.
@@ -127,7 +147,9 @@ def test_reextraction_changes_only_rows_whose_output_changed(demo_site, tmp_path
     from dagster_project.sensors import stale_extraction
 
     requests = stale_extraction(dg.build_sensor_context(resources={"warehouse": WarehouseResource(url=url)}))
-    assert [(r.partition_key, r.run_key) for r in requests] == [(partition, f"{partition}@{EXTRACTOR_VERSION}")]
+    assert [(r.partition_key, r.run_key) for r in requests] == [
+        (partition, f"{partition}@{EXTRACTOR_VERSION}")
+    ]
     assert stale_extraction.job_name == "rederive_from_archive"
 
     with stage_run(engine, "clean", partition, code_version="test") as run:

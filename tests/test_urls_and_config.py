@@ -15,8 +15,10 @@ from pipelines.urls import canonicalize_url, resolve_canonical
 @pytest.mark.parametrize(
     ("raw", "canonical"),
     [
-        ("HTTP://News.Example.COM:80/World/Story/?utm_source=x&b=2&a=1#top",
-         "http://news.example.com/World/Story?a=1&b=2"),
+        (
+            "HTTP://News.Example.COM:80/World/Story/?utm_source=x&b=2&a=1#top",
+            "http://news.example.com/World/Story?a=1&b=2",
+        ),
         ("https://example.com:443", "https://example.com/"),
         ("https://example.com/a//b/", "https://example.com/a/b"),
         ("https://example.com/s?fbclid=1&gclid=2&id=7&utm_medium=feed", "https://example.com/s?id=7"),
@@ -28,7 +30,9 @@ def test_canonicalize_url(raw, canonical):
     assert canonicalize_url(raw) == canonical
 
 
-@pytest.mark.parametrize("bad", ["ftp://example.com/x", "/relative/path", "mailto:a@example.invalid", "https://"])
+@pytest.mark.parametrize(
+    "bad", ["ftp://example.com/x", "/relative/path", "mailto:a@example.invalid", "https://"]
+)
 def test_canonicalize_rejects_non_http(bad):
     with pytest.raises(ValueError, match="not an absolute http"):
         canonicalize_url(bad)
@@ -78,9 +82,15 @@ def test_config_defaults_are_polite():
         ({"sources": [{"name": "A", "feeds": ["a.example/feed"]}]}, "sources[0].feeds: expected absolute"),
         ({"sources": [{"name": "A"}]}, "sources[0]: expected at least one of"),
         ({"sources": [{"name": "A", "feeds": ["https://a/f"], "hub": []}]}, "unknown key sources[0].hub"),
-        ({**GOOD, "network": {"allow_private": ["localhost"]}}, 'network.allow_private: expected "host:port"'),
+        (
+            {**GOOD, "network": {"allow_private": ["localhost"]}},
+            'network.allow_private: expected "host:port"',
+        ),
         ({"sources": []}, "sources: expected a non-empty list"),
-        ({"sources": [{"name": "A", "feeds": ["https://${NO_SUCH_VAR_XYZ}/f"]}]}, "NO_SUCH_VAR_XYZ is not set"),
+        (
+            {"sources": [{"name": "A", "feeds": ["https://${NO_SUCH_VAR_XYZ}/f"]}]},
+            "NO_SUCH_VAR_XYZ is not set",
+        ),
         ({"sources": [{"name": "A", "hubs": ["https://a/"], "article_pattern": "("}]}, "article_pattern"),
     ],
 )

@@ -107,13 +107,13 @@ class NewsSpider(scrapy.Spider):
         if result.error:
             yield _fetch_update(response, error=result.error, error_detail=result.detail)
         feed_url = _origin_url(response)
-        now = datetime.now(UTC)
+        sighting = self._sighting(response, source)
         for entry in result.entries:
             canonical = _canonical_or_none(entry.url)
             yield WarehouseRow(
                 "feed_entries",
                 {
-                    "source_id": self.sink.source_ids.get(source.name),
+                    **sighting,
                     "feed_url": feed_url,
                     "entry_key": entry.entry_key,
                     "guid": entry.guid,
@@ -124,10 +124,6 @@ class NewsSpider(scrapy.Spider):
                     "authors": entry.authors,
                     "published_at": entry.published_at,
                     "updated_at": entry.updated_at,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "first_fetch_id": response.meta["fetch_id"],
-                    "last_fetch_id": response.meta["fetch_id"],
                 },
                 key=(feed_url, entry.entry_key),
             )
@@ -140,7 +136,7 @@ class NewsSpider(scrapy.Spider):
             return
         source = self._source(response)
         hub_url = _origin_url(response)
-        now = datetime.now(UTC)
+        sighting = self._sighting(response, source)
         for link in hub_article_links(response.body, response.url, source.article_pattern):
             canonical = _canonical_or_none(link.url)
             if not canonical:
@@ -148,15 +144,11 @@ class NewsSpider(scrapy.Spider):
             yield WarehouseRow(
                 "hub_links",
                 {
-                    "source_id": self.sink.source_ids.get(source.name),
+                    **sighting,
                     "hub_url": hub_url,
                     "url": link.url,
                     "canonical_url": canonical,
                     "anchor_text": link.anchor_text,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "first_fetch_id": response.meta["fetch_id"],
-                    "last_fetch_id": response.meta["fetch_id"],
                 },
                 key=(hub_url, canonical),
             )
@@ -174,7 +166,8 @@ class NewsSpider(scrapy.Spider):
         for child in data.sitemaps:
             yield self._discovery_request(child, "sitemap", source, parent=response.meta["fetch_id"])
         sitemap_url = _origin_url(response)
-        now = datetime.now(UTC)
+        sighting = self._sighting(response, source)
+        now = sighting["last_seen_at"]
         for entry in data.urls:
             canonical = _canonical_or_none(entry.url)
             if not canonical:
@@ -182,22 +175,30 @@ class NewsSpider(scrapy.Spider):
             yield WarehouseRow(
                 "sitemap_entries",
                 {
-                    "source_id": self.sink.source_ids.get(source.name),
+                    **sighting,
                     "sitemap_url": sitemap_url,
                     "url": entry.url,
                     "canonical_url": canonical,
                     "lastmod": entry.lastmod,
                     "news_title": entry.news_title,
                     "news_published_at": entry.news_published_at,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "first_fetch_id": response.meta["fetch_id"],
-                    "last_fetch_id": response.meta["fetch_id"],
                 },
                 key=(sitemap_url, canonical),
             )
             if self._wanted_from_sitemap(entry.lastmod or entry.news_published_at, now):
                 yield from self._article_request(entry.url, canonical, source, response)
+
+    def _sighting(self, response: Response, source: SourceConfig) -> dict[str, Any]:
+        """The columns every feed entry, hub link and sitemap entry row shares."""
+        now = datetime.now(UTC)
+        fetch_id = response.meta["fetch_id"]
+        return {
+            "source_id": self.sink.source_ids.get(source.name),
+            "first_seen_at": now,
+            "last_seen_at": now,
+            "first_fetch_id": fetch_id,
+            "last_fetch_id": fetch_id,
+        }
 
     def _wanted_from_sitemap(self, when: datetime | None, now: datetime) -> bool:
         if self.backfill_day is not None:

@@ -139,7 +139,16 @@ class Fetch(Base):
     __table_args__ = (Index("ix_fetches_url_kind", "url", "kind"),)
 
 
-class FeedEntry(Base):
+class Sighting:
+    """Columns of a link seen on a discovery page: when first and last, and by which fetches."""
+
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+
+
+class FeedEntry(Sighting, Base):
     """An entry of an RSS/Atom feed, keyed by feed and entry identity."""
 
     __tablename__ = "feed_entries"
@@ -156,15 +165,11 @@ class FeedEntry(Base):
     authors: Mapped[list] = mapped_column(default=list)
     published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
-    first_seen_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
-    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
 
     __table_args__ = (UniqueConstraint("feed_url", "entry_key", name="uq_feed_entries_feed_entry"),)
 
 
-class HubLink(Base):
+class HubLink(Sighting, Base):
     """An article link seen on a hub (section/topic index) page."""
 
     __tablename__ = "hub_links"
@@ -175,15 +180,11 @@ class HubLink(Base):
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(Text, index=True)
     anchor_text: Mapped[str | None] = mapped_column(Text)
-    first_seen_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
-    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
 
     __table_args__ = (UniqueConstraint("hub_url", "canonical_url", name="uq_hub_links_hub_url"),)
 
 
-class SitemapEntry(Base):
+class SitemapEntry(Sighting, Base):
     """A ``<url>`` of an XML or Google News sitemap."""
 
     __tablename__ = "sitemap_entries"
@@ -196,10 +197,6 @@ class SitemapEntry(Base):
     lastmod: Mapped[datetime | None]
     news_title: Mapped[str | None] = mapped_column(Text)
     news_published_at: Mapped[datetime | None]
-    first_seen_at: Mapped[datetime]
-    last_seen_at: Mapped[datetime]
-    first_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
-    last_fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
 
     __table_args__ = (
         UniqueConstraint("sitemap_url", "canonical_url", name="uq_sitemap_entries_sitemap_url"),

@@ -10,27 +10,24 @@ strings stripped, so a tracking-parameter fetch counts against the clean path).
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 from storyline.demo_site import render
 from storyline.demo_site.content import OUTLETS
 from storyline.demo_site.site import ManifestEntry, build_manifest, resolve_anchor
+from storyline.loopback import LoopbackServer
 
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
-
-_LOOPBACK = ("127.0.0.1",)
 
 
 @dataclass(frozen=True)
@@ -72,7 +69,7 @@ def _not_modified(resource: Resource, headers: Message) -> bool:
     return False
 
 
-class DemoSite:
+class DemoSite(LoopbackServer):
     """The fictional four-outlet news site, served on loopback.
 
     ``DemoSite(anchor_date)`` builds the manifest (raises ``ValueError`` for a future anchor);
@@ -80,62 +77,22 @@ class DemoSite:
     Use it as a context manager to start and stop it.
     """
 
+    thread_name = "storyline-demo-site"
+
     def __init__(self, anchor_date: date | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        if host not in _LOOPBACK:
-            raise ValueError(f"DemoSite only binds loopback 127.0.0.1, not {host!r}")
+        super().__init__(host, port)
         now = datetime.now(UTC)
         self.anchor_date: date = resolve_anchor(anchor_date, now)
         self.manifest: list[ManifestEntry] = build_manifest(self.anchor_date, now)
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []  # (method, raw request target)
-        self._lock = threading.Lock()
-        self._host = host
-        self._port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._resources: dict[str, Resource] = {}
 
-    # --- lifecycle ---------------------------------------------------------------------------
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
-    def start(self) -> str:
-        """Bind, render and serve in a background thread; return ``"host:port"``."""
-        if self._server is not None:
-            return self.host_port
-        server = ThreadingHTTPServer((self._host, self._port), _make_handler(self))
-        server.daemon_threads = True
-        self._server = server
+    def _on_start(self) -> None:
         self._resources = self._render_all()
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            daemon=True,
-            name="storyline-demo-site",
-        )
-        self._thread.start()
-        return self.host_port
-
-    def stop(self) -> None:
-        """Stop serving and close the socket; safe to call twice."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> DemoSite:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def serve_forever(self) -> None:
         """Start and block until interrupted (for ``python -m storyline.demo_site``)."""
@@ -147,24 +104,7 @@ class DemoSite:
         finally:
             self.stop()
 
-    # --- addresses and counters -------------------------------------------------------------
-
-    @property
-    def host_port(self) -> str:
-        """``"127.0.0.1:PORT"`` of the running server; raises ``RuntimeError`` before start()."""
-        if self._server is None:
-            raise RuntimeError("DemoSite is not running; call start() or use it as a context manager")
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
-
-    @property
-    def base_url(self) -> str:
-        """``"http://127.0.0.1:PORT"``."""
-        return f"http://{self.host_port}"
-
-    def url(self, path: str) -> str:
-        """Return the absolute URL of ``path`` on this server."""
-        return self.base_url + path
+    # --- counters ------------------------------------------------------------------------------
 
     def reset_hits(self) -> None:
         """Forget every counted hit and logged request."""

@@ -23,9 +23,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from storyline.loopback import LoopbackServer
 
 HTML = "text/html; charset=utf-8"
 MAX_DELAY_SECONDS = 30.0  # no behaviour sleeps longer than this
@@ -43,84 +44,30 @@ class LoggedRequest:
     headers: dict[str, str]
 
 
-class FixtureServer:
+class FixtureServer(LoopbackServer):
     """Loopback HTTP server whose responses are registered per path by the test.
 
     ``add()`` and the ``add_*`` helpers may be called before or after ``start()``; a later
     registration for the same path replaces the earlier one.
     """
 
+    thread_name = "fixture-server"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        if host != "127.0.0.1":
-            raise ValueError(f"FixtureServer only binds 127.0.0.1, not {host!r}")
-        self._address = (host, port)
+        super().__init__(host, port)
         self._routes: dict[str, Handler] = {}
-        self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.hits: Counter[str] = Counter()
         self.requests: list[LoggedRequest] = []
 
-    # --- lifecycle ---------------------------------------------------------------------------
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
-    def start(self) -> str:
-        """Bind and serve in a background thread; return ``"127.0.0.1:PORT"``."""
-        if self._server is None:
-            self._stopping.clear()
-            server = ThreadingHTTPServer(self._address, _make_handler(self))
-            server.daemon_threads = True
-            server.block_on_close = False
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                daemon=True,
-                name="fixture-server",
-            )
-            self._thread.start()
-        return self.host_port
+    def _on_start(self) -> None:
+        self._stopping.clear()
 
-    def stop(self) -> None:
-        """Stop serving, wake sleeping handlers and close the socket; safe to call twice."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FixtureServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def host_port(self) -> str:
-        """``"127.0.0.1:PORT"``; raises ``RuntimeError`` before ``start()``."""
-        if self._server is None:
-            raise RuntimeError("FixtureServer is not running; call start() or use `with`")
-        host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
-
-    @property
-    def base_url(self) -> str:
-        """``"http://127.0.0.1:PORT"``."""
-        return f"http://{self.host_port}"
-
-    def url(self, path: str) -> str:
-        """Return the absolute URL of ``path`` on this server."""
-        return self.base_url + path
+    def _on_stop(self) -> None:
+        self._stopping.set()  # wake handlers sleeping in a delay
 
     def reset(self) -> None:
         """Forget counted hits and logged requests (routes stay)."""

@@ -20,6 +20,7 @@ SCHEDULE_CRON = os.environ.get("STORYLINE_SCHEDULE_CRON", "0 * * * *")
 )
 def crawl_current_day(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """Request a run of today's partition, keyed by the tick so each tick runs once."""
-    partition_key = crawl_day_partitions.get_last_partition_key(current_time=context.scheduled_execution_time)
+    with dg.partition_loading_context(effective_dt=context.scheduled_execution_time):
+        partition_key = crawl_day_partitions.get_last_partition_key()
     tick = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
     return dg.RunRequest(run_key=f"{partition_key}@{tick}", partition_key=partition_key)

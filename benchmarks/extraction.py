@@ -4,10 +4,14 @@ Run: .venv/bin/python benchmarks/extraction.py   (prints a table; --per-page lis
 
 Body: the article-extraction-benchmark metric - tokens are \\w+ matches, texts compared as
 multisets of 4-token shingles, precision and recall averaged per page, F1 from the averages.
+We score the text the clean stage would store: a page we type as a non-article scores 0.
 Metadata (../shared/corpus/metadata): title exact match (whitespace-normalised), author set F1
 (case-insensitive, whitespace-normalised names; both empty counts 1.0), date day-exact (our
 instant shown in the expected value's offset), and the share of pages where we give a time of
-day and a UTC offset that match the expected instant to the minute.
+day and a UTC offset that match the expected instant to the minute. Bare trafilatura is scored
+the same way (bare_extraction with metadata; it gives a day, no time of day).
+Throughput: both extractors run in this process, interleaved page by page, best of three per
+page, so load from other jobs on the machine falls on both sides.
 The corpus is found at <repo>/../shared, or $STORYLINE_SHARED_DIR.
 """
 
@@ -35,6 +39,17 @@ import trafilatura  # noqa: E402
 from pipelines.extract import PageHints, extract_page  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
+
+
+# The issue's targets on the dev pages (issue 4).
+TARGETS = {
+    "body_f1_extraction": 0.975,
+    "body_f1_metadata": 0.96,
+    "title_exact": 0.90,
+    "authors_f1": 0.93,
+    "date_day_exact": 0.97,
+    "throughput_ratio": 0.6,
+}
 
 
 def shared_dir() -> Path:
@@ -157,6 +172,20 @@ class MetadataScore:
     date_time_offset: float
     body: BodyScore
     misses: list[str] = field(default_factory=list)
+    non_articles: list[str] = field(default_factory=list)
+
+
+def _title_ok(got: str | None, want: str) -> bool:
+    return " ".join((got or "").split()) == " ".join(want.split())
+
+
+def _authors_f1(got_names: list[str], want_names: list[str]) -> float:
+    got = {_norm_name(a) for a in got_names}
+    want = {_norm_name(a) for a in want_names}
+    if not got and not want:
+        return 1.0
+    common = len(got & want)
+    return _f1(common / len(got) if got else 0.0, common / len(want) if want else 0.0)
 
 
 def score_metadata(items: list[Item]) -> MetadataScore:
@@ -171,19 +200,13 @@ def score_metadata(items: list[Item]) -> MetadataScore:
     for item, page in zip(items, pages, strict=True):
         label = item.label
         per_page.append((item.id, *shingle_pr(page.body_text, label["articleBody"])))
-        if " ".join((page.title or "").split()) == " ".join(label["title"].split()):
+        if _title_ok(page.title, label["title"]):
             titles += 1
         else:
             misses.append(f"{item.id} title: {page.title!r} != {label['title']!r}")
-        got = {_norm_name(a) for a in page.authors}
-        want = {_norm_name(a) for a in label["authors"]}
-        if not got and not want:
-            authors += 1
-        else:
-            common = len(got & want)
-            authors += _f1(common / len(got) if got else 0.0, common / len(want) if want else 0.0)
-            if got != want:
-                misses.append(f"{item.id} authors: {sorted(got)} != {sorted(want)}")
+        authors += _authors_f1(page.authors, label["authors"])
+        if {_norm_name(a) for a in page.authors} != {_norm_name(a) for a in label["authors"]}:
+            misses.append(f"{item.id} authors: {page.authors} != {label['authors']}")
         expected, has_offset = _parse_expected_date(label["publishing_date"])
         ours = page.published_at
         if ours is not None:
@@ -204,25 +227,53 @@ def score_metadata(items: list[Item]) -> MetadataScore:
     n = max(len(items), 1)
     body = BodyScore(sum(p for _, p, _ in per_page) / n, sum(r for _, _, r in per_page) / n,
                      seconds, per_page)
-    return MetadataScore(titles / n, authors / n, days / n, exact_times / n, body, misses)
+    non_articles = [item.id for item, page in zip(items, pages, strict=True)
+                    if page.page_type != "article"]
+    return MetadataScore(titles / n, authors / n, days / n, exact_times / n, body, misses,
+                         non_articles)
 
 
-def throughput_ratio(items: list[Item], rounds: int = 2) -> tuple[float, float, float]:
+def score_metadata_bare(items: list[Item]) -> tuple[float, float, float]:
+    """Return bare trafilatura's (title exact, authors F1, date day-exact) over metadata items.
+
+    trafilatura.bare_extraction(with_metadata=True): its title as is, its author string split
+    on ";", its date (a day, no time of day) compared with the expected value's day.
+    """
+    titles = authors = days = 0.0
+    for item in items:
+        doc = trafilatura.bare_extraction(item.html, url=item.url, with_metadata=True)
+        title = getattr(doc, "title", None)
+        author = getattr(doc, "author", None) or ""
+        date = getattr(doc, "date", None) or ""
+        titles += _title_ok(title, item.label["title"])
+        authors += _authors_f1([a.strip() for a in author.split(";") if a.strip()],
+                               item.label["authors"])
+        expected, _ = _parse_expected_date(item.label["publishing_date"])
+        days += date[:10] == expected.date().isoformat()
+    n = max(len(items), 1)
+    return titles / n, authors / n, days / n
+
+
+def throughput_ratio(items: list[Item], rounds: int = 3) -> tuple[float, float, float]:
     """Return (our seconds, bare trafilatura seconds, ratio of our pages/s to theirs).
 
-    Both run on the same pages in this process, alternating, best of `rounds`.
+    Other jobs may share the machine, so the two extractors are interleaved page by page
+    (which one goes first alternates), each page's time is its best over `rounds`, and the
+    ratio compares the sums: a load spike hits both sides instead of one whole pass.
     """
-    ours_best = bare_best = float("inf")
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for item in items:
-            _bare(item)
-        bare_best = min(bare_best, time.perf_counter() - started)
-        started = time.perf_counter()
-        for item in items:
-            _ours(item)
-        ours_best = min(ours_best, time.perf_counter() - started)
-    return ours_best, bare_best, bare_best / ours_best
+    ours_best = [float("inf")] * len(items)
+    bare_best = [float("inf")] * len(items)
+    for round_no in range(rounds):
+        for index, item in enumerate(items):
+            order = ((_bare, bare_best), (_ours, ours_best))
+            if (index + round_no) % 2:
+                order = order[::-1]
+            for extractor, best in order:
+                started = time.perf_counter()
+                extractor(item)
+                best[index] = min(best[index], time.perf_counter() - started)
+    ours_s, bare_s = sum(ours_best), sum(bare_best)
+    return ours_s, bare_s, bare_s / ours_s
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,23 +288,44 @@ def main(argv: list[str] | None = None) -> int:
     extraction, metadata = load_items(extraction_dir), load_items(metadata_dir)
     _ours(extraction[0])  # warm imports so the timing compares extraction only
     _bare(extraction[0])
-    rows = []
-    for name, items in (("extraction", extraction), ("metadata", metadata)):
-        ours, bare = score_body(items), score_body(items, _bare)
-        rows.append((name, len(items), ours, bare))
+    bodies = {name: (score_body(items), score_body(items, _bare))
+              for name, items in (("extraction", extraction), ("metadata", metadata))}
     meta = score_metadata(metadata)
+    bare_title, bare_authors, bare_days = score_metadata_bare(metadata)
     ours_s, bare_s, ratio = throughput_ratio(extraction + metadata)
-    print(f"{'set':<11}{'pages':>6}  {'ours P/R/F1':<22}{'bare trafilatura P/R/F1':<24}")
-    for name, n, ours, bare in rows:
-        print(f"{name:<11}{n:>6}  {ours.precision:.3f}/{ours.recall:.3f}/{ours.f1:.3f}"
-              f"{'':7}{bare.precision:.3f}/{bare.recall:.3f}/{bare.f1:.3f}")
-    print(f"\nmetadata set: title exact {meta.title_exact:.3f}   authors F1 {meta.authors_f1:.3f}"
-          f"   date day-exact {meta.date_day_exact:.3f}"
-          f"   date with time+offset {meta.date_time_offset:.3f}")
-    print(f"throughput: ours {ours_s:.2f}s, bare trafilatura.extract {bare_s:.2f}s "
-          f"for {len(extraction) + len(metadata)} pages -> ratio {ratio:.2f}x (target >= 0.6x)")
+    rows = [
+        (f"body F1, extraction set ({len(extraction)})", bodies["extraction"][0].f1,
+         bodies["extraction"][1].f1, TARGETS["body_f1_extraction"]),
+        (f"body F1, metadata set ({len(metadata)})", bodies["metadata"][0].f1,
+         bodies["metadata"][1].f1, TARGETS["body_f1_metadata"]),
+        ("title exact", meta.title_exact, bare_title, TARGETS["title_exact"]),
+        ("authors F1", meta.authors_f1, bare_authors, TARGETS["authors_f1"]),
+        ("date day-exact", meta.date_day_exact, bare_days, TARGETS["date_day_exact"]),
+        ("date with time+offset", meta.date_time_offset, None, None),
+    ]
+    print(f"{'metric':<34}{'ours':>8}{'bare trafilatura':>19}{'target':>9}")
+    for label, ours_value, bare_value, target in rows:
+        bare_text = f"{bare_value:.3f}" if bare_value is not None else "n/a"
+        target_text = f">={target:.3f}" if target is not None else ""
+        print(f"{label:<34}{ours_value:>8.3f}{bare_text:>19}{target_text:>9}")
+    for name, (ours, bare) in bodies.items():
+        print(f"  {name} body P/R: ours {ours.precision:.3f}/{ours.recall:.3f}, "
+              f"bare {bare.precision:.3f}/{bare.recall:.3f}")
+    if meta.non_articles:
+        def f1_without(per_page: list[tuple[str, float, float]]) -> float:
+            kept = [(p, r) for pid, p, r in per_page if pid not in meta.non_articles]
+            return _f1(sum(p for p, _ in kept) / len(kept), sum(r for _, r in kept) / len(kept))
+
+        print(f"  metadata pages typed non-article (no text stored, scored 0 above): "
+              f"{', '.join(meta.non_articles)}; body F1 over the other "
+              f"{len(metadata) - len(meta.non_articles)}: ours "
+              f"{f1_without(meta.body.per_page):.3f}, bare "
+              f"{f1_without(bodies['metadata'][1].per_page):.3f}")
+    print(f"throughput (interleaved, best of 3 per page): ours {ours_s:.2f}s, bare "
+          f"trafilatura.extract {bare_s:.2f}s for {len(extraction) + len(metadata)} pages "
+          f"-> ratio {ratio:.2f}x (target >= {TARGETS['throughput_ratio']}x)")
     if args.per_page:
-        for name, _, ours, _ in rows:
+        for name, (ours, _) in bodies.items():
             for page_id, p, r in ours.per_page:
                 if min(p, r) < 0.9:
                     print(f"  {name} {page_id[:24]} P{p:.2f} R{r:.2f}")

@@ -8,11 +8,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from w3lib.url import safe_url_string
 
 # Query parameters that only track the click; they never change what page is served.
+# fmt: off
 _TRACKING_EXACT = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
     "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid",
     "ito", "s_cid", "ncid", "sr_share", "smid", "soc_src", "soc_trk", "share", "shared",
 }
+# fmt: on
 _TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MULTI_SLASH = re.compile(r"/{2,}")

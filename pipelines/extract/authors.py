@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -11,7 +12,7 @@ from pipelines.extract.structured import Declared, as_list
 from pipelines.extract.text import normalize_space
 
 _PREFIX = re.compile(r"^(by|von|af|av|por|par|di|door|przez|tarafından|written by|words by|"
-                     r"text:|texte?:|autor(in)?:|author:|reporting by)\s+", re.I)
+                     r"texte?|autor(in)?|author|reporting by)(\s*:\s*|\s+)", re.I)
 _BRACKETS = re.compile(r"\s*[\[(][^\])]*[\])]")
 _ROLE = re.compile(
     r"\s*[,|–—-]\s*(senior |chief |staff |deputy |associate |contributing |political |foreign )*"
@@ -25,6 +26,14 @@ _ROLE_ONLY = re.compile(
     re.I,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\boch\b|\bve\b|\bet\b|\by\b|\bna\b)\s*", re.I)
+# Words that make a credit an organisation (agency, desk, outlet), not a person.
+_ORG_WORD = re.compile(
+    r"\b(agency|agentur|news|nachrichten|press|presse|media|group|staff|team|desk|services?|"
+    r"network|institute|university|association|ministry|office|council|department|company|"
+    r"corporation|inc|ltd|llc|gmbh|foundation|society|newsroom|redaktion|online|magazine|"
+    r"times|tribune|herald|journal|gazette|radio|tv|television|bureau|editors|editorial)\b",
+    re.I,
+)
 _NOT_NAME = re.compile(r"https?://|www\.|@|\d{3,}|^(admin|administrator|staff|editor|redaktion|"
                        r"newsroom|guest|unknown|anonymous)$", re.I)
 
@@ -32,11 +41,11 @@ _NOT_NAME = re.compile(r"https?://|www\.|@|\d{3,}|^(admin|administrator|staff|ed
 def clean_author(raw: str) -> list[str]:
     """Return the people's names in one byline string (roles, 'By', bracketed initials removed)."""
     text = normalize_space(raw)
-    text = _BRACKETS.sub("", text)
+    text = _BRACKETS.sub("", text).strip(" .,:;|-–—")
     text = _PREFIX.sub("", text)
     names = []
     for part in _SPLIT.split(text):
-        part = _ROLE.sub("", _PREFIX.sub("", part)).strip(" .,:;|-–—")
+        part = _ROLE.sub("", _PREFIX.sub("", part.strip(" .,:;|-–—"))).strip(" .,:;|-–—")
         if not part or _NOT_NAME.search(part) or _ROLE_ONLY.match(part):
             continue
         if len(part) > 60 or len(part.split()) > 5:
@@ -62,35 +71,118 @@ def _ld_names(value: Any) -> tuple[list[str], list[str]]:
     return people, orgs
 
 
-_BYLINE_XPATH = (
+BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(@class,'byline') or "
     "contains(@class,'author-name') or contains(@class,'author__name')]"
 )
+# Words that open a visible byline ("By ...", "Von: ..."), for pages without byline markup.
+_BYLINE_WORDS = ("By", "BY", "Von", "Por", "Par", "Av", "Af", "Door", "Autor", "Author", "Text")
+_BYLINE_OPENING = re.compile(r"^\s*(?:{})(?:\s*:|\s|$)".format("|".join(_BYLINE_WORDS)))
+_PARTICLES = {"von", "van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le",
+              "bin", "ibn", "al", "el", "ter", "ten", "dos", "das", "zu", "y"}
+_ACCOUNT_PATH = re.compile(r"/(author|user|profile)s?/(admin|administrator|editor|redaktion|"
+                           r"webmaster|staff|newsroom)/?$", re.I)
 
 
-def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None) -> list[str]:
-    """Return author names (deduplicated, in order); the outlet's own name is never a person."""
+def looks_like_person(name: str) -> bool:
+    """Return True for 2-5 capitalised words (name particles allowed), no digits or symbols."""
+    words = name.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in name):
+        return False
+    capitalised = 0
+    for word in words:
+        if word.lower() in _PARTICLES:
+            continue
+        if not word[0].isupper() or not re.fullmatch(r"[\w.'’-]+", word):
+            return False
+        capitalised += 1
+    return capitalised >= 2
+
+
+def _outlet_words(names: list[str]) -> set[str]:
+    return {w for n in names for w in re.findall(r"\w+", n.casefold()) if len(w) > 1}
+
+
+def is_outlet(name: str, outlet_names: list[str]) -> bool:
+    """Return True when name is the outlet (its name, or its words plus initials)."""
+    key = name.casefold()
+    if any(key == n.casefold() for n in outlet_names if n):
+        return True
+    words = [w for w in re.findall(r"\w+", key) if len(w) > 1]
+    outlet = _outlet_words(outlet_names)
+    return bool(words) and all(w in outlet for w in words)
+
+
+def _markup_bylines(tree: HtmlElement, byline_elements: list[HtmlElement]) -> list[str]:
+    for element in byline_elements[:3]:
+        href = element.get("href") or ""
+        if _ACCOUNT_PATH.search(href.split("?")[0]):
+            continue  # a site account ("admin"), not a person
+        text = normalize_space(element.text_content())
+        if 0 < len(text) < 120:
+            return [text]
+    return []
+
+
+def _prefixed_bylines(tree: HtmlElement) -> list[str]:
+    """Return person names from the first visible "By ..." line that names people."""
+    candidates = (element for element in tree.iter("p", "li", "div", "span")
+                  if element.text and _BYLINE_OPENING.match(element.text))
+    for element in islice(candidates, 8):
+        text = normalize_space(element.text_content())
+        if not 3 < len(text) < 160:
+            continue
+        names = [n for n in clean_author(text) if looks_like_person(n)]
+        if names:
+            return names
+    return []
+
+
+def credit_line(line: str) -> list[str]:
+    """Return the names in a body line that is only an author credit ("JANE DOE", "By Jane Doe")."""
+    text = normalize_space(line)
+    if len(text) > 80:
+        return []
+    prefixed = _PREFIX.match(text) is not None
+    if not prefixed and not text.isupper():
+        return []
+    names = clean_author(text)
+    return names if names and all(looks_like_person(n) for n in names) else []
+
+
+def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None, *,
+                   byline_elements: list[HtmlElement] | None = None,
+                   first_body_line: str | None = None) -> list[str]:
+    """Return author names (deduplicated, in order); the outlet's own name is never a person.
+
+    Sources in order: JSON-LD people, author meta tags, byline markup, a visible "By ..."
+    line, a credit line opening the body; JSON-LD organisations never count as people.
+    """
+    if byline_elements is None:
+        byline_elements = tree.xpath(BYLINE_XPATH)
     ld = declared.main_ld() or {}
-    people, orgs = _ld_names(ld.get("author"))
-    raw: list[str] = people
-    if not raw:
-        raw = [a for a in declared.all("author", "article:author", "dc.creator",
-                                       "sailthru.author", "parsely-author", "byl")
-               if not a.startswith("http")]
-    if not raw:
-        for element in tree.xpath(_BYLINE_XPATH)[:3]:
-            text = normalize_space(element.text_content())
-            if 0 < len(text) < 120:
-                raw.append(text)
-                break
-    if not raw:
-        raw = orgs
-    outlet = {n.casefold() for n in (site_name, declared.first("og:site_name")) if n}
-    names: list[str] = []
-    for entry in raw:
-        for name in clean_author(entry):
-            if name.casefold() in outlet and (len(raw) > 1 or people):
-                continue
-            if name.casefold() not in {n.casefold() for n in names}:
-                names.append(name)
-    return names
+    outlet_names = [n for n in (site_name, declared.first("og:site_name")) if n]
+    for publisher in as_list(ld.get("publisher")):
+        if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+            outlet_names.append(publisher["name"])
+    people, _orgs = _ld_names(ld.get("author"))
+    sources = (
+        lambda: people,
+        lambda: [a for a in declared.all("author", "article:author", "dc.creator",
+                                         "sailthru.author", "parsely-author", "byl")
+                 if not a.startswith("http")],
+        lambda: _markup_bylines(tree, byline_elements),
+        lambda: _prefixed_bylines(tree),
+        lambda: credit_line(first_body_line or ""),
+    )
+    for source in sources:
+        names: list[str] = []
+        for entry in source():
+            for name in clean_author(entry):
+                if is_outlet(name, outlet_names) or _ORG_WORD.search(name):
+                    continue
+                if name.casefold() not in {n.casefold() for n in names}:
+                    names.append(name)
+        if names:
+            return names
+    return []

@@ -8,8 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from pipelines.extract.authors import _BYLINE_XPATH, choose_authors
-from pipelines.extract.body import extract_body
+from pipelines.extract.authors import BYLINE_XPATH, choose_authors, credit_line
+from pipelines.extract.body import drop_author_bio, extract_body
 from pipelines.extract.dates import choose_dates, collect_candidates
 from pipelines.extract.decode import decode_html
 from pipelines.extract.language import detect_language
@@ -87,9 +87,9 @@ def _section(declared: Declared) -> str | None:
     return str(value[0]) if value and isinstance(value[0], str) else None
 
 
-def _byline_lines(tree: HtmlElement) -> set[str]:
+def _byline_lines(elements: list[HtmlElement]) -> set[str]:
     lines: set[str] = set()
-    for element in tree.xpath(_BYLINE_XPATH + "|//time")[:10]:
+    for element in elements[:10]:
         text = normalize_space(element.text_content()).lower()
         if 0 < len(text) < 200:
             lines.add(text)
@@ -121,7 +121,20 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     declared = read_declared(tree)
     site_name = _site_name(declared)
     title = choose_title(tree, declared, site_name, hints.feed_title)
-    body = extract_body(tree, url, title=title, meta_lines=_byline_lines(tree))
+    ld = declared.main_ld() or {}
+    description = declared.first("description", "og:description", "twitter:description")
+    if not description and isinstance(ld.get("description"), str):
+        description = ld["description"]
+    meta_elements = tree.xpath(BYLINE_XPATH + "|//time")
+    byline_elements = [e for e in meta_elements if e.tag != "time"]
+    body = extract_body(tree, url, title=title, meta_lines=_byline_lines(meta_elements),
+                        description=description)
+    first_line = body.paragraphs[0] if body.paragraphs else None
+    if first_line is not None and credit_line(first_line):
+        body.paragraphs.pop(0)  # "JANE DOE" or "By Jane Doe" opening the text is a credit
+    authors = choose_authors(tree, declared, site_name, byline_elements=byline_elements,
+                             first_body_line=first_line)
+    body.paragraphs = drop_author_bio(body.paragraphs, authors)
     body_text = body.text
     words = word_count(body_text)
     page_type, type_note = classify(tree, declared, url, title, words,
@@ -133,17 +146,13 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     candidates = collect_candidates(tree, declared, url, hints.feed_published_at,
                                     hints.first_seen_at, now=now)
     dates = choose_dates(candidates, now, timedelta(seconds=SETTINGS["future_date_tolerance_s"]))
-    ld = declared.main_ld() or {}
-    description = declared.first("description", "og:description", "twitter:description")
-    if not description and isinstance(ld.get("description"), str):
-        description = ld["description"]
     is_article = page_type == "article"
     return ExtractedPage(
         page_type=page_type,
         page_note="; ".join(notes) or None,
         title=title,
         body_text=body_text if is_article else None,
-        authors=choose_authors(tree, declared, site_name),
+        authors=authors,
         published_at=dates.published_at,
         published_offset_minutes=dates.offset_minutes,
         modified_at=dates.modified_at,

@@ -16,6 +16,12 @@ _CONT = (  # characters a UTF-8 continuation byte turns into under cp1252
 )
 _MOJIBAKE = re.compile(f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}")
 _MOJIBAKE_RUN = re.compile(f"[\u00c2-\u00ef{_CONT}]{{2,}}")
+# The same first pair as _MOJIBAKE, UTF-8 encoded: a byte search is ~30x faster than the str one
+# and finds nothing on almost every page, so the str search only runs where it can match.
+_MOJIBAKE_BYTES = re.compile(
+    rb"\xc3[\x82-\xaf](?:\xc2[\x80-\xbf]|\xc5[\x92\x93\xa0\xa1\xb8\xbd\xbe]|\xc6\x92|"
+    rb"\xcb[\x86\x9c]|\xe2\x80[\x98-\xba]|\xe2\x82\xac|\xe2\x84\xa2)"
+)
 
 
 def _lookup(name: str | None) -> str | None:
@@ -92,6 +98,8 @@ def _fix_run(match: re.Match[str]) -> str:
 
 def repair_mojibake(text: str) -> tuple[str, str | None]:
     """Return (text, note): UTF-8-read-as-cp1252 runs re-decoded when they are clearly mojibake."""
+    if text.isascii() or _MOJIBAKE_BYTES.search(text.encode("utf-8", "surrogatepass")) is None:
+        return text, None
     if _MOJIBAKE.search(text) is None:
         return text, None
     hits = len(_MOJIBAKE.findall(text))

@@ -16,3 +16,13 @@ def normalize_space(text: str) -> str:
 def word_count(text: str | None) -> int:
     """Return the number of \\w+ tokens in text (0 for None)."""
     return len(_WORD.findall(text or ""))
+
+
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                             "\u2032": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+                             "\u2033": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+def fold_typography(text: str) -> str:
+    """Return text with curly quotes, dashes and no-break spaces made plain, case-folded."""
+    return normalize_space(text.translate(_TYPOGRAPHY)).casefold()

@@ -8,7 +8,7 @@ from typing import Any
 
 import trafilatura
 
-EXTRACTOR_VERSION = "2026.11.1"
+EXTRACTOR_VERSION = "2026.11.2"
 
 # Every knob that changes what extract_page returns. Changing one changes the settings hash,
 # which is how the warehouse tells which rows a re-extraction backfill may change.

@@ -1,0 +1,140 @@
+"""Headline, author and lead rules of extract_page, on pages written for these tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipelines.extract import changed_fields, extract_page
+from pipelines.extract.authors import clean_author, credit_line, looks_like_person
+from pipelines.extract.body import drop_author_bio
+from pipelines.extract.titles import strip_site_suffix
+from tests.test_extract_pages import NOW, STORY, seed_like_page
+
+URL = "https://ledger.example/harbour/ferry-pier"
+
+
+def _with_h1(h1_html: str, head: str = "") -> str:
+    return seed_like_page(head).replace("<h1>Ferry pier to close for repairs</h1>", h1_html)
+
+
+def test_kicker_and_screen_reader_parts_of_the_h1_are_not_the_title() -> None:
+    h1 = ('<h1 class="article-title"><span class="article-title__overline">Harbour works'
+          '</span><span class="sr-only"> - </span><span class="article-title__text">'
+          "Ferry pier to close for repairs</span></h1>")
+    page = extract_page(_with_h1(h1), URL, now=NOW)
+    assert page.title == "Ferry pier to close for repairs"
+
+
+def test_title_loses_site_and_byline_segments() -> None:
+    title = "Ferry pier to close for repairs | Lowmere Ledger | by Jonas Whitfield"
+    assert strip_site_suffix(title, ["Lowmere Ledger"]) == "Ferry pier to close for repairs"
+
+
+def test_declared_spelling_wins_when_h1_differs_only_in_typography() -> None:
+    html = _with_h1("<h1>Ferry pier\u2019s closure starts in May</h1>").replace(
+        '<meta property="og:title" content="Ferry pier to close for repairs">',
+        "<meta property=\"og:title\" content=\"Ferry pier's closure starts in May\">",
+    )
+    assert extract_page(html, URL, now=NOW).title == "Ferry pier's closure starts in May"
+
+
+def test_without_a_matching_h1_the_title_most_sources_agree_on_wins() -> None:
+    head = ('<script type="application/ld+json">{"@type":"NewsArticle",'
+            '"headline":"Harbour pier shuts for eleven weeks"}</script>')
+    html = _with_h1("<h1>Latest: divers photograph every post</h1>", head).replace(
+        "<title>Ferry pier to close for repairs | Lowmere Ledger</title>",
+        "<title>Harbour pier shuts for eleven weeks | Lowmere Ledger</title>",
+    ).replace('content="Ferry pier to close for repairs"', 'content="Pier repairs: what to know"')
+    # og:title says one thing; JSON-LD and <title> (two independent sources) agree on another.
+    assert extract_page(html, URL, now=NOW).title == "Harbour pier shuts for eleven weeks"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Von: Ines Krüger, Lee Tan", ["Ines Krüger", "Lee Tan"]),
+        ("| BY: Rafael Gomez", ["Rafael Gomez"]),
+        ("Author: Mara Okafor", ["Mara Okafor"]),
+    ],
+)
+def test_byline_prefixes_with_colons_and_separators(raw: str, expected: list[str]) -> None:
+    assert clean_author(raw) == expected
+
+
+def test_visible_byline_without_markup_names_people_not_the_outlet() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<ul><li class="info">Von:<span><a href="/p/nadia">Nadia Roux</a>,</span>'
+        '<span><a href="/p/omar">Omar Lindqvist</a></span></li></ul>',
+    )
+    assert extract_page(html, URL, now=NOW).authors == ["Nadia Roux", "Omar Lindqvist"]
+
+
+def test_site_account_and_outlet_bylines_are_skipped_for_a_credit_line() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<p class="meta">by <a rel="author" href="https://ledger.example/author/admin/">'
+        "Lowmere L</a></p>",
+    ).replace('<div class="article-body">', '<div class="article-body"><p><strong>PETRA VANCE'
+              "</strong></p>")
+    page = extract_page(html, URL, now=NOW)
+    assert page.authors == ["PETRA VANCE"]
+    assert (page.body_text or "").startswith(STORY[0])  # the credit is not story text
+
+
+def test_organisations_are_not_people() -> None:
+    head = """<script type="application/ld+json">{"@type":"NewsArticle",
+    "headline":"Ferry pier to close for repairs","author":[{"@type":"Person",
+    "name":"Harbour Press Agency"},{"@type":"Organization","name":"Lowmere Ledger"}]}</script>"""
+    html = seed_like_page(head).replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>', "")
+    assert extract_page(html, URL, now=NOW).authors == []
+
+
+def test_name_shapes() -> None:
+    assert looks_like_person("Nadia Roux") and looks_like_person("Ines van der Berg")
+    assert not looks_like_person("TPN") and not looks_like_person("in News")
+    assert credit_line("PETRA VANCE") == ["PETRA VANCE"]
+    assert credit_line("By Petra Vance") == ["Petra Vance"]
+    assert credit_line("HARBOUR NEWS TODAY IS HERE AND NOW") == []
+    assert credit_line(STORY[0]) == []
+
+
+def test_lead_in_its_own_block_is_kept_and_author_bio_dropped() -> None:
+    lead = ("The old ferry pier in Lowmere shuts for eleven weeks while divers and engineers "
+            "replace the cracked pilings under its deck.")
+    bio = ("<p>Jonas Whitfield is the Ledger's harbour reporter and has written about the "
+           "town's boats, bridges and budgets for a decade.</p>")
+    html = seed_like_page().replace(
+        '<meta name="description" content="The pier shuts for eleven weeks.">',
+        f'<meta name="description" content="{lead[:70]}...">',
+    ).replace(
+        '<div class="byline">', f'<div class="standfirst">{lead}</div><div class="byline">',
+    ).replace(f"<p>{STORY[-1]}</p>", f"<p>{STORY[-1]}</p>{bio}")
+    page = extract_page(html, URL, now=NOW)
+    body = page.body_text or ""
+    assert page.authors == ["Jonas Whitfield"]
+    assert body.startswith(lead)
+    assert STORY[-1] in body and "harbour reporter and has written" not in body
+    bio_text = "Jonas Whitfield is the Ledger's harbour reporter."
+    assert drop_author_bio([*STORY, bio_text], ["Jonas Whitfield"]) == STORY
+    assert drop_author_bio([*STORY, bio_text], ["Nadia Roux"]) == [*STORY, bio_text]
+
+
+def test_changed_fields_compares_only_stored_fields_and_instants() -> None:
+    page = extract_page(seed_like_page(
+        '<meta property="article:published_time" content="2031-05-18T10:00:00+02:00">'),
+        URL, now=NOW)
+    stored = {
+        "title": page.title,
+        "body_hash": page.body_hash,
+        # What SQLite gives back: the same instant without a zone.
+        "published_at": datetime(2031, 5, 18, 8, 0),
+        "authors": None if not page.authors else list(page.authors),
+        "tags": None,
+    }
+    assert changed_fields(stored, page) == {}
+    stored["published_at"] = datetime(2031, 5, 18, 9, 0, tzinfo=UTC)
+    assert set(changed_fields(stored, page)) == {"published_at"}

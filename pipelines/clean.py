@@ -163,6 +163,19 @@ def _raw_body(page: dict[str, Any]) -> tuple[bytes | None, str | None]:
         return None, f"raw page unreadable from archive: {exc}"
 
 
+_EXTRACTION_FAILURES = (
+    "extraction timed out",
+    "extraction worker died",
+    "raw page unreadable",
+    "no archived response",
+)
+
+
+def _failed_to_extract(extracted: ExtractedPage) -> bool:
+    """True when extraction itself failed (time limit, crash, archive), not the page."""
+    return extracted.page_type == "error" and (extracted.page_note or "").startswith(_EXTRACTION_FAILURES)
+
+
 def _write(
     engine: Engine,
     results: list[tuple[dict[str, Any], ExtractedPage]],
@@ -183,6 +196,16 @@ def _write(
                 stats["truncated"] += 1
             if extracted.page_note and "timed out" in extracted.page_note:
                 stats["timed_out"] += 1
+            if _failed_to_extract(extracted) and page["old_page_type"] is not None:
+                # A timeout or a lost archive says nothing new about the page: keep what
+                # an earlier run extracted, and say why it was not refreshed.
+                stats["kept_previous"] += 1
+                session.execute(
+                    update(Article)
+                    .where(Article.id == page["id"])
+                    .values(extraction_note=f"{extracted.page_note}; previous extraction kept")
+                )
+                continue
             if page["extractor_version"] is not None:
                 old = {name: page[f"old_{name}"] for name in _COMPARED}
                 diff = {

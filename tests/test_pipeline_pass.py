@@ -164,3 +164,44 @@ def test_reextraction_changes_only_rows_whose_output_changed(demo_site, tmp_path
         assert change.old_text_sha256 == change.new_text_sha256
         assert session.get(Article, target.id).title == real_title
     engine.dispose()
+
+
+def test_failed_reextraction_keeps_the_previous_text(demo_site, tmp_path):
+    from pathlib import Path
+
+    from pipelines.warehouse.db import make_engine
+    from pipelines.warehouse.migrate import upgrade
+    from pipelines.warehouse.models import Fetch
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    assert run_pass(
+        config_path=DEMO_CONFIG, warehouse_url=url, instance=dg.DagsterInstance.ephemeral()
+    ).success
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        before = dict(
+            session.execute(
+                select(Article.id, Article.text_sha256).where(Article.page_type == "article")
+            ).all()
+        )
+        partition = session.scalars(select(Article.partition_key)).first()
+        for path in set(session.scalars(select(Fetch.warc_path).where(Fetch.warc_path.is_not(None)))):
+            Path(path).unlink()  # the archive is gone: nothing can be re-extracted
+
+    with stage_run(engine, "clean", partition, code_version="test") as run:
+        stats = clean_partition(engine, partition, stage_run_id=run.id, workers=1)
+
+    assert stats["kept_previous"] == stats["raw_missing"] == stats["pages"] > len(before)
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Article.id, Article.text_sha256, Article.page_type, Article.extraction_note).where(
+                Article.id.in_(before)
+            )
+        ).all()
+        assert {row.id: row.text_sha256 for row in rows} == before
+        assert all(
+            row.page_type == "article" and "previous extraction kept" in row.extraction_note for row in rows
+        )
+        assert session.execute(select(func.count()).select_from(ExtractionChange)).scalar_one() == 0
+    engine.dispose()

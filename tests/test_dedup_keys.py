@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.dedup.exact import canonicalize_url, normalize_text, text_fingerprint
+from pipelines.dedup.exact import normalize_text, text_fingerprint, url_key
 from pipelines.dedup.near import (
     NearDuplicateIndex,
     estimate_jaccard,
@@ -17,15 +17,17 @@ from pipelines.dedup.near import (
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("http://www.Example.com/news/story-1/?utm_source=x&utm_medium=y", "https://example.com/news/story-1"),
+        ("https://Example.com/news/story-1/?utm_source=x&utm_medium=y", "https://example.com/news/story-1"),
         ("https://example.com/news/story-1#comments", "https://example.com/news/story-1"),
         ("https://example.com/a?b=2&a=1&fbclid=zz", "https://example.com/a?a=1&b=2"),
-        ("https://example.com:443/a/amp", "https://example.com/a"),
-        ("not a url", "not a url"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("not a url", None),
+        ("", None),
+        (None, None),
     ],
 )
-def test_canonicalize_url(url: str, expected: str) -> None:
-    assert canonicalize_url(url) == expected
+def test_url_key_is_the_crawler_canonical_url(url: str | None, expected: str | None) -> None:
+    assert url_key(url) == expected
 
 
 def test_text_fingerprint_ignores_typography() -> None:

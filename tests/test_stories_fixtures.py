@@ -69,7 +69,7 @@ def dam_docs() -> list[Doc]:
         Doc(id=3, url="https://wire.example/a/991", source="wire",
             title="Tessaly dam gives way above Orvenmouth", text=ORIGIN_TEXT,
             published_at=T0 + timedelta(hours=3)),
-        Doc(id=4, url="http://www.courier.example/news/tessaly-dam/?utm_source=feed",
+        Doc(id=4, url="https://Courier.example/news/tessaly-dam/?utm_source=feed&fbclid=x1",
             source="courier", title="Tessaly dam breach floods Orvenmouth", text=ORIGIN_TEXT,
             published_at=T0 + timedelta(hours=4)),
         Doc(id=5, url="https://courier.example/news/tessaly-dam-updated", source="courier",

@@ -23,7 +23,9 @@ NEAR_DUPLICATE_THRESHOLD = 0.5
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _rng = np.random.RandomState(20260126)
 # Multiply-shift hash family: (a * x + b) mod 2**64, keep the high 32 bits; a is odd.
-_PERM_A = (_rng.randint(1, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+_PERM_A = (
+    _rng.randint(1, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)
+) | np.uint64(1)
 _PERM_B = _rng.randint(0, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
 _SHINGLE_MULTIPLIERS = np.array(
     [pow(0x100000001B3, power, 2**64) for power in range(16)], dtype=np.uint64
@@ -39,14 +41,17 @@ _token_hash_cache: dict[str, int] = {}
 def token_hashes(words: Sequence[str]) -> np.ndarray:
     """Return a stable 64-bit hash per word (blake2b, cached), as a ``uint64`` array."""
     cache = _token_hash_cache
-    values = []
-    for word in words:
-        value = cache.get(word)
-        if value is None:
-            value = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-            if len(cache) < 2_000_000:
-                cache[word] = value
-        values.append(value)
+    values = [cache.get(word) for word in words]
+    if None in values:
+        for index, value in enumerate(values):
+            if value is None:
+                word = words[index]
+                value = int.from_bytes(
+                    hashlib.blake2b(word.encode(), digest_size=8).digest(), "little"
+                )
+                values[index] = value
+                if len(cache) < 2_000_000:
+                    cache[word] = value
     return np.array(values, dtype=np.uint64)
 
 

@@ -11,10 +11,15 @@ and decides for each, in this order:
 3. **Story**: TF-IDF cosine (names, numbers and title words weighted up; document
    frequencies kept online) against held articles found through an inverted index on
    each article's highest-weighted terms (no all-pairs comparison). The article joins the
-   story of its best match when the best link reaches ``link_threshold`` *and* its cosine
-   with that story's centroid reaches ``centroid_threshold``; the centroid test and the
-   ``max_story_span_days`` limit keep chains of loosely linked articles from snowballing
-   into one story. Otherwise it starts a new story.
+   story of its best match when the best link reaches ``link_threshold``, shares at least
+   ``min_shared_terms`` terms (or reaches ``strong_link_threshold``) *and* its cosine with
+   that story's centroid reaches ``centroid_threshold``. The shared-terms test tells another
+   event of the same kind (same places and subject, few details in common: another round
+   of the same talks) from another report of this event; it, the centroid test and the
+   ``max_story_span_days`` limit keep stories from snowballing. Otherwise the article
+   starts a new story. Vectors keep their ``vector_terms`` heaviest terms and centroids
+   their ``centroid_terms`` heaviest, so the cost per article does not grow with story
+   size.
 4. **Relation** inside the story: ``"origin"`` (first of its story), ``"copy"``
    (duplicate), ``"rewrite"`` (shares at least ``rewrite_min_passages`` word passages of
    ``passage_words``+ words, i.e. quotes and phrases, with an earlier member) or
@@ -31,6 +36,7 @@ are compatible with any time. The result depends only on the seeds and the order
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.dedup.exact import canonicalize_url, text_fingerprint
+from pipelines.dedup.exact import url_key
 from pipelines.dedup.near import NearDuplicateIndex, minhash_signature
 from pipelines.stories.features import extract_features
 
@@ -74,13 +80,17 @@ class ClusterConfig:
     far_link_threshold: float = 0.5
     max_story_span_days: float = 45.0
     choose_by_centroid: bool = False
-    link_threshold: float = 0.25
-    centroid_threshold: float = 0.20
+    link_threshold: float = 0.22
+    min_shared_terms: int = 10
+    strong_link_threshold: float = 0.5
+    centroid_threshold: float = 0.25
     near_duplicate_threshold: float = 0.5
+    vector_terms: int = 80
+    centroid_terms: int = 200
     index_terms: int = 40
     query_terms: int = 25
     max_posting: int = 5000
-    max_candidates: int = 40
+    max_candidates: int = 12
     passage_words: int = 8
     rewrite_min_passages: int = 2
     rewrite_min_shared_words: int = 20
@@ -128,22 +138,35 @@ class _Story:
     first_time: float | None = None
     last_time: float | None = None
     size: int = 0
+    held: int = 0
     centroid: dict[str, float] = field(default_factory=dict)
     centroid_norm: float = 0.0
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
 
-    def add_vector(self, vector: dict[str, float]) -> None:
+    def add_vector(self, vector: dict[str, float], max_terms: int) -> None:
+        """Add ``vector`` to the centroid, keeping its ``max_terms`` heaviest terms.
+
+        The centroid is pruned back to ``max_terms`` once it holds twice as many, so its
+        size (and the cost of a centroid cosine) stays bounded however large the story.
+        """
         centroid = self.centroid
         for term, weight in vector.items():
             centroid[term] = centroid.get(term, 0.0) + weight
+        if len(centroid) > 2 * max_terms:
+            kept = heapq.nlargest(max_terms, centroid.items(), key=lambda item: (item[1], item[0]))
+            self.centroid = centroid = dict(kept)
         self.centroid_norm = math.sqrt(sum(value * value for value in centroid.values()))
 
 
 def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
-    if len(first) > len(second):
-        first, second = second, first
-    get = second.get
-    return sum(weight * get(term, 0.0) for term, weight in first.items())
+    # fsum: exactly rounded, so the result does not depend on set iteration order.
+    return math.fsum([first[term] * second[term] for term in first.keys() & second.keys()])
+
+
+def _cosine_and_overlap(first: dict[str, float], second: dict[str, float]) -> tuple[float, int]:
+    """Return the cosine of two unit vectors and how many terms they share."""
+    shared = first.keys() & second.keys()
+    return math.fsum([first[term] * second[term] for term in shared]), len(shared)
 
 
 class StoryClusterer:
@@ -160,7 +183,7 @@ class StoryClusterer:
         self._window = max(self.config.window_days, self.config.far_window_days) * DAY_SECONDS
         self._entries: dict[Hashable, _Entry] = {}
         self._stories: dict[StoryKey, _Story] = {}
-        self._postings: dict[str, dict[Hashable, None]] = {}
+        self._postings: dict[str, dict[Hashable, float]] = {}  # term -> {id: weight}
         self._df: dict[str, int] = {}
         self._doc_total = 0
         self._by_url: dict[str, Hashable] = {}
@@ -182,7 +205,10 @@ class StoryClusterer:
         return doc_id in self._entries
 
     def story_size(self, key: StoryKey) -> int:
-        """Return how many articles (held or evicted) were assigned to story ``key``."""
+        """Return how many articles were assigned to story ``key`` while any is held.
+
+        A story is forgotten (size 0) once all its articles have left the window.
+        """
         story = self._stories.get(key)
         return story.size if story else 0
 
@@ -281,13 +307,12 @@ class StoryClusterer:
             passage_words=config.passage_words, max_body_words=config.max_body_words,
             name_pairs=config.name_pairs,
         )
-        url = doc.canonical_url or doc.url
         return {
             "terms": features.terms,
             "signature": minhash_signature(features.shingles),
             "passages": features.passages,
-            "url_key": canonicalize_url(url) if url else None,
-            "text_key": text_fingerprint(doc.text) if features.word_count else None,
+            "url_key": url_key(doc.canonical_url or doc.url),
+            "text_key": features.fingerprint,
             "shingle_count": len(features.shingles),
         }
 
@@ -299,12 +324,17 @@ class StoryClusterer:
                 df[term] = df.get(term, 0) + 1
         total = self._doc_total + 1
         power = self.config.idf_power
-        weighted = {
-            term: weight * (math.log(total / (df.get(term, 0) + 1)) + 1.0) ** power
-            for term, weight in terms.items()
-        }
-        norm = math.sqrt(sum(value * value for value in weighted.values())) or 1.0
-        return {term: value / norm for term, value in weighted.items()}
+        log = math.log
+        weighted = sorted(
+            (
+                (weight * (log(total / (df.get(term, 0) + 1)) + 1.0) ** power, term)
+                for term, weight in terms.items()
+            ),
+            reverse=True,
+        )[: self.config.vector_terms]
+        norm = math.sqrt(sum(value * value for value, _ in weighted)) or 1.0
+        # Heaviest term first: index and query terms are a prefix of the vector.
+        return {term: value / norm for value, term in weighted}
 
     @staticmethod
     def _time(doc: Doc) -> float | None:
@@ -342,6 +372,10 @@ class StoryClusterer:
         story = self._stories.get(entry.story_key)
         if story is not None:
             story.members.pop(doc_id, None)
+            story.held -= 1
+            if story.held <= 0:
+                # Nothing of the story is left to link to: forget it (bounded memory).
+                del self._stories[entry.story_key]
 
     def _hold(
         self, doc: Doc, prepared: dict[str, Any], story_key: StoryKey, *, duplicate: bool
@@ -352,10 +386,9 @@ class StoryClusterer:
             vector = self._vectorize(prepared["terms"], update_df=True)
         indexed: tuple[str, ...] = ()
         if not duplicate and vector:
-            top = sorted(vector.items(), key=lambda item: (-item[1], item[0]))
-            indexed = tuple(term for term, _ in top[: self.config.index_terms])
+            indexed = tuple(itertools.islice(vector, self.config.index_terms))
             for term in indexed:
-                self._postings.setdefault(term, {})[doc.id] = None
+                self._postings.setdefault(term, {})[doc.id] = vector[term]
         expires = time if time is not None else self._clock
         entry = _Entry(
             id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,
@@ -375,12 +408,13 @@ class StoryClusterer:
         if story is None:
             story = self._stories[story_key] = _Story(key=story_key)
         story.size += 1
+        story.held += 1
         if time is not None:
             story.first_time = time if story.first_time is None else min(story.first_time, time)
             story.last_time = time if story.last_time is None else max(story.last_time, time)
         if not duplicate and vector:
             story.members[doc.id] = None
-            story.add_vector(vector)
+            story.add_vector(vector, self.config.centroid_terms)
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -406,17 +440,17 @@ class StoryClusterer:
 
     def _score_candidates(
         self, vector: dict[str, float], time: float | None
-    ) -> list[tuple[float, Hashable]]:
+    ) -> list[tuple[float, Hashable, int]]:
+        """Return ``(cosine, id, shared terms)`` of the best held candidates, best first."""
         config = self.config
         partial: dict[Hashable, float] = {}
-        top = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: config.query_terms]
         entries = self._entries
-        for term, weight in top:
+        for term, weight in itertools.islice(vector.items(), config.query_terms):
             posting = self._postings.get(term)
             if not posting or len(posting) > config.max_posting:
                 continue
-            for doc_id in posting:
-                partial[doc_id] = partial.get(doc_id, 0.0) + weight * entries[doc_id].vector[term]
+            for doc_id, doc_weight in posting.items():
+                partial[doc_id] = partial.get(doc_id, 0.0) + weight * doc_weight
         if not partial:
             return []
         best = heapq.nlargest(
@@ -427,20 +461,25 @@ class StoryClusterer:
             entry = entries[doc_id]
             if not self._compatible(time, entry.time):
                 continue
-            scored.append((_cosine(vector, entry.vector), doc_id))
+            similarity, overlap = _cosine_and_overlap(vector, entry.vector)
+            scored.append((similarity, doc_id, overlap))
         scored.sort(key=lambda item: (-item[0], str(item[1])))
         return scored
 
     def _choose_story(
-        self, vector: dict[str, float], time: float | None, scored: list[tuple[float, Hashable]]
+        self, vector: dict[str, float], time: float | None, scored: list[tuple[float, Hashable, int]]
     ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
         config = self.config
         span = config.max_story_span_days * DAY_SECONDS
         seen: set[StoryKey] = set()
         accepted: list[tuple[float, float, StoryKey, Hashable]] = []
-        for link, doc_id in scored:
+        for link, doc_id, overlap in scored:
             if link < config.link_threshold:
                 break
+            if overlap < config.min_shared_terms and link < config.strong_link_threshold:
+                # A few heavy topic words (places, the subject) shared, no details: another
+                # event of the same kind rather than another report of this one.
+                continue
             entry = self._entries[doc_id]
             if (
                 time is not None
@@ -481,14 +520,14 @@ class StoryClusterer:
         new_story: bool,
         best_id: Hashable | None,
         link: float,
-        scored: list[tuple[float, Hashable]],
+        scored: list[tuple[float, Hashable, int]],
     ) -> tuple[str, Hashable | None, float | None, int, dict[str, Any]]:
         config = self.config
         if new_story:
             evidence = {"best_cosine": round(link, 4)} if scored else {}
             return "origin", None, None, 0, evidence
         time = self._time(doc)
-        cosines = {doc_id: value for value, doc_id in scored}
+        cosines = {doc_id: value for value, doc_id, _ in scored}
         story = self._stories[story_key]
         members = [
             member
@@ -545,9 +584,11 @@ def shared_passages(
     """
     if len(later) == 0 or len(earlier) == 0:
         return 0, 0, 0
-    mask = np.isin(later, earlier)
-    if not mask.any():
+    later_values = later.tolist()
+    common = set(later_values).intersection(earlier.tolist())
+    if not common:
         return 0, 0, 0
+    mask = np.fromiter((value in common for value in later_values), dtype=bool, count=len(later_values))
     padded = np.concatenate(([False], mask, [False]))
     changes = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = changes[0::2], changes[1::2]

@@ -12,11 +12,12 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from pipelines.dedup.exact import normalize_text
+from pipelines.dedup.exact import normalize_text, normalized_fingerprint
 from pipelines.dedup.near import token_hashes, word_shingle_hashes
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -40,39 +41,67 @@ class TextFeatures:
     passages: np.ndarray
     """Hashes of word n-grams (``passage_words`` long) of the normalized body, in text order."""
     word_count: int
+    fingerprint: str | None
+    """Exact-duplicate key of the body (:func:`pipelines.dedup.exact.text_fingerprint`)."""
+
+
+_MAX_CACHED_TOKENS = 500_000
+# Raw token -> (term, is name or number, counts as a term, may be part of a name pair).
+_token_cache: dict[str, tuple[str, bool, bool, bool]] = {}
+
+
+def _token_info(raw: str) -> tuple[str, bool, bool, bool]:
+    info = _token_cache.get(raw)
+    if info is None:
+        word = raw.lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        stop = word in STOP_WORDS
+        is_name = raw[0].isupper()
+        is_term = not stop and (len(word) >= 2 or word.isdigit())
+        info = (word, is_name or raw[0].isdigit(), is_term, is_name and not stop)
+        if len(_token_cache) < _MAX_CACHED_TOKENS:
+            _token_cache[raw] = info
+    return info
 
 
 def _term_weights(
     title: str, text: str, *, name_boost: float, title_boost: float, max_body_words: int,
     name_pairs: bool,
 ) -> dict[str, float]:
+    """Return term -> sublinear tf times the best boost it got (name/number, title).
+
+    Works on distinct tokens (cached per spelling), so the cost per article is a regex
+    scan plus a pass over its vocabulary. A name pair is two adjacent capitalised
+    non-stop words ("Abu Dhabi"), far more specific than either word.
+    """
     counts: Counter[str] = Counter()
     boosts: dict[str, float] = {}
     for source, source_boost in ((title, title_boost), (text, 1.0)):
-        previous_name = ""
-        for index, match in enumerate(_WORD.finditer(source)):
-            if index >= max_body_words:
-                break
-            raw = match.group()
-            word = raw.lower().replace("’", "'")
-            if word.endswith("'s"):
-                word = word[:-2]
-            is_name = raw[0].isupper()
-            if name_pairs and is_name and previous_name and word not in STOP_WORDS:
-                # "First Last", "Abu Dhabi": a name pair is far more specific than its words.
-                pair = f"{previous_name}_{word}"
-                counts[pair] += 1
-                if source_boost * name_boost > boosts.get(pair, 0.0):
-                    boosts[pair] = source_boost * name_boost
-            previous_name = word if is_name and word not in STOP_WORDS else ""
-            if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+        tokens = _WORD.findall(source)[:max_body_words]
+        if not tokens:
+            continue
+        name_weight = source_boost * name_boost
+        cached = _token_cache.get
+        infos = {raw: cached(raw) or _token_info(raw) for raw in set(tokens)}
+        for raw, frequency in Counter(tokens).items():
+            word, boosted, is_term, _ = infos[raw]
+            if not is_term:
                 continue
-            counts[word] += 1
-            boost = source_boost
-            if is_name or raw[0].isdigit():
-                boost *= name_boost
+            counts[word] += frequency
+            boost = name_weight if boosted else source_boost
             if boost > boosts.get(word, 0.0):
                 boosts[word] = boost
+        if name_pairs:
+            pairs = Counter(
+                f"{infos[first][0]}_{infos[second][0]}"
+                for first, second in pairwise(tokens)
+                if infos[first][3] and infos[second][3]
+            )
+            for pair, frequency in pairs.items():
+                counts[pair] += frequency
+                if name_weight > boosts.get(pair, 0.0):
+                    boosts[pair] = name_weight
     return {word: (1.0 + math.log(count)) * boosts[word] for word, count in counts.items()}
 
 
@@ -92,7 +121,8 @@ def extract_features(
         title or "", body, name_boost=name_boost, title_boost=title_boost,
         max_body_words=max_body_words, name_pairs=name_pairs,
     )
-    words = normalize_text(body).split()
+    normalized = normalize_text(body)
+    words = normalized.split()
     hashes = token_hashes(words)
     shingles = word_shingle_hashes(hashes)
     passages = (
@@ -100,4 +130,7 @@ def extract_features(
         if len(words) >= passage_words
         else np.zeros(0, dtype=np.uint64)
     )
-    return TextFeatures(terms=terms, shingles=shingles, passages=passages, word_count=len(words))
+    return TextFeatures(
+        terms=terms, shingles=shingles, passages=passages, word_count=len(words),
+        fingerprint=normalized_fingerprint(normalized),
+    )

@@ -1,0 +1,43 @@
+"""Quality gates of story clustering on the labelled dev sets (skipped when ../shared is absent).
+
+Targets (issue 5) met on the dev files are gated slightly below the target; the ones not
+met yet are gated at the level measured when the gate was set, so they cannot slip back
+(``python benchmarks/clustering.py`` prints the figures):
+  GVA    B-cubed F1          target 0.94  measured 0.910  gate 0.905 (not met)
+  GVA    pairwise precision  target 0.85  measured 0.915  gate 0.84
+  ECB+   B-cubed F1          target 0.90  measured 0.903  gate 0.895
+  ECB+   pairwise precision  target 0.85  measured 0.808  gate 0.80 (not met)
+  seeds: AP and RNA in one story, RNA a rewrite of AP, no other article joins them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.clustering import DATASETS, evaluate, seed_check, shared_dir
+from pipelines.stories.engine import ClusterConfig
+
+CORPUS = shared_dir() / "corpus" / "clustering"
+pytestmark = pytest.mark.skipif(
+    not all((CORPUS / name).is_file() for name in DATASETS.values()),
+    reason=f"labelled clustering data not found in {CORPUS}; set STORYLINE_SHARED_DIR",
+)
+
+
+@pytest.mark.parametrize(
+    ("dataset", "bcubed_f1", "pairwise_precision"),
+    [("gva", 0.905, 0.84), ("ecbplus", 0.895, 0.80)],
+)
+def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: float) -> None:
+    scores = evaluate(dataset, ClusterConfig())
+    assert scores["bcubed_f1"] >= bcubed_f1, scores
+    assert scores["pairwise_precision"] >= pairwise_precision, scores
+
+
+def test_seed_pair_is_one_story_with_a_rewrite() -> None:
+    result = seed_check(ClusterConfig())
+    if "skipped" in result:
+        pytest.skip(result["skipped"])
+    assert result["same_story"], result
+    assert result["rna_relation"] == "rewrite" and result["rna_related_to_ap"], result
+    assert result["other_articles_in_seed_stories"] == [], result

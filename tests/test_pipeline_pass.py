@@ -120,16 +120,23 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
     assert not article_paths & set(demo_site.hits), "a stored article was fetched again"
 
 
-def test_reextraction_changes_only_rows_whose_output_changed(demo_site, tmp_path):
+@pytest.fixture
+def cleaned(demo_site, tmp_path):
+    """A SQLite warehouse after one full pass over the demo site: (url, engine)."""
     from pipelines.warehouse.db import make_engine
     from pipelines.warehouse.migrate import upgrade
 
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url)
-    assert run_pass(
-        config_path=DEMO_CONFIG, warehouse_url=url, instance=dg.DagsterInstance.ephemeral()
-    ).success
+    outcome = run_pass(config_path=DEMO_CONFIG, warehouse_url=url, instance=dg.DagsterInstance.ephemeral())
+    assert outcome.success, outcome.failure
     engine = make_engine(url)
+    yield url, engine
+    engine.dispose()
+
+
+def test_reextraction_changes_only_rows_whose_output_changed(cleaned):
+    url, engine = cleaned
     with session_scope(engine) as session:
         target = session.scalars(
             select(Article).where(Article.page_type == "article").order_by(Article.id)
@@ -163,22 +170,14 @@ def test_reextraction_changes_only_rows_whose_output_changed(demo_site, tmp_path
         assert change.changed_fields == {"title": ["An older title", real_title]}
         assert change.old_text_sha256 == change.new_text_sha256
         assert session.get(Article, target.id).title == real_title
-    engine.dispose()
 
 
-def test_failed_reextraction_keeps_the_previous_text(demo_site, tmp_path):
+def test_failed_reextraction_keeps_the_previous_text(cleaned):
     from pathlib import Path
 
-    from pipelines.warehouse.db import make_engine
-    from pipelines.warehouse.migrate import upgrade
     from pipelines.warehouse.models import Fetch
 
-    url = f"sqlite:///{tmp_path / 'w.db'}"
-    upgrade(url)
-    assert run_pass(
-        config_path=DEMO_CONFIG, warehouse_url=url, instance=dg.DagsterInstance.ephemeral()
-    ).success
-    engine = make_engine(url)
+    _, engine = cleaned
     with session_scope(engine) as session:
         before = dict(
             session.execute(
@@ -204,4 +203,3 @@ def test_failed_reextraction_keeps_the_previous_text(demo_site, tmp_path):
             row.page_type == "article" and "previous extraction kept" in row.extraction_note for row in rows
         )
         assert session.execute(select(func.count()).select_from(ExtractionChange)).scalar_one() == 0
-    engine.dispose()

@@ -9,6 +9,9 @@ import pytest
 from pipelines.extract import changed_fields, extract_page
 from pipelines.extract.authors import clean_author, credit_line, looks_like_person
 from pipelines.extract.body import drop_author_bio
+from pipelines.extract.language import detect_language
+from pipelines.extract.structured import Declared
+from pipelines.extract.text import normalize_space
 from pipelines.extract.titles import strip_site_suffix
 from tests.test_extract_pages import NOW, STORY, seed_like_page
 
@@ -138,3 +141,16 @@ def test_changed_fields_compares_only_stored_fields_and_instants() -> None:
     assert changed_fields(stored, page) == {}
     stored["published_at"] = datetime(2031, 5, 18, 9, 0, tzinfo=UTC)
     assert set(changed_fields(stored, page)) == {"published_at"}
+
+
+@pytest.mark.parametrize("raw", ["  harbour\u00a0works\u3000begin\t\n today ", "harbour works begin today"])
+def test_normalize_space_collapses_unicode_whitespace(raw: str) -> None:
+    assert normalize_space(raw) == "harbour works begin today"
+
+
+def test_language_is_detected_from_a_sample_of_the_text() -> None:
+    declared = Declared(html_lang="de")
+    long_text = ("The ferry pier will close for repairs next month, the harbour office said. " * 40
+                 + "Die Fähre fährt nicht mehr. " * 200)
+    assert detect_language(long_text, declared, 15) == "en"
+    assert detect_language("Too short to decide.", declared, 15) == "de"

@@ -182,8 +182,9 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str]) -> l
             continue
         if not _WORD.search(line):
             continue
-        if _CAPTION.search(key) and (counts[key] > 1 or word_count(key) < 40):
-            # Photo captions and credits (often repeated per gallery slide) are not story text.
+        if (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
+            # Photo captions and credits (often repeated per gallery slide) are not story text;
+            # the length test runs first because the caption search is the slow one.
             continue
         out.append(line)
     return out

@@ -8,7 +8,7 @@ from typing import Any
 
 import trafilatura
 
-EXTRACTOR_VERSION = "2026.11.2"
+EXTRACTOR_VERSION = "2026.11.3"
 
 # Every knob that changes what extract_page returns. Changing one changes the settings hash,
 # which is how the warehouse tells which rows a re-extraction backfill may change.
@@ -23,6 +23,7 @@ SETTINGS: dict[str, Any] = {
     "min_article_words": 60,
     "future_date_tolerance_s": 600,
     "language_min_words": 15,
+    "language_sample_chars": 1000,
 }
 
 

@@ -1,0 +1,1 @@
+"""The Storyline Scrapy project: spiders, downloader middlewares and the warehouse sink."""

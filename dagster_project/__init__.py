@@ -1,0 +1,1 @@
+"""The Storyline Dagster code location (see ``definitions.py``)."""

@@ -1,0 +1,1 @@
+"""Storyline: the ``storyline`` command, the offline demo site and the UI launcher."""

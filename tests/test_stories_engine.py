@@ -95,3 +95,10 @@ def test_run_cluster_jsonl_names_bad_line() -> None:
         run_cluster_jsonl(['{"id": 1, "text": "x"}', "{not json"], io.StringIO())
     with pytest.raises(ValueError, match="already used on line 1"):
         run_cluster_jsonl(['{"id": 1}', '{"id": 1}'], io.StringIO())
+
+
+def test_helper_process_features_give_the_same_assignments() -> None:
+    docs = dam_docs()
+    serial = StoryClusterer().add_many(docs, workers=0)
+    helped = StoryClusterer().add_many(docs, workers=1)
+    assert helped == serial

@@ -38,7 +38,11 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import multiprocessing
+import os
+from collections import Counter, deque
 from collections.abc import Hashable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -158,6 +162,37 @@ class _Story:
         self.centroid_norm = math.sqrt(sum(value * value for value in centroid.values()))
 
 
+PARALLEL_MIN_DOCS = 5000
+PARALLEL_CHUNK = 500
+PARALLEL_IN_FLIGHT = 4
+
+
+def prepare_doc(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
+    """Return what the clusterer needs of ``doc``: terms, MinHash signature, passages, keys.
+
+    A pure function of ``doc`` and ``config`` (no clusterer state), so it can run in
+    another process.
+    """
+    features = extract_features(
+        doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
+        passage_words=config.passage_words, max_body_words=config.max_body_words,
+        name_pairs=config.name_pairs,
+    )
+    return {
+        "terms": features.terms,
+        "signature": minhash_signature(features.shingles),
+        "passages": features.passages,
+        "url_key": url_key(doc.canonical_url or doc.url),
+        "text_key": features.fingerprint,
+        "shingle_count": len(features.shingles),
+    }
+
+
+def prepare_batch(docs: list[Doc], config: ClusterConfig) -> list[dict[str, Any]]:
+    """Return :func:`prepare_doc` of each of ``docs`` (one task for a helper process)."""
+    return [prepare_doc(doc, config) for doc in docs]
+
+
 def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
     # fsum: exactly rounded, so the result does not depend on set iteration order.
     return math.fsum([first[term] * second[term] for term in first.keys() & second.keys()])
@@ -167,6 +202,24 @@ def _cosine_and_overlap(first: dict[str, float], second: dict[str, float]) -> tu
     """Return the cosine of two unit vectors and how many terms they share."""
     shared = first.keys() & second.keys()
     return math.fsum([first[term] * second[term] for term in shared]), len(shared)
+
+
+def _top_items(scores: dict[Hashable, float], count: int) -> list[tuple[Hashable, float]]:
+    """Return the ``count`` items of ``scores`` with the highest value (ties: larger str(id)).
+
+    The same selection as ``heapq.nlargest`` keyed on ``(value, str(id))``, but the key
+    is only built for the ties at the cut, not for every item.
+    """
+    if len(scores) <= count:
+        return list(scores.items())
+    cutoff = heapq.nlargest(count, scores.values())[-1]
+    best = [item for item in scores.items() if item[1] > cutoff]
+    ties = sorted(
+        ((str(doc_id), doc_id) for doc_id, value in scores.items() if value == cutoff),
+        reverse=True,
+    )
+    best.extend((doc_id, cutoff) for _, doc_id in ties[: count - len(best)])
+    return best
 
 
 class StoryClusterer:
@@ -184,7 +237,7 @@ class StoryClusterer:
         self._entries: dict[Hashable, _Entry] = {}
         self._stories: dict[StoryKey, _Story] = {}
         self._postings: dict[str, dict[Hashable, float]] = {}  # term -> {id: weight}
-        self._df: dict[str, int] = {}
+        self._df: Counter[str] = Counter()
         self._doc_total = 0
         self._by_url: dict[str, Hashable] = {}
         self._by_text: dict[str, Hashable] = {}
@@ -252,10 +305,20 @@ class StoryClusterer:
         when that article is held, the new one is its copy without looking again.
         Raises ``ValueError`` when ``doc.id`` is already held.
         """
+        return self._add(doc, duplicate_of, duplicate_kind, None)
+
+    def _add(
+        self,
+        doc: Doc,
+        duplicate_of: Hashable | None,
+        duplicate_kind: str | None,
+        prepared: dict[str, Any] | None,
+    ) -> Assignment:
         if doc.id in self._entries:
             raise ValueError(f"article {doc.id!r} was already added; ids must be unique")
         self._advance_clock(doc)
-        prepared = self._prepare(doc)
+        if prepared is None:
+            prepared = self._prepare(doc)
         if duplicate_of is not None and duplicate_of in self._entries:
             root = self._duplicate_root.get(duplicate_of, duplicate_of)
             duplicate = (root, duplicate_kind or "near", 1.0)
@@ -294,44 +357,62 @@ class StoryClusterer:
             similarity=similarity, shared_passages=shared, evidence=evidence,
         )
 
-    def add_many(self, docs: Iterable[Doc]) -> list[Assignment]:
-        """Sort ``docs`` by :meth:`Doc.sort_key` and :meth:`add` each; returns the assignments."""
-        return [self.add(doc) for doc in sorted(docs, key=Doc.sort_key)]
+    def add_many(self, docs: Iterable[Doc], workers: int | None = None) -> list[Assignment]:
+        """Sort ``docs`` by :meth:`Doc.sort_key` and :meth:`add` each; returns the assignments.
+
+        Text features (tokens, weights, hashes: half the work, and independent per
+        article) are computed by ``workers`` helper processes while this one clusters;
+        ``None`` means one helper for batches of ``PARALLEL_MIN_DOCS`` or more on a
+        machine with several CPUs, ``0`` none. The assignments do not depend on it.
+        """
+        ordered = sorted(docs, key=Doc.sort_key)
+        if workers is None:
+            workers = 1 if len(ordered) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 0
+        if workers <= 0:
+            return [self._add(doc, None, None, None) for doc in ordered]
+        assignments: list[Assignment] = []
+        chunks = [ordered[i : i + PARALLEL_CHUNK] for i in range(0, len(ordered), PARALLEL_CHUNK)]
+        # forkserver, not fork: callers (a Dagster step, a web server) may hold threads.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pending: deque = deque()
+            submitted = 0
+            for chunk in chunks:
+                # A bounded number of chunks in flight keeps memory flat.
+                while submitted < len(chunks) and len(pending) < PARALLEL_IN_FLIGHT:
+                    pending.append(pool.submit(prepare_batch, chunks[submitted], self.config))
+                    submitted += 1
+                prepared_chunk = pending.popleft().result()
+                for doc, prepared in zip(chunk, prepared_chunk, strict=True):
+                    assignments.append(self._add(doc, None, None, prepared))
+        return assignments
 
     # -- preparation --------------------------------------------------------------------
 
     def _prepare(self, doc: Doc) -> dict[str, Any]:
-        config = self.config
-        features = extract_features(
-            doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
-            passage_words=config.passage_words, max_body_words=config.max_body_words,
-            name_pairs=config.name_pairs,
-        )
-        return {
-            "terms": features.terms,
-            "signature": minhash_signature(features.shingles),
-            "passages": features.passages,
-            "url_key": url_key(doc.canonical_url or doc.url),
-            "text_key": features.fingerprint,
-            "shingle_count": len(features.shingles),
-        }
+        return prepare_doc(doc, self.config)
 
     def _vectorize(self, terms: dict[str, float], *, update_df: bool) -> dict[str, float]:
         df = self._df
         if update_df:
             self._doc_total += 1
-            for term in terms:
-                df[term] = df.get(term, 0) + 1
+            df.update(iter(terms))
         total = self._doc_total + 1
         power = self.config.idf_power
         log = math.log
-        weighted = sorted(
-            (
-                (weight * (log(total / (df.get(term, 0) + 1)) + 1.0) ** power, term)
-                for term, weight in terms.items()
-            ),
-            reverse=True,
-        )[: self.config.vector_terms]
+        frequencies = map(df.get, terms, itertools.repeat(0))
+        if power == 1.0:
+            weighted = [
+                (weight * (log(total / (frequency + 1)) + 1.0), term)
+                for (term, weight), frequency in zip(terms.items(), frequencies, strict=True)
+            ]
+        else:
+            weighted = [
+                (weight * (log(total / (frequency + 1)) + 1.0) ** power, term)
+                for (term, weight), frequency in zip(terms.items(), frequencies, strict=True)
+            ]
+        weighted.sort(reverse=True)
+        del weighted[self.config.vector_terms :]
         norm = math.sqrt(sum(value * value for value, _ in weighted)) or 1.0
         # Heaviest term first: index and query terms are a prefix of the vector.
         return {term: value / norm for value, term in weighted}
@@ -453,9 +534,7 @@ class StoryClusterer:
                 partial[doc_id] = partial.get(doc_id, 0.0) + weight * doc_weight
         if not partial:
             return []
-        best = heapq.nlargest(
-            config.max_candidates, partial.items(), key=lambda item: (item[1], str(item[0]))
-        )
+        best = _top_items(partial, config.max_candidates)
         scored = []
         for doc_id, _ in best:
             entry = entries[doc_id]

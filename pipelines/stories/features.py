@@ -8,11 +8,12 @@ document frequencies are kept online.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -75,34 +76,37 @@ def _term_weights(
     scan plus a pass over its vocabulary. A name pair is two adjacent capitalised
     non-stop words ("Abu Dhabi"), far more specific than either word.
     """
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     boosts: dict[str, float] = {}
+    cached = _token_cache.get
     for source, source_boost in ((title, title_boost), (text, 1.0)):
-        tokens = _WORD.findall(source)[:max_body_words]
+        tokens = _WORD.findall(source)
+        if len(tokens) > max_body_words:
+            tokens = tokens[:max_body_words]
         if not tokens:
             continue
         name_weight = source_boost * name_boost
-        cached = _token_cache.get
-        infos = {raw: cached(raw) or _token_info(raw) for raw in set(tokens)}
+        pair_words: dict[str, str] = {}  # raw token -> term, for tokens that may pair
         for raw, frequency in Counter(tokens).items():
-            word, boosted, is_term, _ = infos[raw]
+            word, boosted, is_term, pairs_up = cached(raw) or _token_info(raw)
+            if pairs_up:
+                pair_words[raw] = word
             if not is_term:
                 continue
-            counts[word] += frequency
+            counts[word] = counts.get(word, 0) + frequency
             boost = name_weight if boosted else source_boost
             if boost > boosts.get(word, 0.0):
                 boosts[word] = boost
-        if name_pairs:
-            pairs = Counter(
-                f"{infos[first][0]}_{infos[second][0]}"
-                for first, second in pairwise(tokens)
-                if infos[first][3] and infos[second][3]
-            )
-            for pair, frequency in pairs.items():
-                counts[pair] += frequency
+        if name_pairs and len(tokens) > 1 and pair_words:
+            flags = list(map(pair_words.__contains__, tokens))
+            adjacent = map(operator.and_, flags, itertools.islice(flags, 1, None))
+            for first, second in itertools.compress(itertools.pairwise(tokens), adjacent):
+                pair = f"{pair_words[first]}_{pair_words[second]}"
+                counts[pair] = counts.get(pair, 0) + 1
                 if name_weight > boosts.get(pair, 0.0):
                     boosts[pair] = name_weight
-    return {word: (1.0 + math.log(count)) * boosts[word] for word, count in counts.items()}
+    log = math.log
+    return {word: (1.0 + log(count)) * boosts[word] for word, count in counts.items()}
 
 
 def extract_features(

@@ -40,8 +40,8 @@ def run_pass(
 ) -> PassOutcome:
     """Materialize every asset for ``partition_key`` (default: today) and return the outcome.
 
-    Uses the instance of $DAGSTER_HOME when set (runs then show in the UI), else an
-    ephemeral one. Raises ``ValueError`` for a partition key outside the partitions.
+    Uses the instance of $DAGSTER_HOME when set (created on first use; runs then show
+    in the UI), else an ephemeral one. Raises ``ValueError`` for a partition key outside the partitions.
     """
     key = partition_key or current_partition()
     if not crawl_day_partitions.has_partition_key(key):

@@ -8,7 +8,6 @@ UI and its GraphQL API. ``DAGSTER_HOME`` gets the instance settings of
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,17 +18,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from dagster_project.instance import prepare_dagster_home
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_TEMPLATE = REPO_ROOT / "config" / "dagster.yaml"
-
-
-def prepare_dagster_home(home: str | os.PathLike[str], template: Path = INSTANCE_TEMPLATE) -> Path:
-    """Create ``home`` and give it a ``dagster.yaml`` (from ``template``) if it has none."""
-    path = Path(home).resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    if not (path / "dagster.yaml").exists():
-        shutil.copyfile(template, path / "dagster.yaml")
-    return path
 
 
 def dagster_dev_command(host: str, port: int) -> list[str]:

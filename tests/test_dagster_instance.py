@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from storyline.ui import prepare_dagster_home
+from dagster_project.instance import prepare_dagster_home
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_TEMPLATE = REPO_ROOT / "config" / "dagster-postgres.yaml"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import dagster as dg
 
 from dagster_project.assets import ALL_ASSETS
+from dagster_project.instance import local_instance
 from dagster_project.partitions import crawl_day_partitions
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 
@@ -41,7 +41,7 @@ def run_pass(
     """Materialize every asset for ``partition_key`` (default: today) and return the outcome.
 
     Uses the instance of $DAGSTER_HOME when set (created on first use; runs then show
-    in the UI), else an ephemeral one. Raises ``ValueError`` for a partition key outside the partitions.
+    in the UI), else an ephemeral one. Raises ``ValueError`` for a key outside the partitions.
     """
     key = partition_key or current_partition()
     if not crawl_day_partitions.has_partition_key(key):
@@ -49,9 +49,7 @@ def run_pass(
             f"no partition {key!r}: expected a UTC day YYYY-MM-DD from the partition start to today"
         )
     if instance is None:
-        instance = (
-            dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-        )
+        instance = local_instance()
     result = dg.materialize(
         ALL_ASSETS,
         partition_key=key,

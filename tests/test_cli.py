@@ -143,3 +143,20 @@ def test_cluster_jsonl_assigns_stories_and_duplicates():
 
     bad = storyline("cluster", "--jsonl", "-", stdin="{oops\n")
     assert bad.returncode == 1 and "line 1" in bad.stderr
+
+
+@pytest.mark.slow
+def test_demo_runs_the_whole_pipeline_with_a_new_dagster_home(tmp_path: Path):
+    home = tmp_path / "dagster-home-not-created-yet"
+    result = storyline(
+        "demo",
+        "--warehouse",
+        f"sqlite:///{tmp_path}/demo.db",
+        env={"DAGSTER_HOME": str(home), "STORYLINE_ARCHIVE_DIR": str(tmp_path / "archive")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "pipeline pass for" in result.stdout and "succeeded" in result.stdout
+    assert "Stories with more than one article:" in result.stdout
+    assert "[rewrite    ]" in result.stdout and "[copy       ]" in result.stdout
+    assert (home / "dagster.yaml").exists(), "the Dagster home is created on first use"
+    assert list((tmp_path / "archive").rglob("*.warc.gz")), "the raw pages went to the given archive"

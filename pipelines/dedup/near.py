@@ -86,6 +86,11 @@ def minhash_signature(shingles: np.ndarray) -> np.ndarray:
     return mixed.min(axis=0)
 
 
+def signature_bands(signature: np.ndarray) -> list[bytes]:
+    """Return the ``LSH_BANDS`` keys (``LSH_ROWS`` values each, as bytes) of a signature."""
+    return np.ascontiguousarray(signature, dtype=np.uint64).view(_BAND_DTYPE).tolist()
+
+
 def estimate_jaccard(first: np.ndarray, second: np.ndarray) -> float:
     """Return the Jaccard similarity estimated from two MinHash signatures."""
     return float(np.count_nonzero(first == second)) / len(first)
@@ -115,15 +120,20 @@ class NearDuplicateIndex:
 
     @staticmethod
     def _bands(signature: np.ndarray) -> list[bytes]:
-        return np.ascontiguousarray(signature, dtype=np.uint64).view(_BAND_DTYPE).tolist()
+        return signature_bands(signature)
 
-    def query(self, signature: np.ndarray) -> list[tuple[Hashable, float]]:
+    def query(
+        self, signature: np.ndarray, bands: list[bytes] | None = None
+    ) -> list[tuple[Hashable, float]]:
         """Return ``(key, estimated Jaccard)`` of held entries at or above the threshold.
 
-        Best match first; ties broken by insertion order.
+        Best match first; ties broken by insertion order. ``bands`` is
+        :func:`signature_bands` of ``signature`` when the caller has it already.
         """
         candidates: dict[Hashable, None] = {}
-        for table, band in zip(self._tables, self._bands(signature), strict=True):
+        if bands is None:
+            bands = self._bands(signature)
+        for table, band in zip(self._tables, bands, strict=True):
             bucket = table.get(band)
             if bucket:
                 candidates.update(bucket)
@@ -135,11 +145,17 @@ class NearDuplicateIndex:
         matches.sort(key=lambda match: -match[1])
         return matches
 
-    def insert(self, key: Hashable, signature: np.ndarray) -> None:
-        """Add ``key`` with its signature; re-inserting a held key is a no-op."""
+    def insert(
+        self, key: Hashable, signature: np.ndarray, bands: list[bytes] | None = None
+    ) -> None:
+        """Add ``key`` with its signature; re-inserting a held key is a no-op.
+
+        ``bands`` is :func:`signature_bands` of ``signature`` when the caller has it already.
+        """
         if key in self._signatures:
             return
-        bands = self._bands(signature)
+        if bands is None:
+            bands = self._bands(signature)
         self._signatures[key] = (signature, bands)
         for table, band in zip(self._tables, bands, strict=True):
             bucket = table.get(band)

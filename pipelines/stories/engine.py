@@ -35,6 +35,7 @@ are compatible with any time. The result depends only on the seeds and the order
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import math
@@ -50,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.dedup.exact import url_key
-from pipelines.dedup.near import NearDuplicateIndex, minhash_signature
+from pipelines.dedup.near import NearDuplicateIndex, minhash_signature, signature_bands
 from pipelines.stories.features import extract_features
 
 StoryKey = Hashable
@@ -134,6 +135,13 @@ class _Entry:
     url_key: str | None
     text_key: str | None
     indexed_terms: tuple[str, ...]
+    passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
+
+    def passage_values(self) -> frozenset[int]:
+        """Return the set of this article's passage hashes (cached)."""
+        if self.passage_set is None:
+            self.passage_set = frozenset(self.passages.tolist())
+        return self.passage_set
 
 
 @dataclass
@@ -144,7 +152,7 @@ class _Story:
     size: int = 0
     held: int = 0
     centroid: dict[str, float] = field(default_factory=dict)
-    centroid_norm: float = 0.0
+    _centroid_norm: float | None = 0.0
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
 
     def add_vector(self, vector: dict[str, float], max_terms: int) -> None:
@@ -158,8 +166,15 @@ class _Story:
             centroid[term] = centroid.get(term, 0.0) + weight
         if len(centroid) > 2 * max_terms:
             kept = heapq.nlargest(max_terms, centroid.items(), key=lambda item: (item[1], item[0]))
-            self.centroid = centroid = dict(kept)
-        self.centroid_norm = math.sqrt(sum(value * value for value in centroid.values()))
+            self.centroid = dict(kept)
+        self._centroid_norm = None  # computed when first needed
+
+    @property
+    def centroid_norm(self) -> float:
+        """Return the Euclidean norm of the centroid."""
+        if self._centroid_norm is None:
+            self._centroid_norm = math.sqrt(sum(value * value for value in self.centroid.values()))
+        return self._centroid_norm
 
 
 PARALLEL_MIN_DOCS = 5000
@@ -178,9 +193,11 @@ def prepare_doc(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
         passage_words=config.passage_words, max_body_words=config.max_body_words,
         name_pairs=config.name_pairs,
     )
+    signature = minhash_signature(features.shingles)
     return {
         "terms": features.terms,
-        "signature": minhash_signature(features.shingles),
+        "signature": signature,
+        "bands": signature_bands(signature),
         "passages": features.passages,
         "url_key": url_key(doc.canonical_url or doc.url),
         "text_key": features.fingerprint,
@@ -196,12 +213,6 @@ def prepare_batch(docs: list[Doc], config: ClusterConfig) -> list[dict[str, Any]
 def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
     # fsum: exactly rounded, so the result does not depend on set iteration order.
     return math.fsum([first[term] * second[term] for term in first.keys() & second.keys()])
-
-
-def _cosine_and_overlap(first: dict[str, float], second: dict[str, float]) -> tuple[float, int]:
-    """Return the cosine of two unit vectors and how many terms they share."""
-    shared = first.keys() & second.keys()
-    return math.fsum([first[term] * second[term] for term in shared]), len(shared)
 
 
 def _top_items(scores: dict[Hashable, float], count: int) -> list[tuple[Hashable, float]]:
@@ -368,8 +379,19 @@ class StoryClusterer:
         ordered = sorted(docs, key=Doc.sort_key)
         if workers is None:
             workers = 1 if len(ordered) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 0
-        if workers <= 0:
-            return [self._add(doc, None, None, None) for doc in ordered]
+        # The cyclic garbage collector would walk the growing heap of held articles again
+        # and again; the clusterer makes no reference cycles, so it is paused meanwhile.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if workers <= 0:
+                return [self._add(doc, None, None, None) for doc in ordered]
+            return self._add_parallel(ordered, workers)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _add_parallel(self, ordered: list[Doc], workers: int) -> list[Assignment]:
         assignments: list[Assignment] = []
         chunks = [ordered[i : i + PARALLEL_CHUNK] for i in range(0, len(ordered), PARALLEL_CHUNK)]
         # forkserver, not fork: callers (a Dagster step, a web server) may hold threads.
@@ -393,23 +415,25 @@ class StoryClusterer:
         return prepare_doc(doc, self.config)
 
     def _vectorize(self, terms: dict[str, float], *, update_df: bool) -> dict[str, float]:
+        names = list(terms)
         df = self._df
         if update_df:
             self._doc_total += 1
-            df.update(iter(terms))
+            df.update(names)
         total = self._doc_total + 1
         power = self.config.idf_power
         log = math.log
-        frequencies = map(df.get, terms, itertools.repeat(0))
+        frequencies = map(df.get, names, itertools.repeat(0))
+        pairs = zip(names, terms.values(), frequencies, strict=True)
         if power == 1.0:
             weighted = [
                 (weight * (log(total / (frequency + 1)) + 1.0), term)
-                for (term, weight), frequency in zip(terms.items(), frequencies, strict=True)
+                for term, weight, frequency in pairs
             ]
         else:
             weighted = [
                 (weight * (log(total / (frequency + 1)) + 1.0) ** power, term)
-                for (term, weight), frequency in zip(terms.items(), frequencies, strict=True)
+                for term, weight, frequency in pairs
             ]
         weighted.sort(reverse=True)
         del weighted[self.config.vector_terms :]
@@ -482,7 +506,7 @@ class StoryClusterer:
         if entry.text_key and entry.text_key not in self._by_text:
             self._by_text[entry.text_key] = doc.id
         if not duplicate and prepared["shingle_count"]:
-            self._near.insert(doc.id, prepared["signature"])
+            self._near.insert(doc.id, prepared["signature"], prepared["bands"])
         if expires is not None:
             heapq.heappush(self._expiry, (expires, str(doc.id), doc.id))
         story = self._stories.get(story_key)
@@ -510,14 +534,11 @@ class StoryClusterer:
                 original = table[key]
                 return self._duplicate_root.get(original, original), kind, 1.0
         if prepared["shingle_count"]:
-            matches = self._near.query(prepared["signature"])
+            matches = self._near.query(prepared["signature"], prepared["bands"])
             if matches:
                 original, similarity = min(matches, key=lambda m: (-m[1], str(m[0])))
                 return self._duplicate_root.get(original, original), "near", similarity
         return None
-
-    def _compatible(self, time: float | None, other: float | None) -> bool:
-        return time is None or other is None or abs(time - other) <= self._window
 
     def _score_candidates(
         self, vector: dict[str, float], time: float | None
@@ -526,22 +547,34 @@ class StoryClusterer:
         config = self.config
         partial: dict[Hashable, float] = {}
         entries = self._entries
+        postings = self._postings
+        max_posting = config.max_posting
         for term, weight in itertools.islice(vector.items(), config.query_terms):
-            posting = self._postings.get(term)
-            if not posting or len(posting) > config.max_posting:
+            posting = postings.get(term)
+            if not posting or len(posting) > max_posting:
                 continue
+            if not partial:
+                partial = {doc_id: weight * doc_weight for doc_id, doc_weight in posting.items()}
+                continue
+            get = partial.get
             for doc_id, doc_weight in posting.items():
-                partial[doc_id] = partial.get(doc_id, 0.0) + weight * doc_weight
+                partial[doc_id] = get(doc_id, 0.0) + weight * doc_weight
         if not partial:
             return []
         best = _top_items(partial, config.max_candidates)
         scored = []
+        window = self._window
+        fsum = math.fsum
+        keys = vector.keys()
         for doc_id, _ in best:
             entry = entries[doc_id]
-            if not self._compatible(time, entry.time):
-                continue
-            similarity, overlap = _cosine_and_overlap(vector, entry.vector)
-            scored.append((similarity, doc_id, overlap))
+            if time is not None and entry.time is not None and abs(time - entry.time) > window:
+                continue  # too far apart in time
+            other = entry.vector
+            # Cosine of two unit vectors and their shared terms, inlined (the hottest loop);
+            # fsum is exactly rounded, so the result does not depend on set order.
+            shared = keys & other.keys()
+            scored.append((fsum([vector[term] * other[term] for term in shared]), doc_id, len(shared)))
         scored.sort(key=lambda item: (-item[0], str(item[1])))
         return scored
 
@@ -621,9 +654,12 @@ class StoryClusterer:
         best_passages: tuple[int, int, int, Hashable | None] = (0, 0, 0, None)
         new_passages = prepared["passages"]
         if len(new_passages):
+            later_values = new_passages.tolist()
+            later_set = frozenset(later_values)
             for member in members:
-                shared, words, longest = shared_passages(
-                    new_passages, self._entries[member].passages, config.passage_words
+                shared, words, longest = _passage_runs(
+                    later_values, later_set, self._entries[member].passage_values(),
+                    config.passage_words,
                 )
                 if (words, shared) > (best_passages[1], best_passages[0]):
                     best_passages = (shared, words, longest, member)
@@ -664,10 +700,20 @@ def shared_passages(
     if len(later) == 0 or len(earlier) == 0:
         return 0, 0, 0
     later_values = later.tolist()
-    common = set(later_values).intersection(earlier.tolist())
+    return _passage_runs(
+        later_values, frozenset(later_values), frozenset(earlier.tolist()), passage_words
+    )
+
+
+def _passage_runs(
+    later_values: list[int], later_set: frozenset[int], earlier_set: frozenset[int],
+    passage_words: int,
+) -> tuple[int, int, int]:
+    """Return :func:`shared_passages` of hashes already turned into a list and sets."""
+    common = later_set & earlier_set
     if not common:
         return 0, 0, 0
-    mask = np.fromiter((value in common for value in later_values), dtype=bool, count=len(later_values))
+    mask = np.array(list(map(common.__contains__, later_values)), dtype=bool)
     padded = np.concatenate(([False], mask, [False]))
     changes = np.flatnonzero(padded[1:] != padded[:-1])
     starts, ends = changes[0::2], changes[1::2]

@@ -368,13 +368,17 @@ class StoryClusterer:
             similarity=similarity, shared_passages=shared, evidence=evidence,
         )
 
-    def add_many(self, docs: Iterable[Doc], workers: int | None = None) -> list[Assignment]:
+    def add_many(
+        self, docs: Iterable[Doc], workers: int | None = None, start_method: str = "forkserver"
+    ) -> list[Assignment]:
         """Sort ``docs`` by :meth:`Doc.sort_key` and :meth:`add` each; returns the assignments.
 
         Text features (tokens, weights, hashes: half the work, and independent per
         article) are computed by ``workers`` helper processes while this one clusters;
         ``None`` means one helper for batches of ``PARALLEL_MIN_DOCS`` or more on a
         machine with several CPUs, ``0`` none. The assignments do not depend on it.
+        ``start_method`` is the helpers' multiprocessing start method: forkserver by default,
+        since callers (a Dagster step, a web server) may hold threads that fork would copy.
         """
         ordered = sorted(docs, key=Doc.sort_key)
         if workers is None:
@@ -386,16 +390,15 @@ class StoryClusterer:
         try:
             if workers <= 0:
                 return [self._add(doc, None, None, None) for doc in ordered]
-            return self._add_parallel(ordered, workers)
+            return self._add_parallel(ordered, workers, start_method)
         finally:
             if collecting:
                 gc.enable()
 
-    def _add_parallel(self, ordered: list[Doc], workers: int) -> list[Assignment]:
+    def _add_parallel(self, ordered: list[Doc], workers: int, start_method: str) -> list[Assignment]:
         assignments: list[Assignment] = []
         chunks = [ordered[i : i + PARALLEL_CHUNK] for i in range(0, len(ordered), PARALLEL_CHUNK)]
-        # forkserver, not fork: callers (a Dagster step, a web server) may hold threads.
-        context = multiprocessing.get_context("forkserver")
+        context = multiprocessing.get_context(start_method)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pending: deque = deque()
             submitted = 0

@@ -17,6 +17,7 @@ from typing import Any
 
 import dagster as dg
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from dagster_project import checks
 from dagster_project.partitions import crawl_day_partitions
@@ -127,6 +128,23 @@ def _run_stage(
     return stats
 
 
+def _in_session(
+    engine: Engine, context: dg.AssetExecutionContext, stage: Callable[[Session, str, int], dict[str, Any]]
+) -> Callable[[int], dict[str, Any]]:
+    """Wrap a session-based stage function as stage-run work over the asset's partition."""
+
+    def work(run_id: int) -> dict[str, Any]:
+        with session_scope(engine) as session:
+            return stage(session, context.partition_key, run_id)
+
+    return work
+
+
+def _numbers(stats: dict[str, Any]) -> dict[str, int | float]:
+    """The numeric stats, as materialization metadata."""
+    return {key: value for key, value in stats.items() if isinstance(value, int | float)}
+
+
 def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
     return {key.split("/", 1)[1]: value for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
@@ -187,14 +205,11 @@ def deduplicated_articles(
 ) -> dg.MaterializeResult:
     """Mark same-URL, same-text and near-duplicate copies (``duplicate_of_id``); nothing is deleted."""
     engine = warehouse.engine()
-
-    def work(run_id: int) -> dict[str, Any]:
-        with session_scope(engine) as session:
-            return dedup_partition(session, context.partition_key, run_id)
-
-    stats = _run_stage(context, engine, "dedup", versions.DEDUP_VERSION, work)
+    stats = _run_stage(
+        context, engine, "dedup", versions.DEDUP_VERSION, _in_session(engine, context, dedup_partition)
+    )
     return dg.MaterializeResult(
-        metadata={**{k: v for k, v in stats.items() if isinstance(v, int | float)}},
+        metadata=_numbers(stats),
         check_results=[checks.canonical_urls_unique(engine, context.partition_key)],
     )
 
@@ -203,13 +218,10 @@ def deduplicated_articles(
 def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Group the day's articles into stories across outlets and days, with relations."""
     engine = warehouse.engine()
-
-    def work(run_id: int) -> dict[str, Any]:
-        with session_scope(engine) as session:
-            return cluster_partition(session, context.partition_key, run_id)
-
-    stats = _run_stage(context, engine, "cluster", versions.CLUSTER_VERSION, work)
-    return dg.MaterializeResult(metadata={k: v for k, v in stats.items() if isinstance(v, int | float)})
+    stats = _run_stage(
+        context, engine, "cluster", versions.CLUSTER_VERSION, _in_session(engine, context, cluster_partition)
+    )
+    return dg.MaterializeResult(metadata=_numbers(stats))
 
 
 @dg.asset(deps=[stories], code_version=versions.ENRICH_VERSION, kinds={"sql"}, **COMMON)

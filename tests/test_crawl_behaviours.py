@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -10,9 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipelines.warehouse.crawl_store import CrawlStore
 from pipelines.warehouse.db import make_engine, session_scope
-from pipelines.warehouse.models import Article, FeedEntry, Fetch, HubLink, SitemapEntry
-from tests.conftest import run_crawl, write_config
+from pipelines.warehouse.models import Article, CrawlRun, FeedEntry, Fetch, HubLink, SitemapEntry
+from tests.conftest import REPO_ROOT, run_crawl, write_config
 from tests.support.fixture_server import FixtureServer
 
 pytestmark = pytest.mark.slow
@@ -367,3 +372,52 @@ def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_u
     statuses = Counter(f.status_code for f in rows(db_url, Fetch, Fetch.kind == "feed"))
     assert statuses == Counter({200: 1, 304: 1})
     assert server.hits["/news/2026/01/05/relative-link-story-here.html"] == 1
+
+
+def test_a_killed_crawl_is_marked_failed_by_the_next_one(tmp_path, server, db_url):
+    base = server.base_url
+    slow = "/news/2026/01/05/a-story-that-never-finishes.html"
+    server.add_slow(slow, seconds=30)
+    server.add(
+        "/feed.xml",
+        f'<rss version="2.0"><channel><title>t</title><item><title>slow</title>'
+        f"<link>{base}{slow}</link></item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    config = write_config(
+        tmp_path / "config.yaml", server.host_port, [{"name": "Fixture", "feeds": [base + "/feed.xml"]}],
+        download_timeout=60,
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "crawlers.run", "--config", str(config), "--warehouse", db_url],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    engine = make_engine(db_url)
+    try:
+        deadline = time.monotonic() + 60
+        while not server.hits[slow]:  # the crawl is under way, waiting on the slow page
+            assert child.poll() is None, "the crawl ended before it could be killed"
+            assert time.monotonic() < deadline, "the crawl never fetched its feed"
+            time.sleep(0.2)
+        # A run whose process is alive is left alone.
+        assert CrawlStore(engine).close_abandoned_runs() == []
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        engine.dispose()
+    (killed,) = rows(db_url, CrawlRun)
+    assert killed.status == "running"
+
+    server.reset()
+    server.add("/feed.xml", '<rss version="2.0"><channel><title>t</title></channel></rss>',
+               content_type="application/rss+xml")
+    outcome = run_crawl(config, db_url)
+
+    assert outcome["status"] == "succeeded"
+    runs = {run.id: run for run in rows(db_url, CrawlRun)}
+    assert runs[killed.id].status == "failed"
+    assert runs[killed.id].error.startswith("abandoned:")
+    assert runs[outcome["crawl_run_id"]].status == "succeeded"

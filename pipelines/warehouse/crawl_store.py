@@ -6,9 +6,12 @@ write is an upsert on a natural key, so replaying a batch changes nothing.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
@@ -89,7 +92,13 @@ class CrawlStore:
         dagster_run_id: str | None,
         code_version: str | None,
     ) -> int:
-        """Insert a ``crawl_runs`` row in status ``running`` and return its id."""
+        """Insert a ``crawl_runs`` row in status ``running`` and return its id.
+
+        The row names this process (host, pid, process start) in ``stats`` until the run
+        finishes, so that a later crawl can tell a run whose process died
+        (:meth:`close_abandoned_runs`, called here first).
+        """
+        self.close_abandoned_runs()
         with session_scope(self.engine) as session:
             run = CrawlRun(
                 started_at=datetime.now(UTC),
@@ -99,11 +108,37 @@ class CrawlStore:
                 partition_key=partition_key,
                 dagster_run_id=dagster_run_id,
                 code_version=code_version,
-                stats={},
+                stats=_process_identity(os.getpid()),
             )
             session.add(run)
             session.flush()
             return run.id
+
+    def close_abandoned_runs(self) -> list[int]:
+        """Mark ``failed`` the running crawl runs of this host whose process is gone.
+
+        A crawl killed mid-way (SIGKILL, out of memory, a lost machine) never finishes its
+        row. Only runs started on this host are judged, by their recorded pid and process
+        start time; runs of other hosts are left alone. Returns the ids closed.
+        """
+        host = socket.gethostname()
+        closed: list[int] = []
+        with session_scope(self.engine) as session:
+            running = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+            for run in running:
+                stats = run.stats or {}
+                pid = stats.get("storyline/pid")
+                if stats.get("storyline/host") != host or not isinstance(pid, int):
+                    continue
+                if _process_identity(pid) == {key: stats.get(key) for key in _IDENTITY_KEYS}:
+                    continue  # still running
+                run.status = "failed"
+                run.error = (
+                    f"abandoned: crawl process {pid} on {host} ended without closing its run "
+                    "(killed or crashed); fetches written before that are kept"
+                )
+                closed.append(run.id)
+        return closed
 
     def set_warc_path(self, crawl_run_id: int, warc_path: str) -> None:
         """Record the WARC file a crawl writes to."""
@@ -192,3 +227,34 @@ class CrawlStore:
                 update=[*seen_updates, "lastmod", "news_title", "news_published_at"],
             )
             upsert(session, Article, batch.articles, key=["fetch_id"])
+
+
+_IDENTITY_KEYS = ("storyline/host", "storyline/pid", "storyline/process_started")
+
+
+def _process_identity(pid: int) -> dict[str, Any]:
+    """Return what identifies process ``pid`` on this host (empty dict when it is gone).
+
+    The start time (from ``/proc`` where there is one) tells a live run from a new
+    process that happens to reuse a dead run's pid.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return {}
+    except PermissionError:
+        pass  # alive, owned by someone else
+    started: str | None = None
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        if fields[0] == "Z":
+            return {}  # a zombie: dead, not yet reaped
+        started = fields[19]
+    except (OSError, IndexError):
+        started = None
+    return {
+        "storyline/host": socket.gethostname(),
+        "storyline/pid": pid,
+        "storyline/process_started": started,
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -190,6 +191,9 @@ def _write(
         for page, extracted in results:
             stats[f"page_type/{extracted.page_type}"] += 1
             is_article = extracted.page_type == "article"
+            # Only articles keep text on their row (a live blog's text stays out of the warehouse):
+            # compare with, and write, what the row will hold.
+            stored = extracted if is_article else replace(extracted, body_text=None, word_count=0)
             if is_article and not (extracted.body_text or "").strip():
                 stats["empty_body"] += 1
             if extracted.truncated:
@@ -210,7 +214,7 @@ def _write(
                 old = {name: page[f"old_{name}"] for name in _COMPARED}
                 diff = {
                     name: values
-                    for name, values in changed_fields(old, extracted).items()
+                    for name, values in changed_fields(old, stored).items()
                     if name not in _OWNED_ELSEWHERE
                 }
                 if diff:
@@ -222,7 +226,7 @@ def _write(
                             "old_extractor_version": page["extractor_version"],
                             "new_extractor_version": EXTRACTOR_VERSION,
                             "old_text_sha256": page["old_body_hash"],
-                            "new_text_sha256": extracted.body_hash,
+                            "new_text_sha256": stored.body_hash,
                             "changed_fields": diff,
                             "changed_at": datetime.now().astimezone(),
                         }
@@ -233,8 +237,8 @@ def _write(
                 .values(
                     page_type=extracted.page_type,
                     title=extracted.title,
-                    body_text=extracted.body_text if is_article else None,
-                    text_sha256=extracted.body_hash if is_article else None,
+                    body_text=stored.body_text,
+                    text_sha256=stored.body_hash,
                     authors=extracted.authors,
                     published_at=extracted.published_at,
                     published_offset_minutes=extracted.published_offset_minutes,
@@ -248,7 +252,7 @@ def _write(
                     tags=extracted.tags,
                     image_url=extracted.image_url,
                     language=extracted.language,
-                    word_count=extracted.word_count if is_article else 0,
+                    word_count=stored.word_count,
                     truncated=extracted.truncated,
                     extraction_note=extracted.page_note,
                     extractor_version=EXTRACTOR_VERSION,

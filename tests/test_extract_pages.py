@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -113,6 +114,7 @@ def test_author_box_and_comment_form_are_stripped() -> None:
         ("BY MARA OKAFOR and Lee Tan (AP)", ["MARA OKAFOR", "Lee Tan"]),
         ("Von Ines Krüger [ik], Redakteurin", ["Ines Krüger"]),
         ("Rafael Gomez | Senior Correspondent", ["Rafael Gomez"]),
+        ("Rafael Gomez | Ana Lima", ["Rafael Gomez", "Ana Lima"]),
     ],
 )
 def test_author_strings_lose_prefixes_roles_and_initials(raw: str, expected: list[str]) -> None:
@@ -206,10 +208,74 @@ def test_future_dates_are_rejected() -> None:
     assert "future" in page.date_rule
 
 
-def test_live_blog() -> None:
+def test_live_blog_is_typed_and_keeps_its_text() -> None:
+    # The extractor says what the page is and what it says; the clean stage decides that a
+    # live blog does not become an article row.
     head = '<script type="application/ld+json">{"@type":"LiveBlogPosting"}</script>'
     page = extract_page(seed_like_page(head), "https://ledger.example/live/pier", now=NOW)
-    assert page.page_type == "live_blog" and page.body_text is None and page.page_note
+    assert page.page_type == "live_blog" and page.page_note
+    assert page.body_text is not None and STORY[1] in page.body_text
+    assert page.word_count == len(re.findall(r"\w+", page.body_text))
+
+
+def article_page(body_html: str, head: str = "") -> str:
+    """A plain article page: body_html inside <article> under the headline."""
+    return f"""<html><head><title>Ferry pier to close</title>
+    <meta property="og:type" content="article">{head}</head><body><article>
+    <h1>Ferry pier to close</h1>{body_html}</article></body></html>"""
+
+
+def test_captions_and_click_here_lines_are_not_story_text() -> None:
+    paras = [f"<p>{p}</p>" for p in STORY]
+    paras.insert(1, '<p><img src="/diver.jpg"><em>Diver Sam Ortega beside post 41 (R)</em></p>')
+    paras.insert(3, '<figure><img src="/deck.jpg"><figcaption><p>The deck of the pier, seen '
+                    'from the lighthouse path.</p></figcaption></figure>')
+    paras.insert(5, "<p>Click here to read the full inspection report.</p>")
+    page = extract_page(article_page("".join(paras)), "https://ledger.example/a", now=NOW)
+    body = page.body_text or ""
+    assert all(paragraph in body for paragraph in STORY)
+    for line in ("Diver Sam Ortega", "seen from the lighthouse", "Click here"):
+        assert line not in body, line
+
+
+def test_hidden_tab_pane_beside_the_shown_story_is_dropped() -> None:
+    story = "".join(f"<p>{p}</p>" for p in STORY)
+    panes = f"""<div class="tab-content">
+    <div class="tab-pane active" id="full">{story}</div>
+    <div class="tab-pane" id="summary"><p>{STORY[0]}</p><h3>Summary</h3>
+    <ul><li>In short: the Lowmere ferry pier closes for eleven weeks of repairs and commuters
+    move to a floating platform near the fish market.</li></ul></div></div>"""
+    page = extract_page(article_page(panes), "https://ledger.example/a", now=NOW)
+    body = page.body_text or ""
+    assert all(paragraph in body for paragraph in STORY)
+    assert body.count(STORY[0]) == 1 and "In short" not in body and "Summary" not in body
+
+    # Without a pane marked active, which one shows is unknown: nothing is dropped.
+    unmarked = panes.replace('class="tab-pane active"', 'class="tab-pane"')
+    page = extract_page(article_page(unmarked), "https://ledger.example/a", now=NOW)
+    assert "In short" in (page.body_text or "")
+
+
+def test_declared_article_body_overrules_lines_it_leaves_out() -> None:
+    promo = "Get the Lowmere Ledger morning briefing in your inbox every weekday at seven."
+    story = "".join(f"<p>{p}</p>" for p in STORY[:3]) + f"<p>{promo}</p>" + "".join(
+        f"<p>{p}</p>" for p in STORY[3:5])
+    declared = json.dumps({"@type": "NewsArticle", "headline": "Ferry pier to close",
+                           "articleBody": " ".join(STORY[:5])})
+    head = f'<script type="application/ld+json">{declared}</script>'
+    url = "https://ledger.example/a"
+    plain = extract_page(article_page(story), url, now=NOW)
+    fused = extract_page(article_page(story, head), url, now=NOW)
+    assert promo in (plain.body_text or "")
+    assert promo not in (fused.body_text or "")
+    assert all(paragraph in (fused.body_text or "") for paragraph in STORY[:5])
+
+    # A declared body that is only a teaser does not get a say.
+    teaser = json.dumps({"@type": "NewsArticle", "headline": "Ferry pier to close",
+                         "articleBody": STORY[0] + " More in the full story." * 10})
+    head = f'<script type="application/ld+json">{teaser}</script>'
+    page = extract_page(article_page(story, head), url, now=NOW)
+    assert promo in (page.body_text or "") and STORY[3] in (page.body_text or "")
 
 
 def test_video_page() -> None:

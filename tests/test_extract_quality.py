@@ -2,9 +2,9 @@
 
 Targets (issue 4) met on the dev pages are gated slightly below the target; the ones not
 met yet are gated at the level measured when the gate was set, so they cannot slip back:
-  body F1, extraction set  target 0.975  measured 0.976  gate 0.970
-  body F1, metadata set    target 0.96   measured 0.926  gate 0.925 (not met: the set's live
-                           blog is typed live_blog and stores no text; see the benchmark)
+  body F1, extraction set  target 0.975  measured 0.9757 gate 0.970
+  body F1, metadata set    target 0.96   measured 0.9636 gate 0.955 (the extractor's text,
+                           live blog included; the clean stage stores article text only)
   title exact              target 0.90   measured 0.903  gate 0.89
   authors F1               target 0.93   measured 0.929  gate 0.929 (not met: every author
                            miss is a label crediting an organisation - AFP Deutschland, TPN,
@@ -12,7 +12,7 @@ met yet are gated at the level measured when the gate was set, so they cannot sl
                            ceiling for a people-only extractor on this set)
   date day-exact           target 0.97   measured 1.000  gate 0.96
   date with time+offset    target 0.97   measured 0.968  gate 0.96
-  throughput vs trafilatura target 0.6x  measured ~0.73x gate 0.55x
+  throughput vs trafilatura target 0.6x  measured ~0.74x gate 0.55x
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_body_f1_on_extraction_set() -> None:
 
 def test_metadata_set() -> None:
     score = score_metadata(load_items(METADATA))
-    assert score.body.f1 >= 0.925
+    assert score.body.f1 >= 0.955
     assert score.title_exact >= 0.89
     assert score.authors_f1 >= 0.929
     assert score.date_day_exact >= 0.96

@@ -25,7 +25,9 @@ _ROLE_ONLY = re.compile(
     r"producer|photographer|analyst|redakteur(in)?|korrespondent(in)?|staff)$",
     re.I,
 )
-_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\boch\b|\bve\b|\bet\b|\by\b|\bna\b)\s*", re.I)
+# Separators between credits: lists ("A, B and C" in several languages) and "A | B".
+_SPLIT = re.compile(r"\s*(?:,|;|&|\||\band\b|\bund\b|\boch\b|\bve\b|\bet\b|\by\b|\bna\b)\s*",
+                    re.I)
 # Words that make a credit an organisation (agency, desk, outlet), not a person.
 _ORG_WORD = re.compile(
     r"\b(agency|agentur|news|nachrichten|press|presse|media|group|staff|team|desk|services?|"

@@ -13,6 +13,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from pipelines.extract.text import fold_typography, normalize_space, word_count
+from pipelines.extract.version import SETTINGS
 
 _BLOCK_TAGS = ("p",)
 _NON_CONTENT_ANCESTORS = {"aside", "nav", "footer", "header", "form", "figure", "figcaption"}
@@ -22,6 +23,7 @@ _CHROME_LINE = re.compile(
     | advertisement|sponsored(\ content)?|ad
     | (sign\ up|subscribe)\b.{0,80}(newsletter|inbox|updates|free)\b.*
     | (read|see|watch)\ (more|also|next)\b.{0,200}
+    | (click|tap)\ here\b.{0,150}
     | (related|recommended|trending|most\ read|popular)(\ (stories|articles|now|news))?:?
     | follow\ us\b.{0,60}
     | .*\[(hour|minute|ampm|timezone|month|day|year)\].*
@@ -158,6 +160,32 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
     return [line for _, _, line in ordered], len(additions)
 
 
+_PANE_XPATH = "//*[contains(concat(' ', normalize-space(@class), ' '), ' tab-pane ')]"
+
+
+def drop_hidden_panes(tree: HtmlElement) -> int:
+    """Remove tab panes hidden beside the shown one (a "summary" or "print" view of the same
+    story) from tree in place; return how many were removed.
+
+    Only panes with a sibling pane marked active go: without one, which pane shows is unknown.
+    """
+    removed = 0
+    for parent in {pane.getparent() for pane in tree.xpath(_PANE_XPATH)}:
+        if parent is None:
+            continue
+        panes = [child for child in parent
+                 if "tab-pane" in (child.get("class") or "").split()]
+        active = [pane for pane in panes if {"active", "show", "in"} & set(
+            (pane.get("class") or "").split())]
+        if not active or len(active) == len(panes):
+            continue
+        for pane in panes:
+            if pane not in active:
+                pane.drop_tree()
+                removed += 1
+    return removed
+
+
 _WORD = re.compile(r"\w")
 
 
@@ -168,7 +196,42 @@ def _is_headline(line_key: str, title_key: str) -> bool:
     return line_key.endswith(title_key) and len(line_key) - len(title_key) <= 60
 
 
-def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str]) -> list[str]:
+_CAPTION_MAX_WORDS = 60
+_TOKEN = re.compile(r"\w+")
+
+
+def _token_key(text: str) -> str:
+    """Return text's lower-cased words joined by spaces (spacing and punctuation ignored)."""
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+def caption_texts(tree: HtmlElement) -> set[str]:
+    """Return the word keys (see _token_key) of figure captions: <figcaption> and its blocks,
+    and a short emphasised line alone in a paragraph with an image ("<p><img><em>..</em></p>").
+
+    Measured: metadata set +0.002 body F1 (its labels leave captions out), extraction set
+    unchanged.
+    """
+    captions: set[str] = set()
+    for caption in tree.iter("figcaption"):
+        for element in caption.iter("figcaption", "p", "span", "div"):
+            key = _token_key(element.text_content())
+            if key and key.count(" ") < _CAPTION_MAX_WORDS:
+                captions.add(key)
+    for image in tree.iter("img"):
+        paragraph = image.getparent()
+        if paragraph is None or paragraph.tag != "p":
+            continue
+        key = _token_key(paragraph.text_content())
+        emphasised = " ".join(e.text_content() for e in paragraph if e.tag in ("em", "i", "small"))
+        if key and key.count(" ") < 25 and _token_key(emphasised) == key:
+            captions.add(key)
+    return captions
+
+
+def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
+                 captions: set[str] | None = None) -> list[str]:
+    captions = captions or set()
     counts = Counter(normalize_space(line).lower() for line in lines)
     out: list[str] = []
     title_key = fold_typography(title or "")
@@ -180,7 +243,7 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str]) -> l
             continue
         if position < 6 and key in meta_lines:
             continue
-        if not _WORD.search(line):
+        if not _WORD.search(line) or (captions and _token_key(line) in captions):
             continue
         if (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
             # Photo captions and credits (often repeated per gallery slide) are not story text;
@@ -188,6 +251,50 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str]) -> l
             continue
         out.append(line)
     return out
+
+
+_SHINGLE = 4
+# The declared articleBody must hold this share of the extracted text's shingles before it may
+# overrule a line: below it, the declared body is a teaser, a truncation or another text.
+_DECLARED_AGREEMENT = SETTINGS["declared_body_agreement"]
+# A line keeps its place when at least this share of its shingles is in the declared body.
+_DECLARED_LINE_SHARE = SETTINGS["declared_body_line_share"]
+
+
+def _shingles(tokens: list[str]) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i:i + _SHINGLE]) for i in range(len(tokens) - _SHINGLE + 1)]
+
+
+def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[list[str], int]:
+    """Return lines without those the page's declared articleBody (JSON-LD) leaves out, and
+    how many were dropped.
+
+    The declared body is a second opinion only where it agrees with the extraction on the
+    whole (it holds most of the extracted text's 4-word shingles): then a line it lacks
+    (newsletter box, links under the story) is page chrome. A line under four words stays
+    when its words occur in that order in the declared body. Measured: metadata set +0.0013
+    body F1, extraction set unchanged (its few declared bodies agree or are truncated).
+    """
+    if not declared_body or not lines or len(declared_body) < 200:
+        return lines, 0
+    declared_tokens = _TOKEN.findall(declared_body)
+    declared = set(_shingles(declared_tokens))
+    line_tokens = [_TOKEN.findall(line) for line in lines]
+    line_shingles = [_shingles(tokens) for tokens in line_tokens]
+    shared = [sum(s in declared for s in shingles) for shingles in line_shingles]
+    total = sum(len(shingles) for shingles in line_shingles)
+    if not total or sum(shared) < _DECLARED_AGREEMENT * total:
+        return lines, 0
+    declared_text = " " + " ".join(declared_tokens) + " "
+    kept = []
+    for line, tokens, shingles, in_declared in zip(lines, line_tokens, line_shingles, shared,
+                                                   strict=True):
+        if shingles and in_declared < _DECLARED_LINE_SHARE * len(shingles):
+            continue
+        if not shingles and tokens and " " + " ".join(tokens) + " " not in declared_text:
+            continue
+        kept.append(line)
+    return kept, len(lines) - len(kept)
 
 
 _SOFT = str.maketrans({"\u00ad": None, "\u200b": None})
@@ -242,7 +349,7 @@ def drop_author_bio(paragraphs: list[str], authors: list[str]) -> list[str]:
 
 def extract_body(
     tree: HtmlElement, url: str, *, title: str | None = None, meta_lines: set[str] | None = None,
-    description: str | None = None,
+    description: str | None = None, declared_body: str | None = None,
 ) -> BodyResult:
     """Return the body paragraphs of tree (empty when nothing article-like was found)."""
     lines = _trafilatura_lines(tree, url, precise=True)
@@ -259,5 +366,8 @@ def extract_body(
     if lead:
         lines.insert(0, lead)
         method += "+lead"
-    lines = _drop_chrome(lines, title, meta_lines or set())
+    lines = _drop_chrome(lines, title, meta_lines or set(), caption_texts(tree))
+    lines, disagreed = agree_with_declared(lines, declared_body)
+    if disagreed:
+        method += "+declared"
     return BodyResult(lines, method)

@@ -9,11 +9,11 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from pipelines.extract.authors import BYLINE_XPATH, choose_authors, credit_line
-from pipelines.extract.body import drop_author_bio, extract_body
+from pipelines.extract.body import drop_author_bio, drop_hidden_panes, extract_body
 from pipelines.extract.dates import choose_dates, collect_candidates
 from pipelines.extract.decode import decode_html
 from pipelines.extract.language import detect_language
-from pipelines.extract.model import ExtractedPage, PageHints
+from pipelines.extract.model import TEXT_PAGE_TYPES, ExtractedPage, PageHints
 from pipelines.extract.page_type import classify
 from pipelines.extract.parse import parse_html
 from pipelines.extract.structured import Declared, as_list, read_declared
@@ -98,7 +98,10 @@ def _byline_lines(elements: list[HtmlElement]) -> set[str]:
 
 def extract_page(html: bytes | str, url: str, *, hints: PageHints | None = None,
                  now: datetime | None = None) -> ExtractedPage:
-    """Return what the page is and, for an article, its text and metadata. Never raises."""
+    """Return what the page is, its metadata and, for an article or live blog, its text.
+
+    Never raises: a page that cannot be read becomes page_type "error" with a note.
+    """
     try:
         return _extract(html, url, hints or PageHints(), now or datetime.now(UTC))
     except Exception as err:  # noqa: BLE001 - a bad page must become a record, not a crash
@@ -125,10 +128,13 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     description = declared.first("description", "og:description", "twitter:description")
     if not description and isinstance(ld.get("description"), str):
         description = ld["description"]
+    drop_hidden_panes(tree)
     meta_elements = tree.xpath(BYLINE_XPATH + "|//time")
     byline_elements = [e for e in meta_elements if e.tag != "time"]
+    declared_body = ld.get("articleBody")
     body = extract_body(tree, url, title=title, meta_lines=_byline_lines(meta_elements),
-                        description=description)
+                        description=description,
+                        declared_body=declared_body if isinstance(declared_body, str) else None)
     first_line = body.paragraphs[0] if body.paragraphs else None
     if first_line is not None and credit_line(first_line):
         body.paragraphs.pop(0)  # "JANE DOE" or "By Jane Doe" opening the text is a credit
@@ -146,12 +152,14 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     candidates = collect_candidates(tree, declared, url, hints.feed_published_at,
                                     hints.first_seen_at, now=now)
     dates = choose_dates(candidates, now, timedelta(seconds=SETTINGS["future_date_tolerance_s"]))
-    is_article = page_type == "article"
+    # A live blog keeps its text: the type says what the page is, the text what it says; the
+    # warehouse stage decides which types become article rows.
+    has_text = page_type in TEXT_PAGE_TYPES
     return ExtractedPage(
         page_type=page_type,
         page_note="; ".join(notes) or None,
         title=title,
-        body_text=body_text if is_article else None,
+        body_text=body_text if has_text else None,
         authors=authors,
         published_at=dates.published_at,
         published_offset_minutes=dates.offset_minutes,
@@ -168,7 +176,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
                                  SETTINGS["language_sample_chars"]),
         canonical_url=urljoin(url, declared.canonical) if declared.canonical else None,
         truncated=parsed.truncated,
-        word_count=words if is_article else 0,
+        word_count=words if has_text else 0,
         extractor_version=EXTRACTOR_VERSION,
         settings_hash=extractor_settings_hash(),
     )

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 PAGE_TYPES = ("article", "live_blog", "video", "gallery", "index", "error", "stub", "js_shell")
+# Page types whose extracted text is returned (the clean stage stores text for articles only).
+TEXT_PAGE_TYPES = ("article", "live_blog")
 
 
 @dataclass
@@ -22,7 +24,11 @@ class PageHints:
 
 @dataclass
 class ExtractedPage:
-    """What the clean stage knows about one fetched page; body_text is set only for articles."""
+    """What the clean stage knows about one fetched page.
+
+    body_text and word_count are set for the types in TEXT_PAGE_TYPES (article, live blog);
+    other types carry none.
+    """
 
     page_type: str
     page_note: str | None = None

@@ -8,7 +8,9 @@ from typing import Any
 
 import trafilatura
 
-EXTRACTOR_VERSION = "2026.11.3"
+from pipelines.extract.model import TEXT_PAGE_TYPES
+
+EXTRACTOR_VERSION = "2026.11.4"
 
 # Every knob that changes what extract_page returns. Changing one changes the settings hash,
 # which is how the warehouse tells which rows a re-extraction backfill may change.
@@ -19,6 +21,11 @@ SETTINGS: dict[str, Any] = {
     "trafilatura_include_tables": True,
     "body_fallback_min_ratio": 0.5,
     "container_expansion": True,
+    "declared_body_agreement": 0.85,
+    "declared_body_line_share": 0.2,
+    "drop_captions": True,
+    "drop_hidden_tab_panes": True,
+    "text_page_types": list(TEXT_PAGE_TYPES),
     "max_html_bytes": 8_000_000,
     "min_article_words": 60,
     "future_date_tolerance_s": 600,

@@ -36,6 +36,8 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
+# The lookup the downloader connects with refuses private answers too (DNS rebinding).
+TWISTED_DNS_RESOLVER = "crawlers.resolver.PublicAddressResolver"
 TELNETCONSOLE_ENABLED = False
 # No control port: a crawler takes orders from its config, not from the network.
 REMOTE_CONTROL_ENABLED = False

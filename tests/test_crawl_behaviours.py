@@ -421,3 +421,26 @@ def test_a_killed_crawl_is_marked_failed_by_the_next_one(tmp_path, server, db_ur
     assert runs[killed.id].status == "failed"
     assert runs[killed.id].error.startswith("abandoned:")
     assert runs[outcome["crawl_run_id"]].status == "succeeded"
+
+
+def test_an_allow_listed_host_name_is_crawled_through_the_checking_resolver(tmp_path, server, db_url):
+    # A host *name* (not an IP literal) goes through the connect-time resolver, which must
+    # let an allow-listed name reach loopback (tests/test_resolver.py shows the refusal).
+    named = "localhost:" + server.host_port.rsplit(":", 1)[1]
+    story = "/news/2026/01/05/story-reached-by-host-name.html"
+    server.add(story, article("By name"))
+    server.add(
+        "/feed.xml",
+        f'<rss version="2.0"><channel><title>t</title><item><title>n</title>'
+        f"<link>http://{named}{story}</link></item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    config = write_config(
+        tmp_path / "config.yaml", named, [{"name": "Fixture", "feeds": [f"http://{named}/feed.xml"]}]
+    )
+
+    outcome = run_crawl(config, db_url)
+
+    assert outcome["status"] == "succeeded"
+    (stored,) = rows(db_url, Article)
+    assert stored.canonical_url == f"http://{named}{story}"

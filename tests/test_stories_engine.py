@@ -8,7 +8,13 @@ from datetime import timedelta
 
 from test_stories_fixtures import T0, dam_docs
 
-from pipelines.stories.engine import Doc, StoryClusterer, shared_passages
+from pipelines.stories.engine import (
+    ClusterConfig,
+    Doc,
+    StoryClusterer,
+    _residual_link,
+    shared_passages,
+)
 from pipelines.stories.jsonl import run_cluster_jsonl
 
 
@@ -102,3 +108,32 @@ def test_helper_process_features_give_the_same_assignments() -> None:
     serial = StoryClusterer().add_many(docs, workers=0)
     helped = StoryClusterer().add_many(docs, workers=1)
     assert helped == serial
+
+
+def test_residual_link_leaves_out_the_heaviest_shared_entity() -> None:
+    place_only = {"baton": 0.5, "rouge": 0.5, "baton_rouge": 0.5, "police": 0.5}
+    other = {"baton": 0.5, "rouge": 0.5, "baton_rouge": 0.5, "harvest": 0.5}
+    # Everything shared is one entity (the city): nothing is left.
+    assert _residual_link(place_only, other) == 0.0
+    details = {"baton": 0.5, "rouge": 0.5, "baton_rouge": 0.4, "lobdell": 0.3, "4": 0.2}
+    same_event = {"baton": 0.4, "rouge": 0.4, "baton_rouge": 0.4, "lobdell": 0.5, "4": 0.3}
+    assert abs(_residual_link(details, same_event) - (0.3 * 0.5 + 0.2 * 0.3)) < 1e-12
+
+
+def test_outlet_boilerplate_is_left_out_of_vectors() -> None:
+    config = ClusterConfig(source_memory=4, source_min_articles=3, source_share=0.5)
+    clusterer = StoryClusterer(config)
+    footer = "Copyright Valley Gazette Newsroom Weather Traffic"
+    vectors = []
+    for index, topic in enumerate(["harbor crane", "school budget", "river flood", "tax vote"]):
+        text = f"The {topic} story number {index} with Mayor Quint{index} speaking. {footer}"
+        doc = Doc(id=index, title=topic, text=text, published_at=T0, source="gazette.example")
+        clusterer.add(doc)
+        vectors.append(clusterer._entries[index].vector)
+    assert "gazette" in vectors[0] and "valley_gazette" in vectors[2]
+    # After three articles that all carry the footer, the fourth leaves it out.
+    assert "gazette" not in vectors[3] and "valley_gazette" not in vectors[3]
+    assert "quint3" in vectors[3]
+    other = Doc(id="x", title="tax vote", text=f"Tax vote. {footer}", published_at=T0, source="b.example")
+    clusterer.add(other)
+    assert "gazette" in clusterer._entries["x"].vector  # another outlet's words are its own

@@ -27,8 +27,13 @@ and decides for each, in this order:
 
 Memory is bounded by a time window: an article leaves every index once the newest
 publication time seen is more than ``far_window_days`` past its own. Links between
-articles more than ``window_days`` apart need the stricter ``far_link_threshold``
-(follow-up reports of one event weeks later). Articles without a date
+articles more than ``window_days`` apart (follow-up reports of one event weeks later)
+need ``far_link_threshold`` *and* a residual link of ``far_residual``: the cosine left
+once the heaviest shared entity (a city, a neighbourhood: terms joined by name pairs)
+is taken out, so that they agree on several details. Terms an outlet used in at least
+``source_share`` of its last ``source_memory`` articles (site name, section names,
+footer; judged once it has ``source_min_articles``) are left out of its articles'
+vectors: they tell who published an article, not what happened. Articles without a date
 are compatible with any time. The result depends only on the seeds and the order of
 ``add`` calls, so a re-run over the same inputs gives the same assignments.
 """
@@ -82,12 +87,13 @@ class ClusterConfig:
 
     window_days: float = 7.0
     far_window_days: float = 30.0
-    far_link_threshold: float = 0.5
+    far_link_threshold: float = 0.22
     max_story_span_days: float = 45.0
     choose_by_centroid: bool = False
     link_threshold: float = 0.22
     min_shared_terms: int = 10
     strong_link_threshold: float = 0.5
+    far_residual: float = 0.25
     centroid_threshold: float = 0.25
     near_duplicate_threshold: float = 0.5
     vector_terms: int = 80
@@ -100,11 +106,14 @@ class ClusterConfig:
     rewrite_min_passages: int = 2
     rewrite_min_shared_words: int = 20
     relation_members: int = 6
-    name_boost: float = 2.5
+    name_boost: float = 3.0
     title_boost: float = 1.0
     idf_power: float = 1.0
     name_pairs: bool = True
     max_body_words: int = 3000
+    source_memory: int = 24
+    source_min_articles: int = 8
+    source_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,34 @@ class _Story:
         return self._centroid_norm
 
 
+@dataclass
+class _SourceProfile:
+    """The heaviest terms of an outlet's last few articles: what its boilerplate looks like."""
+
+    recent: deque = field(default_factory=deque)  # term tuples, oldest first
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def boilerplate(self, min_articles: int, share: float) -> int | None:
+        """Return how many recent articles a term must appear in to count as boilerplate."""
+        if len(self.recent) < min_articles:
+            return None
+        return max(2, math.ceil(share * len(self.recent)))
+
+    def remember(self, terms: tuple[str, ...], memory: int) -> None:
+        """Add one article's terms, forgetting the oldest beyond ``memory`` articles."""
+        counts = self.counts
+        for term in terms:
+            counts[term] = counts.get(term, 0) + 1
+        self.recent.append(terms)
+        if len(self.recent) > memory:
+            for term in self.recent.popleft():
+                left = counts[term] - 1
+                if left:
+                    counts[term] = left
+                else:
+                    del counts[term]
+
+
 PARALLEL_MIN_DOCS = 5000
 PARALLEL_CHUNK = 500
 PARALLEL_IN_FLIGHT = 4
@@ -215,6 +252,40 @@ def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
     return math.fsum([first[term] * second[term] for term in first.keys() & second.keys()])
 
 
+def _residual_link(first: dict[str, float], second: dict[str, float]) -> float:
+    """Return the cosine of two unit vectors without their heaviest shared entity.
+
+    Shared terms are grouped into entities through name pairs ("baton", "rouge" and
+    "baton_rouge" are one entity); the cosine less the largest group's share tells
+    reports that agree on several details (names, numbers, places) from reports that
+    only share one name, typically the city or outlet.
+    """
+    shared = first.keys() & second.keys()
+    if not shared:
+        return 0.0
+    parent: dict[str, str] = {}
+
+    def find(word: str) -> str:
+        root = parent.setdefault(word, word)
+        while root != parent[root]:
+            root = parent[root]
+        return root
+
+    groups: dict[str, float] = {}
+    for term in sorted(shared):
+        words = term.split("_")
+        root = find(words[0])
+        for word in words[1:]:
+            other = find(word)
+            if other != root:
+                parent[other] = root
+    for term in shared:
+        root = find(term.split("_", 1)[0])
+        groups[root] = groups.get(root, 0.0) + first[term] * second[term]
+    values = sorted(groups.values())
+    return math.fsum(values[:-1])
+
+
 def _top_items(scores: dict[Hashable, float], count: int) -> list[tuple[Hashable, float]]:
     """Return the ``count`` items of ``scores`` with the highest value (ties: larger str(id)).
 
@@ -249,6 +320,7 @@ class StoryClusterer:
         self._stories: dict[StoryKey, _Story] = {}
         self._postings: dict[str, dict[Hashable, float]] = {}  # term -> {id: weight}
         self._df: Counter[str] = Counter()
+        self._sources: dict[str, _SourceProfile] = {}
         self._doc_total = 0
         self._by_url: dict[str, Hashable] = {}
         self._by_text: dict[str, Hashable] = {}
@@ -346,7 +418,7 @@ class StoryClusterer:
                 similarity=round(similarity, 4), shared_passages=0,
                 evidence={"duplicate_kind": kind, "jaccard": round(similarity, 4)},
             )
-        vector = self._vectorize(prepared["terms"], update_df=True)
+        vector = self._vectorize(prepared["terms"], doc.source)
         prepared["vector"] = vector
         time = self._time(doc)
         scored = self._score_candidates(vector, time)
@@ -417,14 +489,20 @@ class StoryClusterer:
     def _prepare(self, doc: Doc) -> dict[str, Any]:
         return prepare_doc(doc, self.config)
 
-    def _vectorize(self, terms: dict[str, float], *, update_df: bool) -> dict[str, float]:
+    def _vectorize(self, terms: dict[str, float], source: str) -> dict[str, float]:
+        """Return the unit TF-IDF vector of ``terms`` (heaviest first), counting them in the df.
+
+        Terms that the article's outlet used in most of its recent articles (site name,
+        section names, its city, footer text) are left out: they say who published the
+        article, not what happened.
+        """
+        config = self.config
         names = list(terms)
         df = self._df
-        if update_df:
-            self._doc_total += 1
-            df.update(names)
+        self._doc_total += 1
+        df.update(names)
         total = self._doc_total + 1
-        power = self.config.idf_power
+        power = config.idf_power
         log = math.log
         frequencies = map(df.get, names, itertools.repeat(0))
         pairs = zip(names, terms.values(), frequencies, strict=True)
@@ -439,7 +517,18 @@ class StoryClusterer:
                 for term, weight, frequency in pairs
             ]
         weighted.sort(reverse=True)
-        del weighted[self.config.vector_terms :]
+        size = config.vector_terms
+        profile = self._sources.get(source) if source and config.source_memory else None
+        if source and config.source_memory and profile is None:
+            profile = self._sources[source] = _SourceProfile()
+        if profile is not None:
+            heaviest = tuple(term for _, term in weighted[:size])
+            limit = profile.boilerplate(config.source_min_articles, config.source_share)
+            if limit is not None:
+                counts = profile.counts.get
+                weighted = [item for item in weighted if counts(item[1], 0) < limit]
+            profile.remember(heaviest, config.source_memory)
+        del weighted[size:]
         norm = math.sqrt(sum(value * value for value, _ in weighted)) or 1.0
         # Heaviest term first: index and query terms are a prefix of the vector.
         return {term: value / norm for value, term in weighted}
@@ -491,7 +580,7 @@ class StoryClusterer:
         time = self._time(doc)
         vector = prepared.get("vector")
         if vector is None and not duplicate:
-            vector = self._vectorize(prepared["terms"], update_df=True)
+            vector = self._vectorize(prepared["terms"], doc.source)
         indexed: tuple[str, ...] = ()
         if not duplicate and vector:
             indexed = tuple(itertools.islice(vector, self.config.index_terms))
@@ -600,8 +689,13 @@ class StoryClusterer:
                 time is not None
                 and entry.time is not None
                 and abs(time - entry.time) > self._near_window
-                and link < config.far_link_threshold
+                and (
+                    link < config.far_link_threshold
+                    or _residual_link(vector, entry.vector) < config.far_residual
+                )
             ):
+                # Weeks apart: the link must not rest on one shared name (the city, a
+                # neighbourhood, a hospital) but on several details.
                 continue
             key = entry.story_key
             if key in seen:

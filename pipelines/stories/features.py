@@ -66,6 +66,14 @@ def _token_info(raw: str) -> tuple[str, bool, bool, bool]:
     return info
 
 
+def _is_title_case(tokens: list[str]) -> bool:
+    """Return whether most longer words of a headline start with a capital letter."""
+    long_words = [token for token in tokens if len(token) > 3 and token[0].isalpha()]
+    return len(long_words) >= 3 and sum(token[0].isupper() for token in long_words) >= 0.7 * len(
+        long_words
+    )
+
+
 def _term_weights(
     title: str, text: str, *, name_boost: float, title_boost: float, max_body_words: int,
     name_pairs: bool,
@@ -79,16 +87,20 @@ def _term_weights(
     counts: dict[str, int] = {}
     boosts: dict[str, float] = {}
     cached = _token_cache.get
-    for source, source_boost in ((title, title_boost), (text, 1.0)):
+    for is_title, source, source_boost in ((True, title, title_boost), (False, text, 1.0)):
         tokens = _WORD.findall(source)
         if len(tokens) > max_body_words:
             tokens = tokens[:max_body_words]
         if not tokens:
             continue
         name_weight = source_boost * name_boost
+        # In a Title Case headline capitals say nothing about names.
+        title_case = is_title and _is_title_case(tokens)
         pair_words: dict[str, str] = {}  # raw token -> term, for tokens that may pair
         for raw, frequency in Counter(tokens).items():
             word, boosted, is_term, pairs_up = cached(raw) or _token_info(raw)
+            if title_case:
+                boosted, pairs_up = raw[0].isdigit(), False
             if pairs_up:
                 pair_words[raw] = word
             if not is_term:

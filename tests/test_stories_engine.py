@@ -137,3 +137,52 @@ def test_outlet_boilerplate_is_left_out_of_vectors() -> None:
     other = Doc(id="x", title="tax vote", text=f"Tax vote. {footer}", published_at=T0, source="b.example")
     clusterer.add(other)
     assert "gazette" in clusterer._entries["x"].vector  # another outlet's words are its own
+
+
+_FIRE = Doc(
+    id="fire", url="https://one.example/fire", source="one.example",
+    title="Warehouse fire in Dunmore closes Orrin Street",
+    text=(
+        "Firefighters spent the night fighting a blaze at a timber warehouse on Orrin Street in Dunmore. "
+        "Fire chief Alma Keane said crews from four stations reached the site shortly after midnight and "
+        "that nobody was hurt. The warehouse belongs to Pellow Timber, which stores roofing beams there. "
+        "Orrin Street will stay closed while inspectors check the walls, Keane added. Residents of nearby "
+        "flats were moved to the Dunmore community hall for the night. Smoke could be seen from the ring "
+        "road. The cause of the fire is not yet known and an investigation has started."
+    ),
+    published_at=T0,
+)
+# A follow-up that says far more about the company than about the fire: a weak link.
+_LOSSES_TEXT = (
+    "Pellow Timber says it lost most of its stock of roofing beams when its warehouse burned. Managing "
+    "director Rhys Tallon told staff that orders would be delayed by weeks and that the company would "
+    "rent space in Carrow while the Orrin Street site is rebuilt. Insurance assessors visited the ruins "
+    "in Dunmore. Founded by Maren Pellow in 1962, the firm began as a sawmill beside the Lune canal and "
+    "later moved into joinery, flooring and garden sheds. Its apprenticeship scheme with Vayle College "
+    "trains twelve carpenters a year. Last spring it opened a showroom in Brackwell and signed a supply "
+    "contract with the Ostrander housing association for three hundred new homes. Tallon said the "
+    "showroom stays open, the garden shed range ships from the Brackwell yard, and the apprentices will "
+    "continue their courses at Vayle College as planned. The Ostrander association said its building "
+    "timetable in Kelby and Sturrow would slip by a month, and that its chair, Ines Mulgrave, would meet "
+    "Pellow managers in Brackwell on Friday to agree new delivery dates for the Kelby terraces. Local "
+    "councillor Dafydd Orme asked the Hesk chamber of commerce to help the staff of the sawmill."
+)
+
+
+def _losses(days: float) -> Doc:
+    return Doc(
+        id="losses", url="https://two.example/losses", source="two.example",
+        title="Dunmore timber company counts losses", text=_LOSSES_TEXT,
+        published_at=T0 + timedelta(days=days),
+    )
+
+
+def test_a_weak_link_joins_only_when_the_reports_are_days_apart() -> None:
+    config = ClusterConfig(min_shared_terms=5)
+    next_day = StoryClusterer(config).add_many([_FIRE, _losses(1)], workers=0)[1]
+    assert not next_day.new_story
+    assert config.centroid_threshold > next_day.evidence["centroid"] >= config.close_centroid_threshold
+    # The same pair five days apart, or with the close-in-time rule off, stays apart.
+    assert StoryClusterer(config).add_many([_FIRE, _losses(5)], workers=0)[1].new_story
+    no_rule = ClusterConfig(min_shared_terms=5, close_days=0)
+    assert StoryClusterer(no_rule).add_many([_FIRE, _losses(1)], workers=0)[1].new_story

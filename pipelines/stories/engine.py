@@ -30,7 +30,10 @@ publication time seen is more than ``far_window_days`` past its own. Links betwe
 articles more than ``window_days`` apart (follow-up reports of one event weeks later)
 need ``far_link_threshold`` *and* a residual link of ``far_residual``: the cosine left
 once the heaviest shared entity (a city, a neighbourhood: terms joined by name pairs)
-is taken out, so that they agree on several details. Terms an outlet used in at least
+is taken out, so that they agree on several details. Links between articles at most
+``close_days`` apart may be weaker (``close_link_threshold``, ``close_centroid_threshold``):
+reports of one event cluster in its first days, and the shared-terms guard still asks
+them for details in common. Terms an outlet used in at least
 ``source_share`` of its last ``source_memory`` articles (site name, section names,
 footer; judged once it has ``source_min_articles``) are left out of its articles'
 vectors: they tell who published an article, not what happened. Articles without a date
@@ -95,6 +98,9 @@ class ClusterConfig:
     strong_link_threshold: float = 0.5
     far_residual: float = 0.25
     centroid_threshold: float = 0.25
+    close_days: float = 2.0
+    close_link_threshold: float = 0.15
+    close_centroid_threshold: float = 0.18
     near_duplicate_threshold: float = 0.5
     vector_terms: int = 80
     centroid_terms: int = 200
@@ -677,14 +683,22 @@ class StoryClusterer:
         span = config.max_story_span_days * DAY_SECONDS
         seen: set[StoryKey] = set()
         accepted: list[tuple[float, float, StoryKey, Hashable]] = []
+        floor = min(config.link_threshold, config.close_link_threshold if config.close_days else 1.0)
+        close = config.close_days * DAY_SECONDS
         for link, doc_id, overlap in scored:
-            if link < config.link_threshold:
+            if link < floor:
                 break
+            entry = self._entries[doc_id]
+            is_close = (
+                close > 0 and time is not None and entry.time is not None
+                and abs(time - entry.time) <= close
+            )
+            if link < (config.close_link_threshold if is_close else config.link_threshold):
+                continue
             if overlap < config.min_shared_terms and link < config.strong_link_threshold:
                 # A few heavy topic words (places, the subject) shared, no details: another
                 # event of the same kind rather than another report of this one.
                 continue
-            entry = self._entries[doc_id]
             if (
                 time is not None
                 and entry.time is not None
@@ -710,7 +724,9 @@ class StoryClusterer:
                 if story.centroid_norm
                 else link
             )
-            if centroid_similarity >= config.centroid_threshold:
+            if centroid_similarity >= (
+                config.close_centroid_threshold if is_close else config.centroid_threshold
+            ):
                 if not config.choose_by_centroid:
                     return key, doc_id, link, centroid_similarity
                 accepted.append((centroid_similarity, link, key, doc_id))

@@ -38,7 +38,11 @@ def normalize_text(text: str) -> str:
     Two bodies that differ only in typography (curly quotes, dashes, line breaks) map to
     the same string.
     """
-    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    text = text or ""
+    if text.isascii():
+        folded = text.lower()  # the same as NFKC + casefold for ASCII, and cheaper
+    else:
+        folded = unicodedata.normalize("NFKC", text).casefold()
     return _NON_WORD.sub(" ", folded).strip()
 
 

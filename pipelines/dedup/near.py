@@ -42,7 +42,7 @@ _token_hash_cache: dict[str, int] = {}
 def token_hashes(words: Sequence[str]) -> np.ndarray:
     """Return a stable 64-bit hash per word (blake2b, cached), as a ``uint64`` array."""
     cache = _token_hash_cache
-    values = [cache.get(word) for word in words]
+    values = list(map(cache.get, words))
     if None in values:
         for index, value in enumerate(values):
             if value is None:
@@ -80,10 +80,13 @@ def minhash_signature(shingles: np.ndarray) -> np.ndarray:
     """
     if len(shingles) == 0:
         return np.full(NUM_PERM, np.uint64(0xFFFFFFFF), dtype=np.uint64)
-    unique = np.unique(shingles)
+    # (a * x + b) mod 2**64 for every shingle and permutation, in one buffer. Repeated
+    # shingles cannot change a minimum, and taking the high bits is monotone, so it
+    # commutes with the minimum: shift the 128 minima, not every product.
     with np.errstate(over="ignore"):
-        mixed = (unique[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) >> np.uint64(32)
-    return mixed.min(axis=0)
+        mixed = np.multiply.outer(shingles, _PERM_A)
+        mixed += _PERM_B
+    return mixed.min(axis=0) >> np.uint64(32)
 
 
 def signature_bands(signature: np.ndarray) -> list[bytes]:

@@ -48,6 +48,7 @@ import heapq
 import itertools
 import math
 import multiprocessing
+import operator
 import os
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable
@@ -107,7 +108,7 @@ class ClusterConfig:
     index_terms: int = 40
     query_terms: int = 25
     max_posting: int = 5000
-    max_candidates: int = 12
+    max_candidates: int = 8
     passage_words: int = 8
     rewrite_min_passages: int = 2
     rewrite_min_shared_words: int = 20
@@ -188,7 +189,7 @@ class _Story:
     def centroid_norm(self) -> float:
         """Return the Euclidean norm of the centroid."""
         if self._centroid_norm is None:
-            self._centroid_norm = math.sqrt(sum(value * value for value in self.centroid.values()))
+            self._centroid_norm = math.hypot(*self.centroid.values())
         return self._centroid_norm
 
 
@@ -590,8 +591,14 @@ class StoryClusterer:
         indexed: tuple[str, ...] = ()
         if not duplicate and vector:
             indexed = tuple(itertools.islice(vector, self.config.index_terms))
+            postings = self._postings
+            doc_id = doc.id
             for term in indexed:
-                self._postings.setdefault(term, {})[doc.id] = vector[term]
+                posting = postings.get(term)
+                if posting is None:
+                    postings[term] = {doc_id: vector[term]}
+                else:
+                    posting[doc_id] = vector[term]
         expires = time if time is not None else self._clock
         entry = _Entry(
             id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,
@@ -663,7 +670,7 @@ class StoryClusterer:
         scored = []
         window = self._window
         fsum = math.fsum
-        keys = vector.keys()
+        keys = set(vector)
         for doc_id, _ in best:
             entry = entries[doc_id]
             if time is not None and entry.time is not None and abs(time - entry.time) > window:
@@ -671,8 +678,9 @@ class StoryClusterer:
             other = entry.vector
             # Cosine of two unit vectors and their shared terms, inlined (the hottest loop);
             # fsum is exactly rounded, so the result does not depend on set order.
-            shared = keys & other.keys()
-            scored.append((fsum([vector[term] * other[term] for term in shared]), doc_id, len(shared)))
+            shared = keys.intersection(other)
+            products = map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared))
+            scored.append((fsum(products), doc_id, len(shared)))
         scored.sort(key=lambda item: (-item[0], str(item[1])))
         return scored
 

@@ -198,7 +198,7 @@ class _SourceProfile:
     """The heaviest terms of an outlet's last few articles: what its boilerplate looks like."""
 
     recent: deque = field(default_factory=deque)  # term tuples, oldest first
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def boilerplate(self, min_articles: int, share: float) -> int | None:
         """Return how many recent articles a term must appear in to count as boilerplate."""
@@ -209,8 +209,7 @@ class _SourceProfile:
     def remember(self, terms: tuple[str, ...], memory: int) -> None:
         """Add one article's terms, forgetting the oldest beyond ``memory`` articles."""
         counts = self.counts
-        for term in terms:
-            counts[term] = counts.get(term, 0) + 1
+        counts.update(terms)
         self.recent.append(terms)
         if len(self.recent) > memory:
             for term in self.recent.popleft():
@@ -327,6 +326,7 @@ class StoryClusterer:
         self._stories: dict[StoryKey, _Story] = {}
         self._postings: dict[str, dict[Hashable, float]] = {}  # term -> {id: weight}
         self._df: Counter[str] = Counter()
+        self._log1p_table: list[float] = []  # log(n + 1) at index n
         self._sources: dict[str, _SourceProfile] = {}
         self._doc_total = 0
         self._by_url: dict[str, Hashable] = {}
@@ -510,18 +510,20 @@ class StoryClusterer:
         df.update(names)
         total = self._doc_total + 1
         power = config.idf_power
-        log = math.log
-        frequencies = map(df.get, names, itertools.repeat(0))
-        pairs = zip(names, terms.values(), frequencies, strict=True)
+        # idf = log(total / (df + 1)) + 1 = log(total) + 1 - log(df + 1), with log(n + 1)
+        # read from a table (no df reaches the number of documents seen).
+        logs = self._log1p_table
+        if total >= len(logs):
+            logs.extend(math.log(n + 1) for n in range(len(logs), 2 * total))
+        base = logs[total - 1] + 1.0
+        log_df = map(logs.__getitem__, map(df.__getitem__, names))
+        pairs = zip(names, terms.values(), log_df, strict=True)
         if power == 1.0:
-            weighted = [
-                (weight * (log(total / (frequency + 1)) + 1.0), term)
-                for term, weight, frequency in pairs
-            ]
+            weighted = [(weight * (base - log_frequency), term) for term, weight, log_frequency in pairs]
         else:
             weighted = [
-                (weight * (log(total / (frequency + 1)) + 1.0) ** power, term)
-                for term, weight, frequency in pairs
+                (weight * (base - log_frequency) ** power, term)
+                for term, weight, log_frequency in pairs
             ]
         weighted.sort(reverse=True)
         size = config.vector_terms
@@ -532,8 +534,10 @@ class StoryClusterer:
             heaviest = tuple(term for _, term in weighted[:size])
             limit = profile.boilerplate(config.source_min_articles, config.source_share)
             if limit is not None:
-                counts = profile.counts.get
-                weighted = [item for item in weighted if counts(item[1], 0) < limit]
+                counts = profile.counts
+                boilerplate = {term for term in counts.keys() & terms.keys() if counts[term] >= limit}
+                if boilerplate:
+                    weighted = [item for item in weighted if item[1] not in boilerplate]
             profile.remember(heaviest, config.source_memory)
         del weighted[size:]
         norm = math.sqrt(sum(value * value for value, _ in weighted)) or 1.0

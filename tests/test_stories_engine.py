@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from test_stories_fixtures import T0, dam_docs
@@ -186,3 +187,42 @@ def test_a_weak_link_joins_only_when_the_reports_are_days_apart() -> None:
     assert StoryClusterer(config).add_many([_FIRE, _losses(5)], workers=0)[1].new_story
     no_rule = ClusterConfig(min_shared_terms=5, close_days=0)
     assert StoryClusterer(no_rule).add_many([_FIRE, _losses(1)], workers=0)[1].new_story
+
+
+_STRIKER = Doc(
+    id="striker", title="Harwick Rovers sign striker Tomas Vellacourt",
+    text=(
+        "Harwick Rovers have signed the striker Tomas Vellacourt from Ostfield Athletic on a three "
+        "year contract. Vellacourt scored nineteen goals last season and passed his medical at the "
+        "Brennan Park training ground on Tuesday. Rovers manager Colm Aldridge said Vellacourt gives "
+        "the squad pace up front. The fee was not disclosed, but Vellacourt is the club's third summer "
+        "signing. Harwick Rovers finished fourth in the Northern League and chairman Ruth Kessing has "
+        "promised supporters a push for promotion. Vellacourt will wear the number nine shirt."
+    ),
+)
+# Another signing by the same club: same manager, ground, chairman and league, another player.
+_KEEPER = Doc(
+    id="keeper", title="Harwick Rovers sign goalkeeper Anselm Drouet",
+    text=(
+        "Goalkeeper Anselm Drouet has joined Harwick Rovers from Calder Town for an undisclosed fee. "
+        "Drouet kept fourteen clean sheets last season and signed a two year contract after a medical "
+        "at the Brennan Park training ground. Rovers manager Colm Aldridge called Drouet a commanding "
+        "presence. Drouet is the club's fourth summer signing, and chairman Ruth Kessing said the Northern "
+        "League side want promotion. Harwick Rovers finished fourth last season. Drouet takes the number "
+        "one shirt."
+    ),
+)
+
+
+def test_reports_about_different_main_subjects_stay_apart_when_not_close_in_time() -> None:
+    # Undated: the link is strong (same club, manager, ground), but neither report names
+    # the other's main subject (the player): two events of one kind.
+    undated = StoryClusterer().add_many([_STRIKER, _KEEPER], workers=0)[1]
+    assert undated.new_story and undated.evidence["best_cosine"] >= 0.4
+    no_rule = ClusterConfig(subject_check=False)
+    assert not StoryClusterer(no_rule).add_many([_STRIKER, _KEEPER], workers=0)[1].new_story
+    apart = [
+        replace(_STRIKER, published_at=T0),
+        replace(_KEEPER, published_at=T0 + timedelta(days=4)),
+    ]
+    assert StoryClusterer().add_many(apart, workers=0)[1].new_story

@@ -33,7 +33,11 @@ once the heaviest shared entity (a city, a neighbourhood: terms joined by name p
 is taken out, so that they agree on several details. Links between articles at most
 ``close_days`` apart may be weaker (``close_link_threshold``, ``close_centroid_threshold``):
 reports of one event cluster in its first days, and the shared-terms guard still asks
-them for details in common. Terms an outlet used in at least
+them for details in common. Otherwise (undated, or more than ``close_days`` apart) a story
+is refused when neither side mentions what the other is mainly about (``subject_check``):
+the article's heaviest term is absent from the story centroid and the centroid's heaviest
+term is absent from the article (another fight of the same champion, another signing
+of the same club). Terms an outlet used in at least
 ``source_share`` of its last ``source_memory`` articles (site name, section names,
 footer; judged once it has ``source_min_articles``) are left out of its articles'
 vectors: they tell who published an article, not what happened. Articles without a date
@@ -102,6 +106,7 @@ class ClusterConfig:
     close_days: float = 2.0
     close_link_threshold: float = 0.15
     close_centroid_threshold: float = 0.18
+    subject_check: bool = True
     near_duplicate_threshold: float = 0.5
     vector_terms: int = 80
     centroid_terms: int = 200
@@ -169,6 +174,8 @@ class _Story:
     held: int = 0
     centroid: dict[str, float] = field(default_factory=dict)
     _centroid_norm: float | None = 0.0
+    lead: tuple[float, str] = (0.0, "")
+    """(weight, term) of the heaviest centroid term: what the story is mainly about."""
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
 
     def add_vector(self, vector: dict[str, float], max_terms: int) -> None:
@@ -178,8 +185,13 @@ class _Story:
         size (and the cost of a centroid cosine) stays bounded however large the story.
         """
         centroid = self.centroid
+        lead = self.lead
         for term, weight in vector.items():
-            centroid[term] = centroid.get(term, 0.0) + weight
+            value = centroid[term] = centroid.get(term, 0.0) + weight
+            if value >= lead[0] and (value, term) > lead:
+                lead = (value, term)
+        # Weights only grow and pruning keeps the heaviest, so the lead stays exact.
+        self.lead = lead
         if len(centroid) > 2 * max_terms:
             kept = heapq.nlargest(max_terms, centroid.items(), key=lambda item: (item[1], item[0]))
             self.centroid = dict(kept)
@@ -731,6 +743,17 @@ class StoryClusterer:
             if time is not None and story.first_time is not None:
                 if time - story.first_time > span or story.last_time - time > span:
                     continue
+            if (
+                config.subject_check
+                and not is_close
+                and story.lead[1]
+                and story.lead[1] not in vector
+                and next(iter(vector)) not in story.centroid
+            ):
+                # Not close in time (or undated) and neither mentions what the other is
+                # mainly about (its heaviest term: the fighter, the player, the dead man):
+                # another event of the same kind with the same setting.
+                continue
             centroid_similarity = (
                 _cosine(vector, story.centroid) / story.centroid_norm
                 if story.centroid_norm

@@ -226,3 +226,21 @@ def test_reports_about_different_main_subjects_stay_apart_when_not_close_in_time
         replace(_KEEPER, published_at=T0 + timedelta(days=4)),
     ]
     assert StoryClusterer().add_many(apart, workers=0)[1].new_story
+
+
+def test_document_frequencies_are_halved_so_one_off_names_fade() -> None:
+    clusterer = StoryClusterer(ClusterConfig(df_halving_docs=4))
+    towns = ["Ardley", "Bexmoor", "Calloway", "Dunfirth", "Edgeworth", "Fallowmere", "Grisdale", "Harkness"]
+    topics = ["bridge tolls", "school meals", "bus lanes", "flood walls", "library hours", "park lights",
+              "market stalls", "ferry fares"]
+    docs = [
+        Doc(id=index, title=f"{town} weighs {topic}", published_at=T0 + timedelta(days=3 * index),
+            text=f"The council of {town} argued about {topic} until late on a long evening.")
+        for index, (town, topic) in enumerate(zip(towns, topics, strict=True))
+    ]
+    clusterer.add_many(docs, workers=0)
+    df = clusterer._df
+    # Every town name was seen once: gone after a halving. Shared words were seen 8 times:
+    # 4 -> 2 at the first halving (after 4 articles), then 2 + 4 = 6 -> 3 at the second.
+    assert not any(town.lower() in df for town in towns)
+    assert df["council"] == 3 and clusterer._doc_total == 3

@@ -26,7 +26,8 @@ and decides for each, in this order:
    ``"independent"``; with the related article, a similarity and the evidence.
 
 Memory is bounded by a time window: an article leaves every index once the newest
-publication time seen is more than ``far_window_days`` past its own. Links between
+publication time seen is more than ``far_window_days`` past its own, and the document
+frequencies are halved every ``df_halving_docs`` articles (one-off names fade). Links between
 articles more than ``window_days`` apart (follow-up reports of one event weeks later)
 need ``far_link_threshold`` *and* a residual link of ``far_residual``: the cosine left
 once the heaviest shared entity (a city, a neighbourhood: terms joined by name pairs)
@@ -123,6 +124,7 @@ class ClusterConfig:
     idf_power: float = 1.0
     name_pairs: bool = True
     max_body_words: int = 3000
+    df_halving_docs: int = 20_000
     source_memory: int = 24
     source_min_articles: int = 8
     source_share: float = 0.5
@@ -174,8 +176,7 @@ class _Story:
     held: int = 0
     centroid: dict[str, float] = field(default_factory=dict)
     _centroid_norm: float | None = 0.0
-    lead: tuple[float, str] = (0.0, "")
-    """(weight, term) of the heaviest centroid term: what the story is mainly about."""
+    _lead: str | None = None
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
 
     def add_vector(self, vector: dict[str, float], max_terms: int) -> None:
@@ -185,17 +186,21 @@ class _Story:
         size (and the cost of a centroid cosine) stays bounded however large the story.
         """
         centroid = self.centroid
-        lead = self.lead
         for term, weight in vector.items():
-            value = centroid[term] = centroid.get(term, 0.0) + weight
-            if value >= lead[0] and (value, term) > lead:
-                lead = (value, term)
-        # Weights only grow and pruning keeps the heaviest, so the lead stays exact.
-        self.lead = lead
+            centroid[term] = centroid.get(term, 0.0) + weight
+        self._lead = None  # found again when first needed
         if len(centroid) > 2 * max_terms:
             kept = heapq.nlargest(max_terms, centroid.items(), key=lambda item: (item[1], item[0]))
             self.centroid = dict(kept)
         self._centroid_norm = None  # computed when first needed
+
+    @property
+    def lead(self) -> str:
+        """Return the heaviest centroid term (ties: the larger term): what the story is about."""
+        if self._lead is None:
+            centroid = self.centroid
+            self._lead = max(zip(centroid.values(), centroid.keys(), strict=True))[1] if centroid else ""
+        return self._lead
 
     @property
     def centroid_norm(self) -> float:
@@ -341,6 +346,7 @@ class StoryClusterer:
         self._log1p_table: list[float] = []  # log(n + 1) at index n
         self._sources: dict[str, _SourceProfile] = {}
         self._doc_total = 0
+        self._since_halving = 0
         self._by_url: dict[str, Hashable] = {}
         self._by_text: dict[str, Hashable] = {}
         self._near = NearDuplicateIndex(self.config.near_duplicate_threshold)
@@ -520,6 +526,10 @@ class StoryClusterer:
         df = self._df
         self._doc_total += 1
         df.update(names)
+        self._since_halving += 1
+        if config.df_halving_docs and self._since_halving >= config.df_halving_docs:
+            self._halve_document_frequencies()
+            df = self._df
         total = self._doc_total + 1
         power = config.idf_power
         # idf = log(total / (df + 1)) + 1 = log(total) + 1 - log(df + 1), with log(n + 1)
@@ -555,6 +565,16 @@ class StoryClusterer:
         norm = math.sqrt(sum(value * value for value, _ in weighted)) or 1.0
         # Heaviest term first: index and query terms are a prefix of the vector.
         return {term: value / norm for value, term in weighted}
+
+    def _halve_document_frequencies(self) -> None:
+        """Halve every document frequency (dropping terms left at zero) and the total.
+
+        Old vocabulary fades (names of last month's events) and the table stays bounded,
+        while the idf of a term, which depends on its share of the total, barely moves.
+        """
+        self._df = Counter({term: count // 2 for term, count in self._df.items() if count > 1})
+        self._doc_total //= 2
+        self._since_halving = 0
 
     @staticmethod
     def _time(doc: Doc) -> float | None:
@@ -746,8 +766,8 @@ class StoryClusterer:
             if (
                 config.subject_check
                 and not is_close
-                and story.lead[1]
-                and story.lead[1] not in vector
+                and story.lead
+                and story.lead not in vector
                 and next(iter(vector)) not in story.centroid
             ):
                 # Not close in time (or undated) and neither mentions what the other is

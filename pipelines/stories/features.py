@@ -16,10 +16,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from pipelines.dedup.exact import normalize_text, normalized_fingerprint
 from pipelines.dedup.near import token_hashes, word_shingle_hashes
+from pipelines.stories.stopwords import ENGLISH_STOP_WORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # The same tokens for ASCII text (no curly apostrophe possible), found about 40% faster.

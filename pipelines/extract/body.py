@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import trafilatura
 from lxml.html import HtmlElement
 
-from pipelines.extract.text import fold_typography, normalize_space, word_count
+from pipelines.extract.text import fold_typography, normalize_space, word_count, word_key, words
 from pipelines.extract.version import SETTINGS
 
 _BLOCK_TAGS = ("p",)
@@ -197,16 +197,10 @@ def _is_headline(line_key: str, title_key: str) -> bool:
 
 
 _CAPTION_MAX_WORDS = 60
-_TOKEN = re.compile(r"\w+")
-
-
-def _token_key(text: str) -> str:
-    """Return text's lower-cased words joined by spaces (spacing and punctuation ignored)."""
-    return " ".join(_TOKEN.findall(text.lower()))
 
 
 def caption_texts(tree: HtmlElement) -> set[str]:
-    """Return the word keys (see _token_key) of figure captions: <figcaption> and its blocks,
+    """Return the word keys (see text.word_key) of figure captions: <figcaption> and its blocks,
     and a short emphasised line alone in a paragraph with an image ("<p><img><em>..</em></p>").
 
     Measured: metadata set +0.002 body F1 (its labels leave captions out), extraction set
@@ -215,16 +209,16 @@ def caption_texts(tree: HtmlElement) -> set[str]:
     captions: set[str] = set()
     for caption in tree.iter("figcaption"):
         for element in caption.iter("figcaption", "p", "span", "div"):
-            key = _token_key(element.text_content())
+            key = word_key(element.text_content())
             if key and key.count(" ") < _CAPTION_MAX_WORDS:
                 captions.add(key)
     for image in tree.iter("img"):
         paragraph = image.getparent()
         if paragraph is None or paragraph.tag != "p":
             continue
-        key = _token_key(paragraph.text_content())
+        key = word_key(paragraph.text_content())
         emphasised = " ".join(e.text_content() for e in paragraph if e.tag in ("em", "i", "small"))
-        if key and key.count(" ") < 25 and _token_key(emphasised) == key:
+        if key and key.count(" ") < 25 and word_key(emphasised) == key:
             captions.add(key)
     return captions
 
@@ -243,7 +237,7 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
             continue
         if position < 6 and key in meta_lines:
             continue
-        if not _WORD.search(line) or (captions and _token_key(line) in captions):
+        if not _WORD.search(line) or (captions and word_key(line) in captions):
             continue
         if (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
             # Photo captions and credits (often repeated per gallery slide) are not story text;
@@ -277,9 +271,9 @@ def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[li
     """
     if not declared_body or not lines or len(declared_body) < 200:
         return lines, 0
-    declared_tokens = _TOKEN.findall(declared_body)
+    declared_tokens = words(declared_body)
     declared = set(_shingles(declared_tokens))
-    line_tokens = [_TOKEN.findall(line) for line in lines]
+    line_tokens = [words(line) for line in lines]
     line_shingles = [_shingles(tokens) for tokens in line_tokens]
     shared = [sum(s in declared for s in shingles) for shingles in line_shingles]
     total = sum(len(shingles) for shingles in line_shingles)

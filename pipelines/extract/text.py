@@ -13,9 +13,19 @@ def normalize_space(text: str) -> str:
     return " ".join(text.split())
 
 
+def words(text: str | None) -> list[str]:
+    """Return the \\w+ tokens of text, in order (none for None)."""
+    return _WORD.findall(text or "")
+
+
 def word_count(text: str | None) -> int:
     """Return the number of \\w+ tokens in text (0 for None)."""
-    return len(_WORD.findall(text or ""))
+    return len(words(text))
+
+
+def word_key(text: str) -> str:
+    """Return text's lower-cased words joined by spaces (spacing and punctuation ignored)."""
+    return " ".join(words(text.lower()))
 
 
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",

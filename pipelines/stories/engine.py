@@ -727,16 +727,14 @@ class StoryClusterer:
         span = config.max_story_span_days * DAY_SECONDS
         seen: set[StoryKey] = set()
         accepted: list[tuple[float, float, StoryKey, Hashable]] = []
-        floor = min(config.link_threshold, config.close_link_threshold if config.close_days else 1.0)
+        floor = min(config.link_threshold, config.close_link_threshold)
         close = config.close_days * DAY_SECONDS
         for link, doc_id, overlap in scored:
             if link < floor:
                 break
             entry = self._entries[doc_id]
-            is_close = (
-                close > 0 and time is not None and entry.time is not None
-                and abs(time - entry.time) <= close
-            )
+            gap = abs(time - entry.time) if time is not None and entry.time is not None else None
+            is_close = gap is not None and gap <= close
             if link < (config.close_link_threshold if is_close else config.link_threshold):
                 continue
             if overlap < config.min_shared_terms and link < config.strong_link_threshold:
@@ -744,9 +742,8 @@ class StoryClusterer:
                 # event of the same kind rather than another report of this one.
                 continue
             if (
-                time is not None
-                and entry.time is not None
-                and abs(time - entry.time) > self._near_window
+                gap is not None
+                and gap > self._near_window
                 and (
                     link < config.far_link_threshold
                     or _residual_link(vector, entry.vector) < config.far_residual

@@ -130,14 +130,14 @@ def test_outlet_boilerplate_is_left_out_of_vectors() -> None:
         text = f"The {topic} story number {index} with Mayor Quint{index} speaking. {footer}"
         doc = Doc(id=index, title=topic, text=text, published_at=T0, source="gazette.example")
         clusterer.add(doc)
-        vectors.append(clusterer._entries[index].vector)
+        vectors.append(clusterer.term_vector(index))
     assert "gazette" in vectors[0] and "valley_gazette" in vectors[2]
     # After three articles that all carry the footer, the fourth leaves it out.
     assert "gazette" not in vectors[3] and "valley_gazette" not in vectors[3]
     assert "quint3" in vectors[3]
     other = Doc(id="x", title="tax vote", text=f"Tax vote. {footer}", published_at=T0, source="b.example")
     clusterer.add(other)
-    assert "gazette" in clusterer._entries["x"].vector  # another outlet's words are its own
+    assert "gazette" in clusterer.term_vector("x")  # another outlet's words are its own
 
 
 _FIRE = Doc(
@@ -239,8 +239,8 @@ def test_document_frequencies_are_halved_so_one_off_names_fade() -> None:
         for index, (town, topic) in enumerate(zip(towns, topics, strict=True))
     ]
     clusterer.add_many(docs, workers=0)
-    df = clusterer._df
+    df = clusterer.document_frequency
     # Every town name was seen once: gone after a halving. Shared words were seen 8 times:
     # 4 -> 2 at the first halving (after 4 articles), then 2 + 4 = 6 -> 3 at the second.
-    assert not any(town.lower() in df for town in towns)
-    assert df["council"] == 3 and clusterer._doc_total == 3
+    assert [df(town.lower()) for town in towns] == [0] * len(towns)
+    assert df("council") == 3 and clusterer._doc_total == 3

@@ -55,8 +55,9 @@ import math
 import multiprocessing
 import operator
 import os
+import uuid
 from collections import Counter, deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -67,6 +68,7 @@ import numpy as np
 from pipelines.dedup.exact import url_key
 from pipelines.dedup.near import NearDuplicateIndex, minhash_signature, signature_bands
 from pipelines.stories.features import extract_features
+from pipelines.stories.vocabulary import TermVocabulary
 
 StoryKey = Hashable
 DAY_SECONDS = 86_400.0
@@ -153,11 +155,11 @@ class _Entry:
     expires: float | None
     story_key: StoryKey
     source: str
-    vector: dict[str, float] | None
+    vector: dict[int, float] | None  # term id -> weight, heaviest first
     passages: np.ndarray
     url_key: str | None
     text_key: str | None
-    indexed_terms: tuple[str, ...]
+    indexed_terms: tuple[int, ...]
     passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
 
     def passage_values(self) -> frozenset[int]:
@@ -170,16 +172,17 @@ class _Entry:
 @dataclass
 class _Story:
     key: StoryKey
+    names: list[str]  # term id -> term (the clusterer's vocabulary), for tie-breaks
     first_time: float | None = None
     last_time: float | None = None
     size: int = 0
     held: int = 0
-    centroid: dict[str, float] = field(default_factory=dict)
+    centroid: dict[int, float] = field(default_factory=dict)  # term id -> summed weight
     _centroid_norm: float | None = 0.0
-    _lead: str | None = None
+    _lead: int | None = None
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
 
-    def add_vector(self, vector: dict[str, float], max_terms: int) -> None:
+    def add_vector(self, vector: dict[int, float], max_terms: int) -> None:
         """Add ``vector`` to the centroid, keeping its ``max_terms`` heaviest terms.
 
         The centroid is pruned back to ``max_terms`` once it holds twice as many, so its
@@ -190,16 +193,19 @@ class _Story:
             centroid[term] = centroid.get(term, 0.0) + weight
         self._lead = None  # found again when first needed
         if len(centroid) > 2 * max_terms:
-            kept = heapq.nlargest(max_terms, centroid.items(), key=lambda item: (item[1], item[0]))
+            names = self.names
+            kept = heapq.nlargest(
+                max_terms, centroid.items(), key=lambda item: (item[1], names[item[0]])
+            )
             self.centroid = dict(kept)
         self._centroid_norm = None  # computed when first needed
 
     @property
-    def lead(self) -> str:
-        """Return the heaviest centroid term (ties: the larger term): what the story is about."""
-        if self._lead is None:
-            centroid = self.centroid
-            self._lead = max(zip(centroid.values(), centroid.keys(), strict=True))[1] if centroid else ""
+    def lead(self) -> int | None:
+        """Return the heaviest centroid term id (ties: the larger term): what the story is about."""
+        if self._lead is None and self.centroid:
+            names = self.names
+            self._lead = max(self.centroid.items(), key=lambda item: (item[1], names[item[0]]))[0]
         return self._lead
 
     @property
@@ -242,11 +248,11 @@ PARALLEL_CHUNK = 500
 PARALLEL_IN_FLIGHT = 4
 
 
-def prepare_doc(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
+def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> dict[str, Any]:
     """Return what the clusterer needs of ``doc``: terms, MinHash signature, passages, keys.
 
-    A pure function of ``doc`` and ``config`` (no clusterer state), so it can run in
-    another process.
+    Terms come as ids of ``vocabulary`` with their raw weights; apart from numbering new
+    terms this needs no clusterer state, so it can run in another process.
     """
     features = extract_features(
         doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
@@ -254,8 +260,10 @@ def prepare_doc(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
         name_pairs=config.name_pairs,
     )
     signature = minhash_signature(features.shingles)
+    term_ids, term_weights = vocabulary.encode(features.terms)
     return {
-        "terms": features.terms,
+        "term_ids": term_ids,
+        "term_weights": term_weights,
         "signature": signature,
         "bands": signature_bands(signature),
         "passages": features.passages,
@@ -265,9 +273,26 @@ def prepare_doc(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
     }
 
 
-def prepare_batch(docs: list[Doc], config: ClusterConfig) -> list[dict[str, Any]]:
-    """Return :func:`prepare_doc` of each of ``docs`` (one task for a helper process)."""
-    return [prepare_doc(doc, config) for doc in docs]
+# In a helper process: the vocabulary of the current add_many call (its session id).
+_helper_vocabulary: tuple[str, TermVocabulary] | None = None
+
+
+def prepare_batch(
+    docs: list[Doc], config: ClusterConfig, session: str
+) -> tuple[int, int, list[str], list[dict[str, Any]]]:
+    """Return :func:`prepare_doc` of each of ``docs`` (one task for a helper process).
+
+    Term ids are those of this process's vocabulary for ``session``; the result also
+    carries the process id, the id of the first term numbered by this batch and those
+    new terms, which the clusterer needs to translate the ids into its own.
+    """
+    global _helper_vocabulary
+    if _helper_vocabulary is None or _helper_vocabulary[0] != session:
+        _helper_vocabulary = (session, TermVocabulary())
+    vocabulary = _helper_vocabulary[1]
+    first = len(vocabulary)
+    prepared = [prepare_doc(doc, config, vocabulary) for doc in docs]
+    return os.getpid(), first, vocabulary.terms[first:], prepared
 
 
 def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
@@ -275,13 +300,17 @@ def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
     return math.fsum([first[term] * second[term] for term in first.keys() & second.keys()])
 
 
-def _residual_link(first: dict[str, float], second: dict[str, float]) -> float:
+def _residual_link(
+    first: dict[Hashable, float], second: dict[Hashable, float],
+    name: Callable[[Hashable], str] = str,
+) -> float:
     """Return the cosine of two unit vectors without their heaviest shared entity.
 
     Shared terms are grouped into entities through name pairs ("baton", "rouge" and
     "baton_rouge" are one entity); the cosine less the largest group's share tells
     reports that agree on several details (names, numbers, places) from reports that
-    only share one name, typically the city or outlet.
+    only share one name, typically the city or outlet. ``name`` gives a key's term
+    (vectors of the clusterer are keyed by term id).
     """
     shared = first.keys() & second.keys()
     if not shared:
@@ -294,18 +323,18 @@ def _residual_link(first: dict[str, float], second: dict[str, float]) -> float:
             root = parent[root]
         return root
 
-    groups: dict[str, float] = {}
-    for term in sorted(shared):
+    groups: dict[str, list[float]] = {}
+    terms = sorted((name(key), key) for key in shared)
+    for term, _ in terms:
         words = term.split("_")
         root = find(words[0])
         for word in words[1:]:
             other = find(word)
             if other != root:
                 parent[other] = root
-    for term in shared:
-        root = find(term.split("_", 1)[0])
-        groups[root] = groups.get(root, 0.0) + first[term] * second[term]
-    values = sorted(groups.values())
+    for term, key in terms:
+        groups.setdefault(find(term.split("_", 1)[0]), []).append(first[key] * second[key])
+    values = sorted(map(math.fsum, groups.values()))
     return math.fsum(values[:-1])
 
 
@@ -341,9 +370,10 @@ class StoryClusterer:
         self._window = max(self.config.window_days, self.config.far_window_days) * DAY_SECONDS
         self._entries: dict[Hashable, _Entry] = {}
         self._stories: dict[StoryKey, _Story] = {}
-        self._postings: dict[str, dict[Hashable, float]] = {}  # term -> {id: weight}
-        self._df: Counter[str] = Counter()
-        self._log1p_table: list[float] = []  # log(n + 1) at index n
+        self._vocabulary = TermVocabulary()
+        self._postings: dict[int, dict[Hashable, float]] = {}  # term id -> {id: weight}
+        self._df = np.zeros(1024, dtype=np.int64)  # term id -> document frequency
+        self._log1p_table = np.zeros(0)  # log(n + 1) at index n
         self._sources: dict[str, _SourceProfile] = {}
         self._doc_total = 0
         self._since_halving = 0
@@ -396,6 +426,20 @@ class StoryClusterer:
         else:
             self._hold(doc, prepared, story_key, duplicate=duplicate_of is not None)
 
+    def term_vector(self, doc_id: Hashable) -> dict[str, float]:
+        """Return the TF-IDF vector of held article ``doc_id`` by term (empty for a duplicate).
+
+        Raises ``KeyError`` when the article is not held.
+        """
+        vector = self._entries[doc_id].vector or {}
+        terms = self._vocabulary.terms
+        return {terms[term_id]: weight for term_id, weight in vector.items()}
+
+    def document_frequency(self, term: str) -> int:
+        """Return the (halved) number of articles ``term`` was counted in."""
+        term_id = self._vocabulary.index.get(term)
+        return int(self._df[term_id]) if term_id is not None and term_id < len(self._df) else 0
+
     @property
     def window(self) -> timedelta:
         """Return how far apart in time two articles of one story may be published."""
@@ -443,7 +487,7 @@ class StoryClusterer:
                 similarity=round(similarity, 4), shared_passages=0,
                 evidence={"duplicate_kind": kind, "jaccard": round(similarity, 4)},
             )
-        vector = self._vectorize(prepared["terms"], doc.source)
+        vector = self._vectorize(prepared, doc.source)
         prepared["vector"] = vector
         time = self._time(doc)
         scored = self._score_candidates(vector, time)
@@ -496,83 +540,87 @@ class StoryClusterer:
         assignments: list[Assignment] = []
         chunks = [ordered[i : i + PARALLEL_CHUNK] for i in range(0, len(ordered), PARALLEL_CHUNK)]
         context = multiprocessing.get_context(start_method)
+        session = uuid.uuid4().hex  # the helpers number terms afresh for this call
+        translations: dict[int, np.ndarray] = {}  # helper pid -> its term ids -> ours
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pending: deque = deque()
             submitted = 0
             for chunk in chunks:
                 # A bounded number of chunks in flight keeps memory flat.
                 while submitted < len(chunks) and len(pending) < PARALLEL_IN_FLIGHT:
-                    pending.append(pool.submit(prepare_batch, chunks[submitted], self.config))
+                    pending.append(
+                        pool.submit(prepare_batch, chunks[submitted], self.config, session)
+                    )
                     submitted += 1
-                prepared_chunk = pending.popleft().result()
+                helper, first, new_terms, prepared_chunk = pending.popleft().result()
+                ours = translations[helper] = self._vocabulary.translation(
+                    translations.get(helper, np.zeros(0, np.int64)), first, new_terms
+                )
                 for doc, prepared in zip(chunk, prepared_chunk, strict=True):
+                    prepared["term_ids"] = ours[prepared["term_ids"]]
                     assignments.append(self._add(doc, None, None, prepared))
         return assignments
 
     # -- preparation --------------------------------------------------------------------
 
     def _prepare(self, doc: Doc) -> dict[str, Any]:
-        return prepare_doc(doc, self.config)
+        return prepare_doc(doc, self.config, self._vocabulary)
 
-    def _vectorize(self, terms: dict[str, float], source: str) -> dict[str, float]:
-        """Return the unit TF-IDF vector of ``terms`` (heaviest first), counting them in the df.
+    def _vectorize(self, prepared: dict[str, Any], source: str) -> dict[int, float]:
+        """Return the unit TF-IDF vector of an article's terms (heaviest first), counting them in the df.
 
         Terms that the article's outlet used in most of its recent articles (site name,
         section names, its city, footer text) are left out: they say who published the
         article, not what happened.
         """
         config = self.config
-        names = list(terms)
+        ids = prepared["term_ids"]
+        if len(self._vocabulary) > len(self._df):
+            self._df = np.concatenate((self._df, np.zeros(len(self._df) + len(self._vocabulary), np.int64)))
         df = self._df
         self._doc_total += 1
-        df.update(names)
+        df[ids] += 1  # ids are distinct within an article
         self._since_halving += 1
         if config.df_halving_docs and self._since_halving >= config.df_halving_docs:
             self._halve_document_frequencies()
-            df = self._df
         total = self._doc_total + 1
-        power = config.idf_power
         # idf = log(total / (df + 1)) + 1 = log(total) + 1 - log(df + 1), with log(n + 1)
         # read from a table (no df reaches the number of documents seen).
         logs = self._log1p_table
         if total >= len(logs):
-            logs.extend(math.log(n + 1) for n in range(len(logs), 2 * total))
-        base = logs[total - 1] + 1.0
-        log_df = map(logs.__getitem__, map(df.__getitem__, names))
-        pairs = zip(names, terms.values(), log_df, strict=True)
-        if power == 1.0:
-            weighted = [(weight * (base - log_frequency), term) for term, weight, log_frequency in pairs]
-        else:
-            weighted = [
-                (weight * (base - log_frequency) ** power, term)
-                for term, weight, log_frequency in pairs
-            ]
-        weighted.sort(reverse=True)
+            logs = self._log1p_table = np.array([math.log(n + 1) for n in range(2 * total)])
+        idf = (logs[total - 1] + 1.0) - logs[df[ids]]
+        if config.idf_power != 1.0:
+            idf **= config.idf_power
+        values = prepared["term_weights"] * idf
+        # Heaviest first; equal weights keep the input order (larger term first).
+        order = np.argsort(-values, kind="stable")
         size = config.vector_terms
         profile = self._sources.get(source) if source and config.source_memory else None
         if source and config.source_memory and profile is None:
             profile = self._sources[source] = _SourceProfile()
         if profile is not None:
-            heaviest = tuple(term for _, term in weighted[:size])
+            heaviest = tuple(ids[order[:size]].tolist())
             limit = profile.boilerplate(config.source_min_articles, config.source_share)
             if limit is not None:
-                counts = profile.counts
-                boilerplate = {term for term in counts.keys() & terms.keys() if counts[term] >= limit}
+                get = profile.counts.get
+                boilerplate = [term for term in ids.tolist() if get(term, 0) >= limit]
                 if boilerplate:
-                    weighted = [item for item in weighted if item[1] not in boilerplate]
+                    order = order[~np.isin(ids[order], boilerplate)]
             profile.remember(heaviest, config.source_memory)
-        del weighted[size:]
-        norm = math.sqrt(sum(value * value for value, _ in weighted)) or 1.0
+        order = order[:size]
+        kept_values = values[order].tolist()
+        norm = math.sqrt(sum(value * value for value in kept_values)) or 1.0
         # Heaviest term first: index and query terms are a prefix of the vector.
-        return {term: value / norm for value, term in weighted}
+        return dict(zip(ids[order].tolist(), [value / norm for value in kept_values], strict=True))
 
     def _halve_document_frequencies(self) -> None:
-        """Halve every document frequency (dropping terms left at zero) and the total.
+        """Halve every document frequency and the total.
 
-        Old vocabulary fades (names of last month's events) and the table stays bounded,
-        while the idf of a term, which depends on its share of the total, barely moves.
+        Old vocabulary fades (names of last month's events), while the idf of a term,
+        which depends on its share of the total, barely moves.
         """
-        self._df = Counter({term: count // 2 for term, count in self._df.items() if count > 1})
+        self._df //= 2
         self._doc_total //= 2
         self._since_halving = 0
 
@@ -623,7 +671,7 @@ class StoryClusterer:
         time = self._time(doc)
         vector = prepared.get("vector")
         if vector is None and not duplicate:
-            vector = self._vectorize(prepared["terms"], doc.source)
+            vector = self._vectorize(prepared, doc.source)
         indexed: tuple[str, ...] = ()
         if not duplicate and vector:
             indexed = tuple(itertools.islice(vector, self.config.index_terms))
@@ -652,7 +700,7 @@ class StoryClusterer:
             heapq.heappush(self._expiry, (expires, str(doc.id), doc.id))
         story = self._stories.get(story_key)
         if story is None:
-            story = self._stories[story_key] = _Story(key=story_key)
+            story = self._stories[story_key] = _Story(key=story_key, names=self._vocabulary.terms)
         story.size += 1
         story.held += 1
         if time is not None:
@@ -746,7 +794,8 @@ class StoryClusterer:
                 and gap > self._near_window
                 and (
                     link < config.far_link_threshold
-                    or _residual_link(vector, entry.vector) < config.far_residual
+                    or _residual_link(vector, entry.vector, self._vocabulary.terms.__getitem__)
+                    < config.far_residual
                 )
             ):
                 # Weeks apart: the link must not rest on one shared name (the city, a
@@ -763,7 +812,7 @@ class StoryClusterer:
             if (
                 config.subject_check
                 and not is_close
-                and story.lead
+                and story.lead is not None
                 and story.lead not in vector
                 and next(iter(vector)) not in story.centroid
             ):

@@ -244,3 +244,57 @@ def test_document_frequencies_are_halved_so_one_off_names_fade() -> None:
     # 4 -> 2 at the first halving (after 4 articles), then 2 + 4 = 6 -> 3 at the second.
     assert [df(town.lower()) for town in towns] == [0] * len(towns)
     assert df("council") == 3 and clusterer._doc_total == 3
+
+
+def _filler_docs(count: int) -> list[Doc]:
+    """Return ``count`` unrelated dated articles, each about its own made-up place and topic."""
+    syllables = ["bar", "cel", "dov", "fen", "gil", "hol", "kir", "lun", "mor", "nes", "pol", "rav"]
+    docs = []
+    for index in range(count):
+        place = (syllables[index % 12] + syllables[(index // 12) % 12] + "ton").capitalize()
+        topic = syllables[(index * 5) % 12] + syllables[(index * 7) % 12] + "ing"
+        docs.append(Doc(
+            id=f"filler-{index}", title=f"{place} council debates {topic}",
+            text=f"Members in {place} spent the evening on {topic} and the cost of {topic}. "
+                 f"A vote on {topic} in {place} is expected next month.",
+            published_at=T0 - timedelta(days=6) + timedelta(minutes=30 * index),
+            source=f"outlet{index}.example",
+        ))
+    return docs
+
+
+_FIRE_REPORT = Doc(
+    id="report", title="Warehouse blaze in Quillmere injures two firefighters",
+    text="Two firefighters were hurt on Tuesday night when a blaze tore through a timber "
+         "warehouse on Osgrave Lane in Quillmere. Crews from three stations fought the fire "
+         "for six hours. The cause is not yet known, fire officials in Quillmere said, and the "
+         "owner of the warehouse, Brimley Timber, said no staff were inside.",
+    published_at=T0, source="first.example",
+)
+# A page whose body is mostly other things (the weather, a list of videos), with the fire
+# in its title and one line of the body.
+_FIRE_PAGE = Doc(
+    id="page", title="Quillmere warehouse blaze: two firefighters injured",
+    text="Weather: showers spreading from the west, highs of twelve, brisk winds by evening. "
+         "Videos: school choir sings at the harbour, a new bakery opens, the marathon route "
+         "is announced, allotment holders count their marrows, a heron steals a fish. "
+         "Quillmere warehouse blaze leaves two firefighters injured.",
+    published_at=T0 + timedelta(hours=20), source="second.example",
+)
+
+
+def test_close_article_whose_title_is_found_in_the_other_joins_its_story() -> None:
+    docs = [*_filler_docs(240), _FIRE_REPORT, _FIRE_PAGE]
+    result = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}
+    assert result["page"].story_key == result["report"].story_key
+    # Without the title rule the weak link alone does not join them.
+    off = StoryClusterer(ClusterConfig(title_containment=0.0)).add_many(docs, workers=0)
+    off_by_id = {a.id: a for a in off}
+    assert off_by_id["page"].story_key != off_by_id["report"].story_key
+
+
+def test_title_rule_needs_the_articles_close_in_time() -> None:
+    late = replace(_FIRE_PAGE, published_at=T0 + timedelta(days=5))
+    docs = [*_filler_docs(240), _FIRE_REPORT, late]
+    result = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}
+    assert result["page"].story_key != result["report"].story_key

@@ -34,8 +34,16 @@ once the heaviest shared entity (a city, a neighbourhood: terms joined by name p
 is taken out, so that they agree on several details. Links between articles at most
 ``close_days`` apart may be weaker (``close_link_threshold``, ``close_centroid_threshold``):
 reports of one event cluster in its first days, and the shared-terms guard still asks
-them for details in common. Otherwise (undated, or more than ``close_days`` apart) a story
-is refused when neither side mentions what the other is mainly about (``subject_check``):
+them for details in common. Two such close articles are also linked, whatever their
+cosine, shared terms and centroid similarity (down to a cosine of ``title_link_floor``),
+when one's title is mostly found in the other (``title_containment`` of its idf weight,
+in the other's vector or title, with at least one word found in at most
+``title_rare_share`` of the articles seen): pages whose body is mostly something else (a
+video list, the weather, other headlines) still carry their own story in the title. Dated
+articles more than ``close_days`` apart join a story at a centroid similarity of
+``dated_centroid_threshold``; undated ones need ``centroid_threshold``. Otherwise
+(undated, or more than ``close_days`` apart) a story is refused when neither side
+mentions what the other is mainly about (``subject_check``):
 the article's heaviest term is absent from the story centroid and the centroid's heaviest
 term is absent from the article (another fight of the same champion, another signing
 of the same club). Terms an outlet used in at least
@@ -108,8 +116,12 @@ class ClusterConfig:
     centroid_threshold: float = 0.25
     close_days: float = 2.0
     close_link_threshold: float = 0.15
-    close_centroid_threshold: float = 0.18
+    close_centroid_threshold: float = 0.15
+    dated_centroid_threshold: float = 0.18
     subject_check: bool = True
+    title_containment: float = 0.6
+    title_link_floor: float = 0.05
+    title_rare_share: float = 0.015
     near_duplicate_threshold: float = 0.5
     vector_terms: int = 80
     centroid_terms: int = 200
@@ -160,6 +172,7 @@ class _Entry:
     url_key: str | None
     text_key: str | None
     indexed_terms: tuple[int, ...]
+    title_terms: tuple[int, ...] = ()  # ids of the title's content words
     passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
 
     def passage_values(self) -> frozenset[int]:
@@ -270,6 +283,9 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
         "url_key": url_key(doc.canonical_url or doc.url),
         "text_key": features.fingerprint,
         "shingle_count": len(features.shingles),
+        "title_terms": np.fromiter(
+            map(vocabulary.id_of, features.title_terms), np.int64, len(features.title_terms)
+        ),
     }
 
 
@@ -491,7 +507,9 @@ class StoryClusterer:
         prepared["vector"] = vector
         time = self._time(doc)
         scored = self._score_candidates(vector, time)
-        story_key, best_id, link, centroid_similarity = self._choose_story(vector, time, scored)
+        story_key, best_id, link, centroid_similarity = self._choose_story(
+            vector, time, scored, self._title_ids(prepared)
+        )
         new_story = story_key is None
         if new_story:
             self._new_story_count += 1
@@ -558,6 +576,7 @@ class StoryClusterer:
                 )
                 for doc, prepared in zip(chunk, prepared_chunk, strict=True):
                     prepared["term_ids"] = ours[prepared["term_ids"]]
+                    prepared["title_terms"] = ours[prepared["title_terms"]]
                     assignments.append(self._add(doc, None, None, prepared))
         return assignments
 
@@ -613,6 +632,13 @@ class StoryClusterer:
         norm = math.sqrt(sum(value * value for value in kept_values)) or 1.0
         # Heaviest term first: index and query terms are a prefix of the vector.
         return dict(zip(ids[order].tolist(), [value / norm for value in kept_values], strict=True))
+
+    @staticmethod
+    def _title_ids(prepared: dict[str, Any]) -> tuple[int, ...]:
+        title = prepared["title_terms"]
+        if not isinstance(title, tuple):
+            title = prepared["title_terms"] = tuple(title.tolist())
+        return title
 
     def _halve_document_frequencies(self) -> None:
         """Halve every document frequency and the total.
@@ -688,6 +714,7 @@ class StoryClusterer:
             id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,
             vector=None if duplicate else vector, passages=prepared["passages"],
             url_key=prepared["url_key"], text_key=prepared["text_key"], indexed_terms=indexed,
+            title_terms=self._title_ids(prepared),
         )
         self._entries[doc.id] = entry
         if entry.url_key and entry.url_key not in self._by_url:
@@ -768,14 +795,60 @@ class StoryClusterer:
         scored.sort(key=lambda item: (-item[0], str(item[1])))
         return scored
 
+    def _title_match(
+        self, title: tuple[int, ...], vector: dict[int, float], other: _Entry
+    ) -> bool:
+        """Return whether one article's title is mostly found in the other article.
+
+        Either title's content words, weighted by idf, must be found for at least
+        ``title_containment`` of their weight in the other article's vector or title, and
+        at least one word found must be rare (in at most ``title_rare_share`` of the
+        articles seen). Pages whose body is mostly something else (a video list, the
+        weather, other headlines) still carry their own story in the title.
+        """
+        config = self.config
+        df = self._df
+        total = self._doc_total + 1
+        base = math.log(total) + 1.0
+        rare = config.title_rare_share * total
+        for words, found in (
+            (title, other.vector.keys() | set(other.title_terms)),
+            (other.title_terms, vector.keys() | set(title)),
+        ):
+            if not words:
+                continue
+            counts = df[list(words)].tolist()
+            weights = [base - math.log(count + 1) for count in counts]
+            whole = math.fsum(weights)
+            if not whole:
+                continue
+            hits = [
+                (weight, count)
+                for weight, count, word in zip(weights, counts, words, strict=True)
+                if word in found
+            ]
+            if (
+                math.fsum(weight for weight, _ in hits) >= config.title_containment * whole
+                and any(count <= rare for _, count in hits)
+            ):
+                return True
+        return False
+
     def _choose_story(
-        self, vector: dict[str, float], time: float | None, scored: list[tuple[float, Hashable, int]]
+        self,
+        vector: dict[int, float],
+        time: float | None,
+        scored: list[tuple[float, Hashable, int]],
+        title: tuple[int, ...] = (),
     ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
         config = self.config
         span = config.max_story_span_days * DAY_SECONDS
         seen: set[StoryKey] = set()
         accepted: list[tuple[float, float, StoryKey, Hashable]] = []
         floor = min(config.link_threshold, config.close_link_threshold)
+        titled = bool(title) and time is not None and config.title_containment > 0
+        if titled:
+            floor = min(floor, config.title_link_floor)
         close = config.close_days * DAY_SECONDS
         for link, doc_id, overlap in scored:
             if link < floor:
@@ -783,12 +856,16 @@ class StoryClusterer:
             entry = self._entries[doc_id]
             gap = abs(time - entry.time) if time is not None and entry.time is not None else None
             is_close = gap is not None and gap <= close
-            if link < (config.close_link_threshold if is_close else config.link_threshold):
-                continue
-            if overlap < config.min_shared_terms and link < config.strong_link_threshold:
-                # A few heavy topic words (places, the subject) shared, no details: another
-                # event of the same kind rather than another report of this one.
-                continue
+            by_title = False
+            if link < (config.close_link_threshold if is_close else config.link_threshold) or (
+                overlap < config.min_shared_terms and link < config.strong_link_threshold
+            ):
+                # Weak link, or a few heavy topic words (places, the subject) shared and no
+                # details: another event of the same kind rather than another report of
+                # this one; unless, published within days, one's title is found in the other.
+                if not (titled and is_close and self._title_match(title, vector, entry)):
+                    continue
+                by_title = True
             if (
                 gap is not None
                 and gap > self._near_window
@@ -825,8 +902,10 @@ class StoryClusterer:
                 if story.centroid_norm
                 else link
             )
-            if centroid_similarity >= (
-                config.close_centroid_threshold if is_close else config.centroid_threshold
+            if by_title or centroid_similarity >= (
+                config.close_centroid_threshold if is_close
+                else config.centroid_threshold if gap is None
+                else config.dated_centroid_threshold
             ):
                 if not config.choose_by_centroid:
                     return key, doc_id, link, centroid_similarity

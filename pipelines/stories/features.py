@@ -46,6 +46,8 @@ class TextFeatures:
     word_count: int
     fingerprint: str | None
     """Exact-duplicate key of the body (:func:`pipelines.dedup.exact.text_fingerprint`)."""
+    title_terms: tuple[str, ...] = ()
+    """The distinct content words of the title (no name pairs), in title order."""
 
 
 _MAX_CACHED_TOKENS = 500_000
@@ -123,6 +125,19 @@ def _term_weights(
     return {word: (1.0 + log(count)) * boosts[word] for word, count in counts.items()}
 
 
+def title_terms(title: str) -> tuple[str, ...]:
+    """Return the distinct content words of ``title`` (the terms it adds, without name pairs)."""
+    if not title:
+        return ()
+    cached = _token_cache.get
+    words: dict[str, None] = {}
+    for raw in (_ASCII_WORD if title.isascii() else _WORD).findall(title):
+        word, _, is_term, _ = cached(raw) or _token_info(raw)
+        if is_term:
+            words[word] = None
+    return tuple(words)
+
+
 def extract_features(
     title: str | None,
     text: str | None,
@@ -150,5 +165,5 @@ def extract_features(
     )
     return TextFeatures(
         terms=terms, shingles=shingles, passages=passages, word_count=len(words),
-        fingerprint=normalized_fingerprint(normalized),
+        fingerprint=normalized_fingerprint(normalized), title_terms=title_terms(title or ""),
     )

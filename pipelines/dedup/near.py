@@ -31,9 +31,7 @@ _PERM_A = (
     _rng.randint(1, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64) << np.uint64(1)
 ) | np.uint64(1)
 _PERM_B = _rng.randint(0, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64)
-_SHINGLE_MULTIPLIERS = np.array(
-    [pow(0x100000001B3, power, 2**64) for power in range(16)], dtype=np.uint64
-)
+_SHINGLE_MULTIPLIER = np.uint64(0x100000001B3)
 _BAND_DTYPE = np.dtype((np.void, LSH_ROWS * 8))
 
 _token_hash_cache: dict[str, int] = {}
@@ -66,10 +64,10 @@ def word_shingle_hashes(hashes: np.ndarray, size: int = SHINGLE_WORDS) -> np.nda
     if count == 0:
         return np.zeros(0, dtype=np.uint64)
     width = min(size, count)
-    with np.errstate(over="ignore"):
-        combined = np.zeros(count - width + 1, dtype=np.uint64)
-        for offset in range(width):
-            combined = combined * np.uint64(0x100000001B3) + hashes[offset : count - width + 1 + offset]
+    # Array arithmetic on uint64 wraps around silently (mod 2**64), as intended here.
+    combined = hashes[: count - width + 1].copy()
+    for offset in range(1, width):
+        combined = combined * _SHINGLE_MULTIPLIER + hashes[offset : count - width + 1 + offset]
     return combined
 
 
@@ -83,9 +81,8 @@ def minhash_signature(shingles: np.ndarray) -> np.ndarray:
     # (a * x + b) mod 2**64 for every shingle and permutation, in one buffer. Repeated
     # shingles cannot change a minimum, and taking the high bits is monotone, so it
     # commutes with the minimum: shift the 128 minima, not every product.
-    with np.errstate(over="ignore"):
-        mixed = np.multiply.outer(shingles, _PERM_A)
-        mixed += _PERM_B
+    mixed = np.multiply.outer(shingles, _PERM_A)  # wraps around mod 2**64, no warning
+    mixed += _PERM_B
     return mixed.min(axis=0) >> np.uint64(32)
 
 

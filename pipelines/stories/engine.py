@@ -73,9 +73,8 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.dedup.exact import url_key
-from pipelines.dedup.near import NearDuplicateIndex, minhash_signature, signature_bands
-from pipelines.stories.features import extract_features
+from pipelines.dedup.near import NearDuplicateIndex
+from pipelines.stories.prepare import prepare_batch, prepare_doc
 from pipelines.stories.vocabulary import TermVocabulary
 
 StoryKey = Hashable
@@ -259,56 +258,6 @@ class _SourceProfile:
 PARALLEL_MIN_DOCS = 5000
 PARALLEL_CHUNK = 500
 PARALLEL_IN_FLIGHT = 4
-
-
-def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> dict[str, Any]:
-    """Return what the clusterer needs of ``doc``: terms, MinHash signature, passages, keys.
-
-    Terms come as ids of ``vocabulary`` with their raw weights; apart from numbering new
-    terms this needs no clusterer state, so it can run in another process.
-    """
-    features = extract_features(
-        doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
-        passage_words=config.passage_words, max_body_words=config.max_body_words,
-        name_pairs=config.name_pairs,
-    )
-    signature = minhash_signature(features.shingles)
-    term_ids, term_weights = vocabulary.encode(features.terms)
-    return {
-        "term_ids": term_ids,
-        "term_weights": term_weights,
-        "signature": signature,
-        "bands": signature_bands(signature),
-        "passages": features.passages,
-        "url_key": url_key(doc.canonical_url or doc.url),
-        "text_key": features.fingerprint,
-        "shingle_count": len(features.shingles),
-        "title_terms": np.fromiter(
-            map(vocabulary.id_of, features.title_terms), np.int64, len(features.title_terms)
-        ),
-    }
-
-
-# In a helper process: the vocabulary of the current add_many call (its session id).
-_helper_vocabulary: tuple[str, TermVocabulary] | None = None
-
-
-def prepare_batch(
-    docs: list[Doc], config: ClusterConfig, session: str
-) -> tuple[int, int, list[str], list[dict[str, Any]]]:
-    """Return :func:`prepare_doc` of each of ``docs`` (one task for a helper process).
-
-    Term ids are those of this process's vocabulary for ``session``; the result also
-    carries the process id, the id of the first term numbered by this batch and those
-    new terms, which the clusterer needs to translate the ids into its own.
-    """
-    global _helper_vocabulary
-    if _helper_vocabulary is None or _helper_vocabulary[0] != session:
-        _helper_vocabulary = (session, TermVocabulary())
-    vocabulary = _helper_vocabulary[1]
-    first = len(vocabulary)
-    prepared = [prepare_doc(doc, config, vocabulary) for doc in docs]
-    return os.getpid(), first, vocabulary.terms[first:], prepared
 
 
 def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
@@ -570,13 +519,12 @@ class StoryClusterer:
                         pool.submit(prepare_batch, chunks[submitted], self.config, session)
                     )
                     submitted += 1
-                helper, first, new_terms, prepared_chunk = pending.popleft().result()
-                ours = translations[helper] = self._vocabulary.translation(
-                    translations.get(helper, np.zeros(0, np.int64)), first, new_terms
+                batch = pending.popleft().result()
+                ours = translations[batch.helper] = self._vocabulary.translation(
+                    translations.get(batch.helper, np.zeros(0, np.int64)),
+                    batch.first_new_term, batch.new_terms,
                 )
-                for doc, prepared in zip(chunk, prepared_chunk, strict=True):
-                    prepared["term_ids"] = ours[prepared["term_ids"]]
-                    prepared["title_terms"] = ours[prepared["title_terms"]]
+                for doc, prepared in zip(chunk, batch.records(ours), strict=True):
                     assignments.append(self._add(doc, None, None, prepared))
         return assignments
 

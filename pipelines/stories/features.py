@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.dedup.exact import normalize_text, normalized_fingerprint
+from pipelines.dedup.exact import normalized_fingerprint, normalized_words
 from pipelines.dedup.near import token_hashes, word_shingle_hashes
 from pipelines.stories.stopwords import ENGLISH_STOP_WORDS
 
@@ -154,8 +154,7 @@ def extract_features(
         title or "", body, name_boost=name_boost, title_boost=title_boost,
         max_body_words=max_body_words, name_pairs=name_pairs,
     )
-    normalized = normalize_text(body)
-    words = normalized.split()
+    words = normalized_words(body)
     hashes = token_hashes(words)
     shingles = word_shingle_hashes(hashes)
     passages = (
@@ -165,5 +164,5 @@ def extract_features(
     )
     return TextFeatures(
         terms=terms, shingles=shingles, passages=passages, word_count=len(words),
-        fingerprint=normalized_fingerprint(normalized), title_terms=title_terms(title or ""),
+        fingerprint=normalized_fingerprint(" ".join(words)), title_terms=title_terms(title or ""),
     )

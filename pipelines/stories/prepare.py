@@ -1,0 +1,148 @@
+"""What the story clusterer needs of each article, computed apart from its state.
+
+:func:`prepare_doc` turns one article into term ids and weights, a MinHash signature,
+passage hashes and exact-duplicate keys. It reads no clusterer state (it only numbers new
+terms in a :class:`TermVocabulary`), so :func:`prepare_batch` can run it in a helper
+process while the clusterer works. A batch travels back as a :class:`PreparedBatch`: a
+few flat arrays instead of a dict of small arrays per article, which is several times
+cheaper to pickle and unpickle.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipelines.dedup.exact import url_key
+from pipelines.dedup.near import NUM_PERM, minhash_signature, signature_bands
+from pipelines.stories.features import extract_features
+from pipelines.stories.vocabulary import TermVocabulary
+
+if TYPE_CHECKING:
+    from pipelines.stories.engine import ClusterConfig, Doc
+
+
+def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> dict[str, Any]:
+    """Return what the clusterer needs of ``doc``: terms, MinHash signature, passages, keys.
+
+    Terms come as ids of ``vocabulary`` with their raw weights (``term_ids``,
+    ``term_weights``; ``title_terms`` are the ids of the title's content words).
+    """
+    features = extract_features(
+        doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
+        passage_words=config.passage_words, max_body_words=config.max_body_words,
+        name_pairs=config.name_pairs,
+    )
+    signature = minhash_signature(features.shingles)
+    term_ids, term_weights = vocabulary.encode(features.terms)
+    return {
+        "term_ids": term_ids,
+        "term_weights": term_weights,
+        "signature": signature,
+        "bands": signature_bands(signature),
+        "passages": features.passages,
+        "url_key": url_key(doc.canonical_url or doc.url),
+        "text_key": features.fingerprint,
+        "shingle_count": len(features.shingles),
+        "title_terms": np.fromiter(
+            map(vocabulary.id_of, features.title_terms), np.int64, len(features.title_terms)
+        ),
+    }
+
+
+def _offsets(arrays: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(([0], np.cumsum([len(array) for array in arrays])))
+
+
+def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype)
+
+
+@dataclass
+class PreparedBatch:
+    """:func:`prepare_doc` of several articles, as flat arrays (cheap to send between processes).
+
+    ``helper`` is the process that numbered the terms, ``new_terms`` the terms it numbered
+    for this batch (ids from ``first_new_term`` on): what the clusterer needs to translate
+    the ids into its own. Article ``i``'s terms are ``term_ids[term_offsets[i]:term_offsets[i + 1]]``,
+    and likewise for titles and passages.
+    """
+
+    helper: int
+    first_new_term: int
+    new_terms: list[str]
+    term_ids: np.ndarray
+    term_weights: np.ndarray
+    term_offsets: np.ndarray
+    title_ids: np.ndarray
+    title_offsets: np.ndarray
+    passages: np.ndarray
+    passage_offsets: np.ndarray
+    signatures: np.ndarray  # one row of NUM_PERM values per article
+    shingle_counts: list[int]
+    url_keys: list[str | None]
+    text_keys: list[str | None]
+
+    @classmethod
+    def of(
+        cls, prepared: list[dict[str, Any]], vocabulary: TermVocabulary, first: int
+    ) -> PreparedBatch:
+        """Pack :func:`prepare_doc` results; ``first`` is the vocabulary size before them."""
+        term_ids = [item["term_ids"] for item in prepared]
+        titles = [item["title_terms"] for item in prepared]
+        passages = [item["passages"] for item in prepared]
+        return cls(
+            helper=os.getpid(), first_new_term=first, new_terms=vocabulary.terms[first:],
+            term_ids=_joined(term_ids, np.int64), term_offsets=_offsets(term_ids),
+            term_weights=_joined([item["term_weights"] for item in prepared], np.float64),
+            title_ids=_joined(titles, np.int64), title_offsets=_offsets(titles),
+            passages=_joined(passages, np.uint64), passage_offsets=_offsets(passages),
+            signatures=(
+                np.stack([item["signature"] for item in prepared])
+                if prepared else np.zeros((0, NUM_PERM), np.uint64)
+            ),
+            shingle_counts=[item["shingle_count"] for item in prepared],
+            url_keys=[item["url_key"] for item in prepared],
+            text_keys=[item["text_key"] for item in prepared],
+        )
+
+    def records(self, translation: np.ndarray) -> list[dict[str, Any]]:
+        """Return the per-article dicts of :func:`prepare_doc`, term ids mapped by ``translation``."""
+        term_ids = translation[self.term_ids]
+        title_ids = translation[self.title_ids]
+        terms, titles, passages = self.term_offsets, self.title_offsets, self.passage_offsets
+        bands = signature_bands(self.signatures)  # one list of band keys per row
+        return [
+            {
+                "term_ids": term_ids[terms[i] : terms[i + 1]],
+                "term_weights": self.term_weights[terms[i] : terms[i + 1]],
+                "signature": self.signatures[i],
+                "bands": bands[i],
+                "passages": self.passages[passages[i] : passages[i + 1]],
+                "url_key": self.url_keys[i],
+                "text_key": self.text_keys[i],
+                "shingle_count": self.shingle_counts[i],
+                "title_terms": title_ids[titles[i] : titles[i + 1]],
+            }
+            for i in range(len(self.url_keys))
+        ]
+
+
+# In a helper process: the vocabulary of the current add_many call (its session id).
+_helper_vocabulary: tuple[str, TermVocabulary] | None = None
+
+
+def prepare_batch(docs: list[Doc], config: ClusterConfig, session: str) -> PreparedBatch:
+    """Return :func:`prepare_doc` of each of ``docs`` as one batch (a helper process's task).
+
+    Term ids are those of this process's vocabulary for ``session`` (one ``add_many`` call).
+    """
+    global _helper_vocabulary
+    if _helper_vocabulary is None or _helper_vocabulary[0] != session:
+        _helper_vocabulary = (session, TermVocabulary())
+    vocabulary = _helper_vocabulary[1]
+    first = len(vocabulary)
+    return PreparedBatch.of([prepare_doc(doc, config, vocabulary) for doc in docs], vocabulary, first)

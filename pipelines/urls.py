@@ -18,6 +18,12 @@ _TRACKING_EXACT = {
 _TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MULTI_SLASH = re.compile(r"/{2,}")
+# A URL already in canonical form, recognised without parsing it (most stored URLs): http(s),
+# a lower-case host of dot-separated labels, no port, query or fragment, and a path of
+# non-empty segments of unreserved characters (so no repeated or trailing slash).
+_ALREADY_CANONICAL = re.compile(
+    r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/[A-Za-z0-9._~-]+)+|https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*/"
+)
 
 
 def is_tracking_param(name: str) -> bool:
@@ -34,6 +40,13 @@ def canonicalize_url(url: str) -> str:
     collapses repeated slashes and removes a trailing slash (except for the root).
     Raises ``ValueError`` when ``url`` is not an absolute http(s) URL.
     """
+    if _ALREADY_CANONICAL.fullmatch(url):
+        return url
+    return _canonicalize_parsed(url)
+
+
+def _canonicalize_parsed(url: str) -> str:
+    """Return :func:`canonicalize_url` of ``url``, always by parsing it."""
     parts = urlsplit(safe_url_string(url.strip()))
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:

@@ -247,12 +247,17 @@ def test_document_frequencies_are_halved_so_one_off_names_fade() -> None:
 
 
 def _filler_docs(count: int) -> list[Doc]:
-    """Return ``count`` unrelated dated articles, each about its own made-up place and topic."""
+    """Return ``count`` unrelated dated articles, each about its own made-up place and topic.
+
+    No two share a place or a topic, so none is a near-duplicate of another and each counts
+    in the document frequencies.
+    """
     syllables = ["bar", "cel", "dov", "fen", "gil", "hol", "kir", "lun", "mor", "nes", "pol", "rav"]
     docs = []
     for index in range(count):
-        place = (syllables[index % 12] + syllables[(index // 12) % 12] + "ton").capitalize()
-        topic = syllables[(index * 5) % 12] + syllables[(index * 7) % 12] + "ing"
+        first, second, third = (syllables[(index // 12**k) % 12] for k in range(3))
+        place = (first + second + third + "ton").capitalize()
+        topic = second + first + third + "ing"
         docs.append(Doc(
             id=f"filler-{index}", title=f"{place} council debates {topic}",
             text=f"Members in {place} spent the evening on {topic} and the cost of {topic}. "

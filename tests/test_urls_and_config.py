@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from crawlers.downloadermiddlewares.private_address import is_public_address
 from crawlers.downloadermiddlewares.retry import retry_after_seconds
 from pipelines.config import ConfigError, load_config, parse_config
-from pipelines.urls import canonicalize_url, resolve_canonical
+from pipelines.urls import _canonicalize_parsed, canonicalize_url, resolve_canonical
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,19 @@ from pipelines.urls import canonicalize_url, resolve_canonical
 )
 def test_canonicalize_url(raw, canonical):
     assert canonicalize_url(raw) == canonical
+
+
+def test_canonical_urls_recognised_without_parsing_match_the_parsed_form():
+    # Every combination of pieces that may or may not be canonical already: the shortcut
+    # for URLs already in canonical form must give what parsing gives.
+    schemes = ["http://", "https://", "HTTPS://"]
+    hosts = ["example.com", "Example.com", "a-b.example.", "127.0.0.1", "news.example.com:443"]
+    paths = ["", "/", "/a", "/a/", "/a//b", "/a/./b", "/a/../b", "/~x_y-z.html", "/caf\u00e9",
+             "/a%2Fb", "/A/B.html", "/a b"]
+    tails = ["", "?b=2&a=1", "?utm_source=x", "#frag", "?"]
+    for scheme, host, path, tail in itertools.product(schemes, hosts, paths, tails):
+        url = scheme + host + path + tail
+        assert canonicalize_url(url) == _canonicalize_parsed(url), url
 
 
 @pytest.mark.parametrize(

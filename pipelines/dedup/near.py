@@ -13,7 +13,6 @@ removed, so callers keep the index bounded to a time window.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 
 import numpy as np
@@ -34,24 +33,61 @@ _PERM_B = _rng.randint(0, 2**62, size=NUM_PERM, dtype=np.int64).astype(np.uint64
 _SHINGLE_MULTIPLIER = np.uint64(0x100000001B3)
 _BAND_DTYPE = np.dtype((np.void, LSH_ROWS * 8))
 
-_token_hash_cache: dict[str, int] = {}
+# Word hashes: a polynomial hash of the word's UTF-8 bytes, sum(byte[k] * P**k) mod 2**64,
+# read off one running sum over the whole text, then a splitmix64 finaliser mixes the bits.
+_WORD_BASE = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_powers = np.ones(1, dtype=np.uint64)  # P**i
+_inverse_powers = np.ones(1, dtype=np.uint64)  # P**-i mod 2**64
+
+
+def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``P**i`` and ``P**-i`` (mod 2**64) for ``i < size`` at least (grown on demand)."""
+    global _powers, _inverse_powers
+    if len(_powers) < size:
+        size = max(size, 2 * len(_powers))
+        one = np.ones(1, dtype=np.uint64)
+        _powers = np.concatenate((one, np.cumprod(np.full(size - 1, _WORD_BASE, dtype=np.uint64))))
+        inverse = pow(_WORD_BASE, -1, 2**64)
+        _inverse_powers = np.concatenate(
+            (one, np.cumprod(np.full(size - 1, inverse, dtype=np.uint64)))
+        )
+    return _powers, _inverse_powers
+
+
+def text_token_hashes(text: str) -> np.ndarray:
+    """Return a stable 64-bit hash (``uint64``) per word of ``text``, words split on single spaces.
+
+    For normalized text (:func:`pipelines.dedup.exact.normalize_text`: words joined by one
+    space). The same word gets the same hash in every text, process and run; the hashes are
+    computed for the whole text at once with numpy, not word by word.
+    """
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    size = len(data)
+    if size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    spaces = np.flatnonzero(data == 32)
+    starts = np.concatenate(([0], spaces + 1))
+    ends = np.append(spaces, size)
+    if (ends == starts).any():
+        keep = ends > starts  # empty words (repeated spaces) are no words
+        starts, ends = starts[keep], ends[keep]
+    powers, inverse_powers = _power_tables(size + 1)
+    running = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(data * powers[:size], out=running[1:])  # wraps around mod 2**64, as intended
+    mixed = (running[ends] - running[starts]) * inverse_powers[starts]
+    mixed ^= mixed >> np.uint64(30)
+    mixed *= _MIX_1
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= _MIX_2
+    mixed ^= mixed >> np.uint64(31)
+    return mixed
 
 
 def token_hashes(words: Sequence[str]) -> np.ndarray:
-    """Return a stable 64-bit hash per word (blake2b, cached), as a ``uint64`` array."""
-    cache = _token_hash_cache
-    values = list(map(cache.get, words))
-    if None in values:
-        for index, value in enumerate(values):
-            if value is None:
-                word = words[index]
-                value = int.from_bytes(
-                    hashlib.blake2b(word.encode(), digest_size=8).digest(), "little"
-                )
-                values[index] = value
-                if len(cache) < 2_000_000:
-                    cache[word] = value
-    return np.array(values, dtype=np.uint64)
+    """Return :func:`text_token_hashes` of words (which must not contain spaces)."""
+    return text_token_hashes(" ".join(words))
 
 
 def word_shingle_hashes(hashes: np.ndarray, size: int = SHINGLE_WORDS) -> np.ndarray:

@@ -64,7 +64,7 @@ import multiprocessing
 import operator
 import os
 import uuid
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -205,26 +205,28 @@ class _Story:
             centroid[term] = centroid.get(term, 0.0) + weight
         self._lead = None  # found again when first needed
         if len(centroid) > 2 * max_terms:
-            names = self.names
-            kept = heapq.nlargest(
-                max_terms, centroid.items(), key=lambda item: (item[1], names[item[0]])
-            )
-            self.centroid = dict(kept)
+            self.centroid = dict(_top_items(centroid, max_terms, self.names.__getitem__))
         self._centroid_norm = None  # computed when first needed
 
     @property
     def lead(self) -> int | None:
         """Return the heaviest centroid term id (ties: the larger term): what the story is about."""
         if self._lead is None and self.centroid:
-            names = self.names
-            self._lead = max(self.centroid.items(), key=lambda item: (item[1], names[item[0]]))[0]
+            weights = list(self.centroid.values())
+            heaviest = max(weights)
+            if weights.count(heaviest) == 1:
+                self._lead = list(self.centroid)[weights.index(heaviest)]
+            else:
+                ties = [term for term, weight in self.centroid.items() if weight == heaviest]
+                self._lead = max(ties, key=self.names.__getitem__)
         return self._lead
 
     @property
     def centroid_norm(self) -> float:
         """Return the Euclidean norm of the centroid."""
         if self._centroid_norm is None:
-            self._centroid_norm = math.hypot(*self.centroid.values())
+            # fsum: exactly rounded, so the norm does not depend on the order of terms.
+            self._centroid_norm = math.sqrt(math.fsum([w * w for w in self.centroid.values()]))
         return self._centroid_norm
 
 
@@ -232,27 +234,46 @@ class _Story:
 class _SourceProfile:
     """The heaviest terms of an outlet's last few articles: what its boilerplate looks like."""
 
-    recent: deque = field(default_factory=deque)  # term tuples, oldest first
-    counts: Counter[str] = field(default_factory=Counter)
+    recent: deque = field(default_factory=deque)  # term id tuples, oldest first
+    counts: dict[int, int] = field(default_factory=dict)  # term id -> recent articles with it
+    boilerplate: set[int] = field(default_factory=set)  # terms in enough recent articles
+    limit: int | None = None  # how many recent articles make a term boilerplate
 
-    def boilerplate(self, min_articles: int, share: float) -> int | None:
-        """Return how many recent articles a term must appear in to count as boilerplate."""
-        if len(self.recent) < min_articles:
-            return None
-        return max(2, math.ceil(share * len(self.recent)))
+    def remember(self, terms: tuple[int, ...], memory: int, min_articles: int, share: float) -> None:
+        """Add one article's terms, forgetting the oldest beyond ``memory`` articles.
 
-    def remember(self, terms: tuple[str, ...], memory: int) -> None:
-        """Add one article's terms, forgetting the oldest beyond ``memory`` articles."""
+        ``boilerplate`` then holds the terms found in at least ``share`` of the recent
+        articles (at least 2), once there are ``min_articles`` of them.
+        """
         counts = self.counts
-        counts.update(terms)
-        self.recent.append(terms)
-        if len(self.recent) > memory:
-            for term in self.recent.popleft():
+        get = counts.get
+        for term in terms:
+            counts[term] = get(term, 0) + 1
+        recent = self.recent
+        recent.append(terms)
+        forgotten: tuple[int, ...] = ()
+        if len(recent) > memory:
+            forgotten = recent.popleft()
+            for term in forgotten:
                 left = counts[term] - 1
                 if left:
                     counts[term] = left
                 else:
                     del counts[term]
+        limit = max(2, math.ceil(share * len(recent))) if len(recent) >= min_articles else None
+        if limit != self.limit:
+            self.limit = limit
+            self.boilerplate = (
+                {term for term, count in counts.items() if count >= limit} if limit else set()
+            )
+        elif limit is not None:
+            boilerplate = self.boilerplate
+            for term in forgotten:
+                if get(term, 0) < limit:
+                    boilerplate.discard(term)
+            for term in terms:
+                if counts[term] >= limit:
+                    boilerplate.add(term)
 
 
 PARALLEL_MIN_DOCS = 5000
@@ -303,21 +324,22 @@ def _residual_link(
     return math.fsum(values[:-1])
 
 
-def _top_items(scores: dict[Hashable, float], count: int) -> list[tuple[Hashable, float]]:
-    """Return the ``count`` items of ``scores`` with the highest value (ties: larger str(id)).
+def _top_items(
+    scores: dict[Hashable, float], count: int, name: Callable[[Hashable], str] = str
+) -> list[tuple[Hashable, float]]:
+    """Return the ``count`` items of ``scores`` with the highest value (ties: larger name).
 
-    The same selection as ``heapq.nlargest`` keyed on ``(value, str(id))``, but the key
-    is only built for the ties at the cut, not for every item.
+    The same selection as ``heapq.nlargest`` keyed on ``(value, name(key))``, but the
+    name is only looked up for the ties at the cut, not for every item.
     """
     if len(scores) <= count:
         return list(scores.items())
     cutoff = heapq.nlargest(count, scores.values())[-1]
     best = [item for item in scores.items() if item[1] > cutoff]
     ties = sorted(
-        ((str(doc_id), doc_id) for doc_id, value in scores.items() if value == cutoff),
-        reverse=True,
+        ((name(key), key) for key, value in scores.items() if value == cutoff), reverse=True
     )
-    best.extend((doc_id, cutoff) for _, doc_id in ties[: count - len(best)])
+    best.extend((key, cutoff) for _, key in ties[: count - len(best)])
     return best
 
 
@@ -568,13 +590,13 @@ class StoryClusterer:
             profile = self._sources[source] = _SourceProfile()
         if profile is not None:
             heaviest = tuple(ids[order[:size]].tolist())
-            limit = profile.boilerplate(config.source_min_articles, config.source_share)
-            if limit is not None:
-                get = profile.counts.get
-                boilerplate = [term for term in ids.tolist() if get(term, 0) >= limit]
+            if profile.boilerplate:
+                boilerplate = profile.boilerplate.intersection(ids.tolist())
                 if boilerplate:
-                    order = order[~np.isin(ids[order], boilerplate)]
-            profile.remember(heaviest, config.source_memory)
+                    order = order[~np.isin(ids[order], list(boilerplate))]
+            profile.remember(
+                heaviest, config.source_memory, config.source_min_articles, config.source_share
+            )
         order = order[:size]
         kept_values = values[order].tolist()
         norm = math.sqrt(sum(value * value for value in kept_values)) or 1.0

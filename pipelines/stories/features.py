@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.dedup.exact import normalized_fingerprint, normalized_words
-from pipelines.dedup.near import token_hashes, word_shingle_hashes
+from pipelines.dedup.near import text_token_hashes, word_shingle_hashes
 from pipelines.stories.stopwords import ENGLISH_STOP_WORDS
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -155,7 +155,8 @@ def extract_features(
         max_body_words=max_body_words, name_pairs=name_pairs,
     )
     words = normalized_words(body)
-    hashes = token_hashes(words)
+    normalized = " ".join(words)
+    hashes = text_token_hashes(normalized)
     shingles = word_shingle_hashes(hashes)
     passages = (
         word_shingle_hashes(hashes, passage_words)
@@ -164,5 +165,5 @@ def extract_features(
     )
     return TextFeatures(
         terms=terms, shingles=shingles, passages=passages, word_count=len(words),
-        fingerprint=normalized_fingerprint(" ".join(words)), title_terms=title_terms(title or ""),
+        fingerprint=normalized_fingerprint(normalized), title_terms=title_terms(title or ""),
     )

@@ -13,6 +13,7 @@ import math
 import operator
 import re
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from pipelines.dedup.exact import normalized_fingerprint, normalized_words
 from pipelines.dedup.near import text_token_hashes, word_shingle_hashes
 from pipelines.stories.stopwords import ENGLISH_STOP_WORDS
+from pipelines.stories.vocabulary import TermVocabulary
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # The same tokens for ASCII text (no curly apostrophe possible), found about 40% faster.
@@ -37,8 +39,8 @@ STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | {
 class TextFeatures:
     """What the clusterer needs from one article's title and body."""
 
-    terms: dict[str, float]
-    """Term -> raw weight (sublinear term frequency times name/number/title boosts)."""
+    terms: dict[Hashable, float]
+    """Term (or term id) -> raw weight (sublinear term frequency times name/number/title boosts)."""
     shingles: np.ndarray
     """Hashes of word 5-grams of the normalized body (near-duplicate detection)."""
     passages: np.ndarray
@@ -46,16 +48,18 @@ class TextFeatures:
     word_count: int
     fingerprint: str | None
     """Exact-duplicate key of the body (:func:`pipelines.dedup.exact.text_fingerprint`)."""
-    title_terms: tuple[str, ...] = ()
+    title_terms: tuple[Hashable, ...] = ()
     """The distinct content words of the title (no name pairs), in title order."""
 
 
 _MAX_CACHED_TOKENS = 500_000
-# Raw token -> (term, is name or number, counts as a term, may be part of a name pair).
-_token_cache: dict[str, tuple[str, bool, bool, bool]] = {}
+# What a raw token is: (key, term, is name or number, counts as a term, may be part of a
+# name pair). The key is the term itself, or its id where a vocabulary numbers terms.
+TokenInfo = tuple[Hashable, str, bool, bool, bool]
+_token_cache: dict[str, TokenInfo] = {}
 
 
-def _token_info(raw: str) -> tuple[str, bool, bool, bool]:
+def _token_info(raw: str) -> TokenInfo:
     info = _token_cache.get(raw)
     if info is None:
         word = raw.lower().replace("’", "'")
@@ -64,10 +68,27 @@ def _token_info(raw: str) -> tuple[str, bool, bool, bool]:
         stop = word in STOP_WORDS
         is_name = raw[0].isupper()
         is_term = not stop and (len(word) >= 2 or word.isdigit())
-        info = (word, is_name or raw[0].isdigit(), is_term, is_name and not stop)
+        info = (word, word, is_name or raw[0].isdigit(), is_term, is_name and not stop)
         if len(_token_cache) < _MAX_CACHED_TOKENS:
             _token_cache[raw] = info
     return info
+
+
+def _token_lookup(
+    vocabulary: TermVocabulary | None,
+) -> tuple[Callable[[str], TokenInfo | None], Callable[[str], TokenInfo]]:
+    """Return (cache lookup, computation) of token infos, keyed by term or by term id."""
+    if vocabulary is None:
+        return _token_cache.get, _token_info
+    tokens = vocabulary.tokens
+
+    def numbered(raw: str) -> TokenInfo:
+        _, word, boosted, is_term, pairs_up = _token_info(raw)
+        info = tokens[raw] = (vocabulary.id_of(word) if is_term else -1, word, boosted, is_term,
+                              pairs_up)
+        return info
+
+    return tokens.get, numbered
 
 
 def _is_title_case(tokens: list[str]) -> bool:
@@ -80,17 +101,18 @@ def _is_title_case(tokens: list[str]) -> bool:
 
 def _term_weights(
     title: str, text: str, *, name_boost: float, title_boost: float, max_body_words: int,
-    name_pairs: bool,
-) -> dict[str, float]:
+    name_pairs: bool, vocabulary: TermVocabulary | None = None,
+) -> dict[Hashable, float]:
     """Return term -> sublinear tf times the best boost it got (name/number, title).
 
     Works on distinct tokens (cached per spelling), so the cost per article is a regex
     scan plus a pass over its vocabulary. A name pair is two adjacent capitalised
     non-stop words ("Abu Dhabi"), far more specific than either word.
     """
-    counts: dict[str, int] = {}
-    boosts: dict[str, float] = {}
-    cached = _token_cache.get
+    counts: dict[Hashable, int] = {}
+    boosts: dict[Hashable, float] = {}
+    cached, compute = _token_lookup(vocabulary)
+    pair_key = vocabulary.id_of if vocabulary is not None else None
     for is_title, source, source_boost in ((True, title, title_boost), (False, text, 1.0)):
         tokens = (_ASCII_WORD if source.isascii() else _WORD).findall(source)
         if len(tokens) > max_body_words:
@@ -102,40 +124,45 @@ def _term_weights(
         title_case = is_title and _is_title_case(tokens)
         pair_words: dict[str, str] = {}  # raw token -> term, for tokens that may pair
         for raw, frequency in Counter(tokens).items():
-            word, boosted, is_term, pairs_up = cached(raw) or _token_info(raw)
+            key, word, boosted, is_term, pairs_up = cached(raw) or compute(raw)
             if title_case:
                 boosted, pairs_up = raw[0].isdigit(), False
             if pairs_up:
                 pair_words[raw] = word
             if not is_term:
                 continue
-            counts[word] = counts.get(word, 0) + frequency
+            counts[key] = counts.get(key, 0) + frequency
             boost = name_weight if boosted else source_boost
-            if boost > boosts.get(word, 0.0):
-                boosts[word] = boost
+            if boost > boosts.get(key, 0.0):
+                boosts[key] = boost
         if name_pairs and len(tokens) > 1 and pair_words:
             flags = list(map(pair_words.__contains__, tokens))
             adjacent = map(operator.and_, flags, itertools.islice(flags, 1, None))
             for first, second in itertools.compress(itertools.pairwise(tokens), adjacent):
-                pair = f"{pair_words[first]}_{pair_words[second]}"
+                pair: Hashable = f"{pair_words[first]}_{pair_words[second]}"
+                if pair_key is not None:
+                    pair = pair_key(pair)
                 counts[pair] = counts.get(pair, 0) + 1
                 if name_weight > boosts.get(pair, 0.0):
                     boosts[pair] = name_weight
     log = math.log
-    return {word: (1.0 + log(count)) * boosts[word] for word, count in counts.items()}
+    return {key: (1.0 + log(count)) * boosts[key] for key, count in counts.items()}
 
 
-def title_terms(title: str) -> tuple[str, ...]:
-    """Return the distinct content words of ``title`` (the terms it adds, without name pairs)."""
+def title_terms(title: str, vocabulary: TermVocabulary | None = None) -> tuple[Hashable, ...]:
+    """Return the distinct content words of ``title`` (the terms it adds, without name pairs).
+
+    As terms, or as their ids in ``vocabulary`` when one is given.
+    """
     if not title:
         return ()
-    cached = _token_cache.get
-    words: dict[str, None] = {}
+    cached, compute = _token_lookup(vocabulary)
+    keys: dict[Hashable, None] = {}
     for raw in (_ASCII_WORD if title.isascii() else _WORD).findall(title):
-        word, _, is_term, _ = cached(raw) or _token_info(raw)
+        key, _, _, is_term, _ = cached(raw) or compute(raw)
         if is_term:
-            words[word] = None
-    return tuple(words)
+            keys[key] = None
+    return tuple(keys)
 
 
 def extract_features(
@@ -147,12 +174,16 @@ def extract_features(
     passage_words: int = 8,
     max_body_words: int = 3000,
     name_pairs: bool = True,
+    vocabulary: TermVocabulary | None = None,
 ) -> TextFeatures:
-    """Return the :class:`TextFeatures` of an article (empty parts for empty inputs)."""
+    """Return the :class:`TextFeatures` of an article (empty parts for empty inputs).
+
+    With a ``vocabulary``, terms (and title terms) are keyed by their ids in it.
+    """
     body = text or ""
     terms = _term_weights(
         title or "", body, name_boost=name_boost, title_boost=title_boost,
-        max_body_words=max_body_words, name_pairs=name_pairs,
+        max_body_words=max_body_words, name_pairs=name_pairs, vocabulary=vocabulary,
     )
     words = normalized_words(body)
     normalized = " ".join(words)
@@ -165,5 +196,6 @@ def extract_features(
     )
     return TextFeatures(
         terms=terms, shingles=shingles, passages=passages, word_count=len(words),
-        fingerprint=normalized_fingerprint(normalized), title_terms=title_terms(title or ""),
+        fingerprint=normalized_fingerprint(normalized),
+        title_terms=title_terms(title or "", vocabulary),
     )

@@ -34,7 +34,7 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
     features = extract_features(
         doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
         passage_words=config.passage_words, max_body_words=config.max_body_words,
-        name_pairs=config.name_pairs,
+        name_pairs=config.name_pairs, vocabulary=vocabulary,
     )
     signature = minhash_signature(features.shingles)
     term_ids, term_weights = vocabulary.encode(features.terms)
@@ -47,9 +47,7 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
         "url_key": url_key(doc.canonical_url or doc.url),
         "text_key": features.fingerprint,
         "shingle_count": len(features.shingles),
-        "title_terms": np.fromiter(
-            map(vocabulary.id_of, features.title_terms), np.int64, len(features.title_terms)
-        ),
+        "title_terms": np.array(features.title_terms, dtype=np.int64),
     }
 
 

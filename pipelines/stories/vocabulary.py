@@ -21,6 +21,9 @@ class TermVocabulary:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.terms: list[str] = []
+        # Raw token -> what the tokenizer made of it, with this vocabulary's term id
+        # (filled by pipelines.stories.features, so a token is looked up once, not twice).
+        self.tokens: dict[str, tuple] = {}
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -33,20 +36,15 @@ class TermVocabulary:
             self.terms.append(term)
         return term_id
 
-    def encode(self, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(ids, weights)`` arrays of a term -> weight mapping, larger terms first.
+    def encode(self, weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(ids, weights)`` arrays of a term id -> weight mapping, larger terms first.
 
         The order is the tie-break of every later ranking by weight (a stable sort keeps
         it), so rankings do not depend on how terms happened to be numbered.
         """
-        ordered = sorted(weights, reverse=True)
-        ids = list(map(self.index.get, ordered))
-        if None in ids:
-            id_of = self.id_of
-            ids = [term_id if term_id is not None else id_of(term)
-                   for term_id, term in zip(ids, ordered, strict=True)]
+        ordered = sorted(weights, key=self.terms.__getitem__, reverse=True)
         return (
-            np.array(ids, dtype=np.int64),
+            np.array(ordered, dtype=np.int64),
             np.fromiter(map(weights.__getitem__, ordered), dtype=np.float64, count=len(ordered)),
         )
 

@@ -3,9 +3,10 @@
 Syndicated wire copy and edited re-fetches of one article share most of their word
 5-shingles. Each body becomes a MinHash signature (computed with numpy from stable
 64-bit token hashes, so signatures are identical across processes and runs); the
-signatures are cut into ``LSH_BANDS`` bands of ``LSH_ROWS`` values, each band a key of
-its own hash table (the banding datasketch's ``MinHashLSH`` picks for threshold 0.4, done
-here with plain dicts: about thirty times cheaper per article, and removal is exact).
+signatures are cut into ``LSH_BANDS`` bands of ``LSH_ROWS`` values, each band (tagged with
+its number) a key of one hash table (the banding datasketch's ``MinHashLSH`` picks for
+threshold 0.4, done here with a plain dict: about thirty times cheaper per article, and
+removal is exact).
 Two articles become candidates when any band matches, and a candidate counts as a
 near-duplicate when its estimated Jaccard similarity reaches the threshold. Entries can be
 removed, so callers keep the index bounded to a time window.
@@ -14,6 +15,7 @@ removed, so callers keep the index bounded to a time window.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -122,14 +124,27 @@ def minhash_signature(shingles: np.ndarray) -> np.ndarray:
     return mixed.min(axis=0) >> np.uint64(32)
 
 
+# Signature values are below 2**32: the band number, put in the high bits of each value,
+# makes the keys of different bands different, so that one table holds every band.
+_BAND_TAGS = (np.arange(NUM_PERM, dtype=np.uint64) // np.uint64(LSH_ROWS)) << np.uint64(32)
+
+
 def signature_bands(signature: np.ndarray) -> list[bytes]:
-    """Return the ``LSH_BANDS`` keys (``LSH_ROWS`` values each, as bytes) of a signature."""
-    return np.ascontiguousarray(signature, dtype=np.uint64).view(_BAND_DTYPE).tolist()
+    """Return the ``LSH_BANDS`` keys (``LSH_ROWS`` values and the band number, as bytes).
+
+    Of one signature, or a list of keys per row of a 2-D array of signatures.
+    """
+    tagged = np.ascontiguousarray(signature, dtype=np.uint64) | _BAND_TAGS
+    return tagged.view(_BAND_DTYPE).tolist()
 
 
 def estimate_jaccard(first: np.ndarray, second: np.ndarray) -> float:
     """Return the Jaccard similarity estimated from two MinHash signatures."""
     return float(np.count_nonzero(first == second)) / len(first)
+
+
+class _Bucket(dict):
+    """Several keys sharing one band key (insertion-ordered, values unused)."""
 
 
 class NearDuplicateIndex:
@@ -144,7 +159,8 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD, num_perm: int = NUM_PERM):
         if num_perm != NUM_PERM:
             raise ValueError(f"num_perm must be {NUM_PERM} (signatures are computed with it)")
-        self._tables: list[dict[bytes, dict[Hashable, None]]] = [{} for _ in range(LSH_BANDS)]
+        # Band key -> the key holding it, or a _Bucket of several (one dict for all bands).
+        self._buckets: dict[bytes, Any] = {}
         self._signatures: dict[Hashable, tuple[np.ndarray, list[bytes]]] = {}
         self.threshold = threshold
 
@@ -166,13 +182,16 @@ class NearDuplicateIndex:
         Best match first; ties broken by insertion order. ``bands`` is
         :func:`signature_bands` of ``signature`` when the caller has it already.
         """
-        candidates: dict[Hashable, None] = {}
         if bands is None:
             bands = self._bands(signature)
-        for table, band in zip(self._tables, bands, strict=True):
-            bucket = table.get(band)
-            if bucket:
-                candidates.update(bucket)
+        candidates: dict[Hashable, None] = {}
+        for held in map(self._buckets.get, bands):
+            if held is None:
+                continue
+            if type(held) is _Bucket:
+                candidates.update(held)
+            else:
+                candidates[held] = None
         matches = []
         for key in candidates:
             similarity = estimate_jaccard(signature, self._signatures[key][0])
@@ -193,12 +212,16 @@ class NearDuplicateIndex:
         if bands is None:
             bands = self._bands(signature)
         self._signatures[key] = (signature, bands)
-        for table, band in zip(self._tables, bands, strict=True):
-            bucket = table.get(band)
-            if bucket is None:
-                table[band] = {key: None}
-            else:
-                bucket[key] = None
+        buckets = self._buckets
+        shared = [band for band in bands if band in buckets]  # rare: another text's band
+        merged = []
+        for band in shared:
+            held = buckets[band]
+            bucket = held if type(held) is _Bucket else _Bucket.fromkeys((held,))
+            bucket[key] = None
+            merged.append(bucket)
+        buckets.update(dict.fromkeys(bands, key))
+        buckets.update(zip(shared, merged, strict=True))
 
     def remove(self, keys: Iterable[Hashable]) -> None:
         """Drop ``keys`` from the index (unknown keys are ignored)."""
@@ -206,8 +229,12 @@ class NearDuplicateIndex:
             held = self._signatures.pop(key, None)
             if held is None:
                 continue
-            for table, band in zip(self._tables, held[1], strict=True):
-                bucket = table[band]
+            buckets = self._buckets
+            for band in held[1]:
+                bucket = buckets[band]
+                if type(bucket) is not _Bucket:
+                    del buckets[band]
+                    continue
                 del bucket[key]
-                if not bucket:
-                    del table[band]
+                if len(bucket) == 1:
+                    buckets[band] = next(iter(bucket))

@@ -64,7 +64,7 @@ import multiprocessing
 import operator
 import os
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -225,8 +225,7 @@ class _Story:
     def centroid_norm(self) -> float:
         """Return the Euclidean norm of the centroid."""
         if self._centroid_norm is None:
-            # fsum: exactly rounded, so the norm does not depend on the order of terms.
-            self._centroid_norm = math.sqrt(math.fsum([w * w for w in self.centroid.values()]))
+            self._centroid_norm = math.hypot(*self.centroid.values())
         return self._centroid_norm
 
 
@@ -235,7 +234,7 @@ class _SourceProfile:
     """The heaviest terms of an outlet's last few articles: what its boilerplate looks like."""
 
     recent: deque = field(default_factory=deque)  # term id tuples, oldest first
-    counts: dict[int, int] = field(default_factory=dict)  # term id -> recent articles with it
+    counts: Counter[int] = field(default_factory=Counter)  # term id -> recent articles with it
     boilerplate: set[int] = field(default_factory=set)  # terms in enough recent articles
     limit: int | None = None  # how many recent articles make a term boilerplate
 
@@ -246,20 +245,16 @@ class _SourceProfile:
         articles (at least 2), once there are ``min_articles`` of them.
         """
         counts = self.counts
-        get = counts.get
-        for term in terms:
-            counts[term] = get(term, 0) + 1
+        counts.update(terms)
         recent = self.recent
         recent.append(terms)
         forgotten: tuple[int, ...] = ()
         if len(recent) > memory:
             forgotten = recent.popleft()
             for term in forgotten:
-                left = counts[term] - 1
-                if left:
-                    counts[term] = left
-                else:
-                    del counts[term]
+                counts[term] -= 1  # zeros are dropped in bulk below
+            if len(counts) > 2 * memory * len(terms):
+                self.counts = counts = +counts
         limit = max(2, math.ceil(share * len(recent))) if len(recent) >= min_articles else None
         if limit != self.limit:
             self.limit = limit
@@ -268,12 +263,9 @@ class _SourceProfile:
             )
         elif limit is not None:
             boilerplate = self.boilerplate
-            for term in forgotten:
-                if get(term, 0) < limit:
-                    boilerplate.discard(term)
-            for term in terms:
-                if counts[term] >= limit:
-                    boilerplate.add(term)
+            if boilerplate:
+                boilerplate.difference_update([term for term in forgotten if counts[term] < limit])
+            boilerplate.update([term for term in terms if counts[term] >= limit])
 
 
 PARALLEL_MIN_DOCS = 5000
@@ -641,12 +633,12 @@ class StoryClusterer:
         entry = self._entries.pop(doc_id, None)
         if entry is None:
             return
+        postings = self._postings
         for term in entry.indexed_terms:
-            posting = self._postings.get(term)
-            if posting is not None:
-                posting.pop(doc_id, None)
-                if not posting:
-                    del self._postings[term]
+            posting = postings[term]
+            del posting[doc_id]
+            if not posting:
+                del postings[term]
         if entry.url_key and self._by_url.get(entry.url_key) == doc_id:
             del self._by_url[entry.url_key]
         if entry.text_key and self._by_text.get(entry.text_key) == doc_id:

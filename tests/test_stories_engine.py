@@ -1,4 +1,4 @@
-"""The online story clusterer: relation kinds, separate events, determinism, seeding, window."""
+"""The online story clusterer: relation kinds, separate events, determinism, seeding, window, archive."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_seeded_story_gets_new_members() -> None:
 
 def test_window_evicts_old_articles() -> None:
     docs = dam_docs()
-    clusterer = StoryClusterer()
+    clusterer = StoryClusterer(ClusterConfig(archive_days=0))  # no archive to revive from
     clusterer.add(docs[0])
     late = Doc(id=99, url="https://late.example/x", title=docs[1].title, text=docs[1].text,
                published_at=T0 + timedelta(days=90), source="late")
@@ -303,3 +303,74 @@ def test_title_rule_needs_the_articles_close_in_time() -> None:
     docs = [*_filler_docs(240), _FIRE_REPORT, late]
     result = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}
     assert result["page"].story_key != result["report"].story_key
+
+
+# Two months after the dam breach of the fixtures: the inquiry reports (same dam, town,
+# mayor, inspector, street and figures), and an unrelated story from the same town.
+_INQUIRY = Doc(
+    id="inquiry", url="https://courier.example/news/tessaly-inquiry", source="courier",
+    title="Tessaly dam inquiry blames Orvenmouth water board",
+    text=(
+        "The inquiry into the Tessaly dam breach that flooded the Orvenmouth mill district "
+        "found that the spillway gates had been jammed for weeks before the collapse. Maren "
+        "Oduya, the retired inspector whose warnings were ignored, gave evidence on the "
+        "first day. Mayor Idris Halloran said the 3,400 residents forced from their homes "
+        "deserved answers, and families on Cooper Lane are still waiting for repairs. The "
+        "report asks the water board to rebuild the Tessaly embankment."
+    ),
+    published_at=T0 + timedelta(days=60),
+)
+_FAIR = Doc(
+    id="fair", url="https://gazette.example/orvenmouth-fair", source="gazette",
+    title="Orvenmouth spring fair returns to the harbour",
+    text=(
+        "The Orvenmouth spring fair returned to the harbour on Saturday with a brass band, a "
+        "pie contest and rides for children. Organiser Wendell Pryce said 5,000 visitors came "
+        "despite the drizzle. Stallholders sold honey, cheese and pottery, and the lifeboat "
+        "crew raised money for a new engine. The fair closes with fireworks on Sunday."
+    ),
+    published_at=T0 + timedelta(days=60),
+)
+
+
+def test_a_late_follow_up_revives_the_archived_story_with_its_key() -> None:
+    docs = dam_docs()
+    clusterer = StoryClusterer()
+    first = clusterer.add_many([*docs, _FAIR], workers=0)
+    story = first[0].story_key
+    late = {a.id: a for a in StoryClusterer().add_many([*docs, _INQUIRY, _FAIR], workers=0)}
+    # Sixty days on, nothing of the breach is held: the inquiry report finds the story in
+    # the archive and rejoins it under the same key.
+    assert late["inquiry"].story_key == story and not late["inquiry"].new_story
+    assert late["inquiry"].relation == "independent" and late["inquiry"].evidence["revived"]
+    # The fair shares only the town: it starts a story of its own.
+    assert late["fair"].new_story and late["fair"].story_key != story
+    # Without the archive the inquiry starts a new story.
+    off = StoryClusterer(ClusterConfig(archive_days=0)).add_many([*docs, _INQUIRY], workers=0)
+    assert off[-1].new_story
+    # The helper process gives the same assignments.
+    assert StoryClusterer().add_many([*docs, _INQUIRY, _FAIR], workers=1) == list(late.values())
+
+
+def test_an_unrelated_article_from_the_same_place_does_not_revive_a_story() -> None:
+    clusterer = StoryClusterer()
+    breach = clusterer.add_many(dam_docs(), workers=0)[0].story_key
+    fair = clusterer.add(_FAIR)
+    assert clusterer.is_archived(breach) and fair.new_story and "revived" not in fair.evidence
+
+
+def test_the_archive_is_bounded_in_count_and_time() -> None:
+    config = ClusterConfig(far_window_days=5, window_days=5, archive_max_stories=3, archive_days=100)
+    clusterer = StoryClusterer(config)
+    docs = [
+        replace(doc, id=f"{index}-{doc.id}", published_at=T0 + timedelta(days=10 * index))
+        for index, doc in enumerate(_filler_docs(12)[::2])
+    ]
+    for doc in docs:
+        clusterer.add(doc)
+        assert clusterer.archived_stories <= 3
+    assert clusterer.archived_stories == 3 and len(clusterer) == 1
+    # Long after the last article, everything has expired from the archive as well.
+    clusterer.add(replace(_FAIR, published_at=T0 + timedelta(days=400)))
+    assert clusterer.archived_stories == 0
+    assert len(clusterer._archive_postings) == 0 and len(clusterer._archive_expiry) == 0

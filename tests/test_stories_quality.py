@@ -1,10 +1,10 @@
 """Quality gates of story clustering on the labelled dev sets (skipped when ../shared is absent).
 
-Targets met on the dev files are gated slightly below the target; the GVA B-cubed F1, not
-met yet, slightly below the level measured when the gate was set, so it cannot slip back
-(``python benchmarks/clustering.py`` prints the figures):
-  GVA    B-cubed F1          target 0.94  measured 0.931  gate 0.927 (not met)
-  GVA    pairwise precision  target 0.85  measured 0.929  gate 0.92
+Targets met on the dev files are gated slightly below the target; the GVA B-cubed F1, met
+by a small margin (the story archive), slightly below the level measured when the gate was
+set, so it cannot slip back (``python benchmarks/clustering.py`` prints the figures):
+  GVA    B-cubed F1          target 0.94  measured 0.941  gate 0.937
+  GVA    pairwise precision  target 0.85  measured 0.918  gate 0.905
   ECB+   B-cubed F1          target 0.90  measured 0.917  gate 0.895
   ECB+   pairwise precision  target 0.85  measured 0.851  gate 0.845
   seeds: AP and RNA in one story, RNA a rewrite of AP, no other article joins them.
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.parametrize(
     ("dataset", "bcubed_f1", "pairwise_precision"),
-    [("gva", 0.927, 0.92), ("ecbplus", 0.895, 0.845)],
+    [("gva", 0.937, 0.905), ("ecbplus", 0.895, 0.845)],
 )
 def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: float) -> None:
     scores = evaluate(dataset, ClusterConfig())

@@ -50,8 +50,24 @@ of the same club). Terms an outlet used in at least
 ``source_share`` of its last ``source_memory`` articles (site name, section names,
 footer; judged once it has ``source_min_articles``) are left out of its articles'
 vectors: they tell who published an article, not what happened. Articles without a date
-are compatible with any time. The result depends only on the seeds and the order of
-``add`` calls, so a re-run over the same inputs gives the same assignments.
+are compatible with any time.
+
+**Archive** (long-term memory): when the last held article of a story leaves the window,
+a compact copy of the story is kept for ``archive_days`` (its key, first and last times,
+and its ``archive_terms`` heaviest centroid terms, unit length), found through a small
+inverted index on its ``archive_index_terms`` heaviest terms; at most
+``archive_max_stories`` are kept (the least recently active are dropped first). A dated
+article that joins no story in the window looks up the archive with its
+``archive_query_terms`` heaviest terms and joins the closest archived story (follow-ups
+months later: charges, trial, sentencing, anniversary) when its cosine with the archived
+centroid reaches ``archive_threshold``, its residual link (as above) reaches
+``archive_residual``, the subject check passes, and the next archived candidate's cosine
+is at most ``archive_distinct`` times it (an article about as close to several archived
+stories shares their setting, not the event). The story is revived under its old key
+with relation ``"independent"`` (``related_to`` empty, evidence ``"revived"``); its old
+centroid counts as ``archive_weight`` articles and its span starts afresh. The result
+depends only on the seeds and the order of ``add`` calls, so a re-run over the same
+inputs gives the same assignments.
 """
 
 from __future__ import annotations
@@ -141,6 +157,16 @@ class ClusterConfig:
     source_memory: int = 24
     source_min_articles: int = 8
     source_share: float = 0.5
+    archive_days: float = 730.0
+    archive_terms: int = 40
+    archive_index_terms: int = 20
+    archive_query_terms: int = 10
+    archive_candidates: int = 4
+    archive_max_stories: int = 20_000
+    archive_threshold: float = 0.3
+    archive_residual: float = 0.2
+    archive_weight: float = 1.0
+    archive_distinct: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -227,6 +253,21 @@ class _Story:
         if self._centroid_norm is None:
             self._centroid_norm = math.hypot(*self.centroid.values())
         return self._centroid_norm
+
+
+@dataclass
+class _ArchivedStory:
+    """What is kept of a story once none of its articles is held: enough to recognise it."""
+
+    key: StoryKey
+    first_time: float
+    last_time: float
+    size: int
+    terms: np.ndarray  # ids of the centroid's heaviest terms, heaviest first
+    weights: np.ndarray  # their weights, unit length
+    lead: int | None
+    indexed_terms: tuple[int, ...]
+    serial: int  # which archiving this is (a revived story may be archived again)
 
 
 @dataclass
@@ -335,6 +376,15 @@ def _top_items(
     return best
 
 
+def _heaviest(weights: dict[int, float], count: int) -> list[tuple[int, float]]:
+    """Return the ``count`` heaviest items of ``weights``, heaviest first.
+
+    Equal weights keep their order in ``weights`` (a centroid's order depends only on the
+    articles added and their order, not on term ids), so no sort key is built per item.
+    """
+    return sorted(weights.items(), key=operator.itemgetter(1), reverse=True)[:count]
+
+
 class StoryClusterer:
     """Online, incremental dedup + story clustering over a sliding time window.
 
@@ -363,12 +413,25 @@ class StoryClusterer:
         self._expiry: list[tuple[float, str, Hashable]] = []
         self._clock: float | None = None
         self._new_story_count = 0
+        self._archive: dict[StoryKey, _ArchivedStory] = {}
+        self._archive_postings: dict[int, dict[StoryKey, float]] = {}  # term id -> {key: weight}
+        self._archive_expiry: list[tuple[float, str, int, StoryKey]] = []
+        self._archive_serial = 0
 
     # -- public API ---------------------------------------------------------------------
 
     def __len__(self) -> int:
         """Return the number of articles currently held in the window."""
         return len(self._entries)
+
+    @property
+    def archived_stories(self) -> int:
+        """Return how many stories are kept in the archive (none of their articles held)."""
+        return len(self._archive)
+
+    def is_archived(self, key: StoryKey) -> bool:
+        """Return whether story ``key`` is in the archive (a later article may revive it)."""
+        return key in self._archive
 
     def holds(self, doc_id: Hashable) -> bool:
         """Return whether article ``doc_id`` is currently held in the window."""
@@ -377,7 +440,8 @@ class StoryClusterer:
     def story_size(self, key: StoryKey) -> int:
         """Return how many articles were assigned to story ``key`` while any is held.
 
-        A story is forgotten (size 0) once all its articles have left the window.
+        A story is forgotten (size 0) once all its articles have left the window; a story
+        revived from the archive counts its earlier articles again.
         """
         story = self._stories.get(key)
         return story.size if story else 0
@@ -473,13 +537,23 @@ class StoryClusterer:
         story_key, best_id, link, centroid_similarity = self._choose_story(
             vector, time, scored, self._title_ids(prepared)
         )
+        revived: dict[str, Any] | None = None
+        if story_key is None and time is not None and self._archive:
+            found = self._search_archive(vector, time)
+            if found is not None:
+                story_key, revived = found
         new_story = story_key is None
         if new_story:
             self._new_story_count += 1
             story_key = f"new-{self._new_story_count}"
-        relation, related_to, similarity, shared, evidence = self._relation(
-            doc, prepared, story_key, new_story, best_id, link, scored
-        )
+        if revived is not None:
+            relation, related_to, shared = "independent", None, 0
+            similarity = revived["archive_cosine"]
+            evidence = {"best_cosine": round(link, 4), **revived} if scored else dict(revived)
+        else:
+            relation, related_to, similarity, shared, evidence = self._relation(
+                doc, prepared, story_key, new_story, best_id, link, scored
+            )
         evidence["candidates"] = len(scored)
         if centroid_similarity is not None:
             evidence["centroid"] = round(centroid_similarity, 4)
@@ -628,6 +702,8 @@ class StoryClusterer:
         while self._expiry and self._expiry[0][0] < horizon:
             _, _, doc_id = heapq.heappop(self._expiry)
             self._evict(doc_id)
+        if self._archive_expiry:
+            self._trim_archive(self._clock - self.config.archive_days * DAY_SECONDS)
 
     def _evict(self, doc_id: Hashable) -> None:
         entry = self._entries.pop(doc_id, None)
@@ -650,8 +726,149 @@ class StoryClusterer:
             story.members.pop(doc_id, None)
             story.held -= 1
             if story.held <= 0:
-                # Nothing of the story is left to link to: forget it (bounded memory).
+                # Nothing of the story is left to link to: forget it (bounded memory),
+                # keeping a summary in the archive for late follow-ups.
                 del self._stories[entry.story_key]
+                self._archive_story(story)
+
+    # -- archive ------------------------------------------------------------------------
+
+    def _archive_story(self, story: _Story) -> None:
+        """Keep a compact copy of ``story`` (its heaviest centroid terms) for ``archive_days``."""
+        config = self.config
+        if (
+            config.archive_days <= 0
+            or config.archive_max_stories <= 0
+            or story.last_time is None
+            or story.first_time is None
+            or not story.centroid
+        ):
+            return
+        kept = _heaviest(story.centroid, config.archive_terms)
+        terms = [term for term, _ in kept]
+        weights = [weight for _, weight in kept]
+        norm = math.hypot(*weights) or 1.0
+        weights = [weight / norm for weight in weights]
+        self._archive_serial += 1
+        indexed = config.archive_index_terms
+        archived = _ArchivedStory(
+            key=story.key, first_time=story.first_time, last_time=story.last_time,
+            size=story.size, terms=np.array(terms, np.int64), weights=np.array(weights),
+            lead=terms[0], indexed_terms=tuple(terms[:indexed]), serial=self._archive_serial,
+        )
+        self._unarchive(story.key)
+        self._archive[story.key] = archived
+        postings = self._archive_postings
+        key = story.key
+        for term, weight in zip(terms[:indexed], weights[:indexed], strict=True):
+            posting = postings.get(term)
+            if posting is None:
+                postings[term] = {key: weight}
+            else:
+                posting[key] = weight
+        expiry = self._archive_expiry
+        heapq.heappush(expiry, (archived.last_time, str(story.key), archived.serial, story.key))
+        if len(self._archive) > config.archive_max_stories:
+            self._trim_archive(None)
+        if len(expiry) > 2 * len(self._archive) + 1024:
+            # Entries of revived stories are only skipped when popped: rebuild now and then.
+            self._archive_expiry = [
+                (item.last_time, str(item.key), item.serial, item.key)
+                for item in self._archive.values()
+            ]
+            heapq.heapify(self._archive_expiry)
+
+    def _trim_archive(self, horizon: float | None) -> None:
+        """Drop archived stories last seen before ``horizon``, and the oldest beyond the cap."""
+        expiry = self._archive_expiry
+        archive = self._archive
+        cap = self.config.archive_max_stories
+        while expiry and (
+            (horizon is not None and expiry[0][0] < horizon) or len(archive) > cap
+        ):
+            _, _, serial, key = heapq.heappop(expiry)
+            archived = archive.get(key)
+            if archived is not None and archived.serial == serial:
+                self._unarchive(key)
+        if not archive:
+            expiry.clear()
+
+    def _unarchive(self, key: StoryKey) -> _ArchivedStory | None:
+        """Remove story ``key`` from the archive; returns what was kept of it."""
+        archived = self._archive.pop(key, None)
+        if archived is not None:
+            postings = self._archive_postings
+            for term in archived.indexed_terms:
+                posting = postings.get(term)
+                if posting is not None:
+                    posting.pop(key, None)
+                    if not posting:
+                        del postings[term]
+        return archived
+
+    def _search_archive(
+        self, vector: dict[int, float], time: float
+    ) -> tuple[StoryKey, dict[str, Any]] | None:
+        """Return the archived story a dated article without a story in the window joins.
+
+        Candidates come from the archive's inverted index on the article's heaviest terms;
+        one is joined when its cosine with the archived centroid reaches
+        ``archive_threshold``, the residual link (without the heaviest shared entity)
+        ``archive_residual``, and one side mentions what the other is mainly about.
+        """
+        config = self.config
+        postings = self._archive_postings
+        partial: dict[StoryKey, float] = {}
+        for term, weight in itertools.islice(vector.items(), config.archive_query_terms):
+            posting = postings.get(term)
+            if not posting:
+                continue
+            get = partial.get
+            for key, story_weight in posting.items():
+                partial[key] = get(key, 0.0) + weight * story_weight
+        if not partial:
+            return None
+        horizon = config.archive_days * DAY_SECONDS
+        names = self._vocabulary.terms.__getitem__
+        lead = next(iter(vector))
+        scored = []
+        for key, _ in _top_items(partial, config.archive_candidates):
+            archived = self._archive[key]
+            if time - archived.last_time > horizon or time < archived.first_time:
+                continue
+            centroid = dict(zip(archived.terms.tolist(), archived.weights.tolist(), strict=True))
+            scored.append((_cosine(vector, centroid), str(key), key, centroid))
+        scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        best: tuple[float, str, StoryKey, float] | None = None
+        for rank, (cosine, label, key, centroid) in enumerate(scored):
+            if cosine < config.archive_threshold:
+                break
+            if rank + 1 < len(scored) and scored[rank + 1][0] > config.archive_distinct * cosine:
+                # Another archived story is about as close: the article shares the setting
+                # (a city, a hospital, an outlet's phone line), not the event.
+                continue
+            archived = self._archive[key]
+            if (
+                config.subject_check
+                and archived.lead is not None
+                and archived.lead not in vector
+                and lead not in centroid
+            ):
+                continue
+            residual = _residual_link(vector, centroid, names)
+            if residual >= config.archive_residual:
+                best = (cosine, label, key, residual)
+                break
+        if best is None:
+            return None
+        cosine, _, key, residual = best
+        archived = self._archive[key]
+        return key, {
+            "revived": True,
+            "archive_cosine": round(cosine, 4),
+            "archive_residual": round(residual, 4),
+            "archive_gap_days": round((time - archived.last_time) / DAY_SECONDS, 1),
+        }
 
     def _hold(
         self, doc: Doc, prepared: dict[str, Any], story_key: StoryKey, *, duplicate: bool
@@ -690,6 +907,18 @@ class StoryClusterer:
         story = self._stories.get(story_key)
         if story is None:
             story = self._stories[story_key] = _Story(key=story_key, names=self._vocabulary.terms)
+            archived = self._unarchive(story_key) if self._archive else None
+            if archived is not None:
+                # A late follow-up revives an archived story: same key, live again; its
+                # span starts afresh and its old centroid counts as ``archive_weight`` articles.
+                story.size = archived.size
+                scale = self.config.archive_weight
+                if scale > 0:
+                    story.add_vector(
+                        dict(zip(archived.terms.tolist(), (archived.weights * scale).tolist(),
+                                 strict=True)),
+                        self.config.centroid_terms,
+                    )
         story.size += 1
         story.held += 1
         if time is not None:

@@ -193,6 +193,8 @@ class _Entry:
     story_key: StoryKey
     source: str
     vector: dict[int, float] | None  # term id -> weight, heaviest first
+    vector_ids: np.ndarray  # the vector's term ids and weights as arrays, in the same order
+    vector_weights: np.ndarray
     passages: np.ndarray
     url_key: str | None
     text_key: str | None
@@ -302,6 +304,9 @@ class _SourceProfile:
         self.seen += 1
 
 
+_NO_IDS = np.zeros(0, dtype=np.int64)
+_NO_WEIGHTS = np.zeros(0)
+
 PARALLEL_MIN_DOCS = 5000
 PARALLEL_CHUNK = 500
 PARALLEL_IN_FLIGHT = 4
@@ -396,6 +401,7 @@ class StoryClusterer:
         self._postings: dict[int, dict[Hashable, float]] = {}  # term id -> {id: weight}
         self._df = np.zeros(1024, dtype=np.int64)  # term id -> document frequency
         self._log1p_table = np.zeros(0)  # log(n + 1) at index n
+        self._dense_query = np.zeros(0)  # term id -> weight of the article being placed
         self._sources: dict[str, _SourceProfile] = {}
         self._doc_total = 0
         self._since_halving = 0
@@ -526,7 +532,7 @@ class StoryClusterer:
         vector = self._vectorize(prepared, doc.source)
         prepared["vector"] = vector
         time = self._time(doc)
-        scored = self._score_candidates(vector, time)
+        scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
         story_key, best_id, link, centroid_similarity = self._choose_story(
             vector, time, scored, self._title_ids(prepared)
         )
@@ -658,8 +664,12 @@ class StoryClusterer:
         order = order[:size]
         kept_values = values[order].tolist()
         norm = math.sqrt(sum(value * value for value in kept_values)) or 1.0
+        weights = [value / norm for value in kept_values]
+        kept_ids = ids[order]
+        prepared["vector_ids"] = kept_ids
+        prepared["vector_weights"] = np.array(weights)
         # Heaviest term first: index and query terms are a prefix of the vector.
-        return dict(zip(ids[order].tolist(), [value / norm for value in kept_values], strict=True))
+        return dict(zip(kept_ids.tolist(), weights, strict=True))
 
     @staticmethod
     def _title_ids(prepared: dict[str, Any]) -> tuple[int, ...]:
@@ -884,6 +894,8 @@ class StoryClusterer:
         entry = _Entry(
             id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,
             vector=None if duplicate else vector, passages=prepared["passages"],
+            vector_ids=prepared.get("vector_ids", _NO_IDS),
+            vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
             url_key=prepared["url_key"], text_key=prepared["text_key"], indexed_terms=indexed,
             title_terms=self._title_ids(prepared),
         )
@@ -940,9 +952,14 @@ class StoryClusterer:
         return None
 
     def _score_candidates(
-        self, vector: dict[str, float], time: float | None
+        self, vector: dict[int, float], time: float | None, ids: np.ndarray, weights: np.ndarray
     ) -> list[tuple[float, Hashable, int]]:
-        """Return ``(cosine, id, shared terms)`` of the best held candidates, best first."""
+        """Return ``(cosine, id, shared terms)`` of the best held candidates, best first.
+
+        ``ids`` and ``weights`` are ``vector`` as arrays. Candidates come from the inverted
+        index (partial cosines over the query and index terms); their exact cosines are
+        computed together against the query spread over a dense array.
+        """
         config = self.config
         partial: dict[Hashable, float] = {}
         entries = self._entries
@@ -960,21 +977,35 @@ class StoryClusterer:
                 partial[doc_id] = get(doc_id, 0.0) + weight * doc_weight
         if not partial:
             return []
-        best = _top_items(partial, config.max_candidates)
-        scored = []
         window = self._window
+        candidates = [
+            entries[doc_id] for doc_id, _ in _top_items(partial, config.max_candidates)
+        ]
+        if time is not None:
+            candidates = [
+                entry for entry in candidates
+                if entry.time is None or abs(time - entry.time) <= window
+            ]
+        if not candidates:
+            return []
+        dense = self._dense_query
+        if len(dense) < len(self._vocabulary):
+            dense = self._dense_query = np.zeros(2 * len(self._vocabulary))
+        dense[ids] = weights
+        products = dense[np.concatenate([entry.vector_ids for entry in candidates])]
+        products *= np.concatenate([entry.vector_weights for entry in candidates])
+        dense[ids] = 0.0
+        values = products.tolist()
         fsum = math.fsum
-        keys = set(vector)
-        for doc_id, _ in best:
-            entry = entries[doc_id]
-            if time is not None and entry.time is not None and abs(time - entry.time) > window:
-                continue  # too far apart in time
-            other = entry.vector
-            # Cosine of two unit vectors and their shared terms, inlined (the hottest loop);
-            # fsum is exactly rounded, so the result does not depend on set order.
-            shared = keys.intersection(other)
-            products = map(operator.mul, map(vector.__getitem__, shared), map(other.__getitem__, shared))
-            scored.append((fsum(products), doc_id, len(shared)))
+        scored = []
+        start = 0
+        for entry in candidates:
+            end = start + len(entry.vector_ids)
+            # Unit vectors: the cosine is the dot product; fsum is exactly rounded, so it
+            # does not depend on the order of terms (non-shared terms add exact zeros).
+            segment = values[start:end]
+            scored.append((fsum(segment), entry.id, end - start - segment.count(0.0)))
+            start = end
         scored.sort(key=lambda item: (-item[0], str(item[1])))
         return scored
 

@@ -897,7 +897,7 @@ class StoryClusterer:
             vector_ids=prepared.get("vector_ids", _NO_IDS),
             vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
             url_key=prepared["url_key"], text_key=prepared["text_key"], indexed_terms=indexed,
-            title_terms=self._title_ids(prepared),
+            title_terms=self._title_ids(prepared), passage_set=prepared.get("passage_set"),
         )
         self._entries[doc.id] = entry
         if entry.url_key and entry.url_key not in self._by_url:
@@ -1162,7 +1162,7 @@ class StoryClusterer:
         new_passages = prepared["passages"]
         if len(new_passages):
             later_values = new_passages.tolist()
-            later_set = frozenset(later_values)
+            later_set = prepared["passage_set"] = frozenset(later_values)  # kept by _hold
             for member in members:
                 shared, words, longest = _passage_runs(
                     later_values, later_set, self._entries[member].passage_values(),

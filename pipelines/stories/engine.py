@@ -272,36 +272,47 @@ class _ArchivedStory:
     serial: int  # which archiving this is (a revived story may be archived again)
 
 
+@dataclass
 class _SourceProfile:
-    """The heaviest terms of an outlet's last few articles: what its boilerplate looks like.
+    """The heaviest terms of an outlet's last few articles: what its boilerplate looks like."""
 
-    A ring of ``memory`` rows of term ids (one row per article, -1 pads), a few kilobytes
-    per outlet and touched contiguously.
-    """
+    recent: deque = field(default_factory=deque)  # term id tuples, oldest first
+    counts: dict[int, int] = field(default_factory=dict)  # term id -> recent articles with it
+    boilerplate: set[int] = field(default_factory=set)  # terms in enough recent articles
+    limit: int | None = None  # how many recent articles make a term boilerplate
 
-    def __init__(self, memory: int, width: int):
-        self.ring = np.full((memory, width), -1, dtype=np.int64)
-        self.seen = 0  # articles remembered so far
+    def remember(self, terms: tuple[int, ...], memory: int, min_articles: int, share: float) -> None:
+        """Add one article's terms, forgetting the oldest beyond ``memory`` articles.
 
-    def boilerplate_mask(self, ids: np.ndarray, min_articles: int, share: float) -> np.ndarray | None:
-        """Return which of ``ids`` are in at least ``share`` (and 2) of the recent articles.
-
-        ``None`` while fewer than ``min_articles`` articles were remembered.
+        ``boilerplate`` then holds the terms found in at least ``share`` of the recent
+        articles (at least 2), once there are ``min_articles`` of them.
         """
-        recent = min(self.seen, len(self.ring))
-        if recent < min_articles:
-            return None
-        limit = max(2, math.ceil(share * recent))
-        terms = np.sort(self.ring[:recent].ravel())
-        counts = np.searchsorted(terms, ids, "right") - np.searchsorted(terms, ids, "left")
-        return counts >= limit
-
-    def remember(self, heaviest: np.ndarray) -> None:
-        """Add one article's heaviest term ids, forgetting the oldest beyond the ring's size."""
-        row = self.ring[self.seen % len(self.ring)]
-        row.fill(-1)
-        row[: len(heaviest)] = heaviest[: len(row)]
-        self.seen += 1
+        counts = self.counts
+        get = counts.get
+        for term in terms:
+            counts[term] = get(term, 0) + 1
+        recent = self.recent
+        recent.append(terms)
+        forgotten: tuple[int, ...] = ()
+        if len(recent) > memory:
+            forgotten = recent.popleft()
+            for term in forgotten:
+                left = counts[term] - 1
+                if left:
+                    counts[term] = left
+                else:
+                    del counts[term]
+        limit = max(2, math.ceil(share * len(recent))) if len(recent) >= min_articles else None
+        if limit != self.limit:
+            self.limit = limit
+            self.boilerplate = (
+                {term for term, count in counts.items() if count >= limit} if limit else set()
+            )
+        elif limit is not None:
+            boilerplate = self.boilerplate
+            if boilerplate:
+                boilerplate.difference_update([term for term in forgotten if get(term, 0) < limit])
+            boilerplate.update([term for term in terms if counts[term] >= limit])
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -380,7 +391,8 @@ def _heaviest(weights: dict[int, float], count: int) -> list[tuple[int, float]]:
     Equal weights keep their order in ``weights`` (a centroid's order depends only on the
     articles added and their order, not on term ids), so no sort key is built per item.
     """
-    return sorted(weights.items(), key=operator.itemgetter(1), reverse=True)[:count]
+    # The same as sorted(..., reverse=True)[:count] (documented), with a heap of ``count``.
+    return heapq.nlargest(count, weights.items(), key=operator.itemgetter(1))
 
 
 class StoryClusterer:
@@ -652,15 +664,16 @@ class StoryClusterer:
         size = config.vector_terms
         profile = self._sources.get(source) if source and config.source_memory else None
         if source and config.source_memory and profile is None:
-            profile = self._sources[source] = _SourceProfile(config.source_memory, size)
+            profile = self._sources[source] = _SourceProfile()
         if profile is not None:
-            heaviest = ids[order[:size]]
-            boilerplate = profile.boilerplate_mask(
-                ids, config.source_min_articles, config.source_share
+            heaviest = tuple(ids[order[:size]].tolist())
+            if profile.boilerplate:
+                boilerplate = profile.boilerplate.intersection(ids.tolist())
+                if boilerplate:
+                    order = order[~np.isin(ids[order], list(boilerplate))]
+            profile.remember(
+                heaviest, config.source_memory, config.source_min_articles, config.source_share
             )
-            if boilerplate is not None and boilerplate.any():
-                order = order[~boilerplate[order]]
-            profile.remember(heaviest)
         order = order[:size]
         kept_values = values[order].tolist()
         norm = math.sqrt(sum(value * value for value in kept_values)) or 1.0

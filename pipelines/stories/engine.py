@@ -675,14 +675,15 @@ class StoryClusterer:
                 heaviest, config.source_memory, config.source_min_articles, config.source_share
             )
         order = order[:size]
-        kept_values = values[order].tolist()
-        norm = math.sqrt(sum(value * value for value in kept_values)) or 1.0
-        weights = [value / norm for value in kept_values]
+        kept = values[order]
+        kept_values = kept.tolist()
+        norm = math.sqrt(sum(map(operator.mul, kept_values, kept_values))) or 1.0
+        kept /= norm
         kept_ids = ids[order]
         prepared["vector_ids"] = kept_ids
-        prepared["vector_weights"] = np.array(weights)
+        prepared["vector_weights"] = kept
         # Heaviest term first: index and query terms are a prefix of the vector.
-        return dict(zip(kept_ids.tolist(), weights, strict=True))
+        return dict(zip(kept_ids.tolist(), kept.tolist(), strict=True))
 
     @staticmethod
     def _title_ids(prepared: dict[str, Any]) -> tuple[int, ...]:
@@ -894,15 +895,16 @@ class StoryClusterer:
             vector = self._vectorize(prepared, doc.source)
         indexed: tuple[str, ...] = ()
         if not duplicate and vector:
-            indexed = tuple(itertools.islice(vector, self.config.index_terms))
+            heaviest = list(itertools.islice(vector.items(), self.config.index_terms))
+            indexed = tuple(term for term, _ in heaviest)
             postings = self._postings
             doc_id = doc.id
-            for term in indexed:
+            for term, weight in heaviest:
                 posting = postings.get(term)
                 if posting is None:
-                    postings[term] = {doc_id: vector[term]}
+                    postings[term] = {doc_id: weight}
                 else:
-                    posting[doc_id] = vector[term]
+                    posting[doc_id] = weight
         expires = time if time is not None else self._clock
         entry = _Entry(
             id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from test_stories_fixtures import T0, dam_docs
 
 from pipelines.dedup.store import dedup_partition
-from pipelines.stories.store import cluster_partition
+from pipelines.stories.engine import Doc
+from pipelines.stories.store import SUMMARY_VERSION, cluster_partition
 from pipelines.warehouse.models import Article, Base, CrawlRun, Fetch, StageRun, Story, StoryArticle
 
 POSTGRES_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -149,3 +150,105 @@ def test_rerun_keeps_story_id_of_a_story_only_its_partition_holds(session: Sessi
     _run(session, "2031-03-06")
     assert _snapshot(session) == first
     assert session.execute(select(Story.id)).scalars().all() == [first[2][0][0]]
+
+
+# A made-up warehouse fire, its charges two months later, and an unrelated match report.
+FIRE_DAY = datetime(2031, 5, 10, 7, 0, tzinfo=UTC)
+CHARGES_DAY = FIRE_DAY + timedelta(days=60)
+FIRE_TEXT = (
+    "KESTRELBY - A fire tore through the Pellinor grain warehouse on the Kestrelby quay early "
+    "on Saturday, killing two night watchmen and sending black smoke over the harbour for "
+    "hours. Fire chief Anselm Voru said the blaze started in the drying hall and spread along "
+    "the conveyor galleries before forty firefighters brought it under control. The victims "
+    "were named as Tobin Marsh, 58, and Ewa Lindqvist, 41. The warehouse owner, Corvane "
+    "Milling, said sprinklers had been switched off during repairs. Police sealed the quay and "
+    "the harbour master closed berths six to nine while investigators examined the drying hall."
+)
+FIRE_TEXT_TWO = (
+    "Two watchmen died when the Pellinor grain warehouse burned on Kestrelby quay on Saturday. "
+    "Tobin Marsh and Ewa Lindqvist were trapped near the conveyor galleries, fire chief Anselm "
+    "Voru told reporters. Corvane Milling confirmed the sprinklers in the drying hall were off "
+    "for repairs. Investigators from the harbour police are examining the drying hall and "
+    "berths six to nine remain closed."
+)
+CHARGES_TEXT = (
+    "Prosecutors in Kestrelby on Thursday charged Corvane Milling and two of its managers with "
+    "manslaughter over the Pellinor grain warehouse fire that killed night watchmen Tobin Marsh "
+    "and Ewa Lindqvist in May. The indictment says the sprinklers in the drying hall had been "
+    "switched off for repairs for three weeks and that nobody told the fire service. The blaze "
+    "spread along the conveyor galleries of the warehouse on the quay. Corvane Milling said it "
+    "would contest the charges. Families of Marsh and Lindqvist welcomed the decision."
+)
+MATCH_TEXT = (
+    "The Ostrava Lynx beat the Harrowgate Pilots 4-2 on Sunday to reach the national ice hockey "
+    "final for the first time in eleven years. Forward Jarek Solheim scored twice in the third "
+    "period and goalkeeper Nils Abernethy made thirty-one saves. Coach Marta Quill said her "
+    "players had trained through the summer for this night. The final series starts in the "
+    "Lynx arena next Friday, and tickets sold out within an hour."
+)
+
+
+def _fire_docs() -> list[Doc]:
+    return [
+        Doc(id=1, url="https://harbour-news.example/pellinor-fire", source="harbour-news",
+            title="Two die in Pellinor grain warehouse fire on Kestrelby quay",
+            text=FIRE_TEXT, published_at=FIRE_DAY),
+        Doc(id=2, url="https://coast-daily.example/kestrelby-watchmen", source="coast-daily",
+            title="Kestrelby watchmen killed as warehouse burns",
+            text=FIRE_TEXT_TWO, published_at=FIRE_DAY + timedelta(hours=3)),
+        Doc(id=3, url="https://coast-daily.example/corvane-charged", source="coast-daily",
+            title="Corvane Milling charged over deadly Pellinor fire",
+            text=CHARGES_TEXT, published_at=CHARGES_DAY),
+        Doc(id=4, url="https://sport.example/lynx-final", source="sport-desk",
+            title="Lynx reach hockey final", text=MATCH_TEXT,
+            published_at=CHARGES_DAY + timedelta(hours=2)),
+    ]
+
+
+def test_a_follow_up_months_later_rejoins_its_story_in_a_later_partition_run(
+    session: Session,
+) -> None:
+    docs = _fire_docs()
+    first_day, later_day = "2031-05-10", "2031-07-09"
+    fire = _insert_articles(session, docs[:2], first_day)
+    later = _insert_articles(session, docs[2:], later_day)
+    session.commit()
+
+    _, cluster = _run(session, first_day)
+    assert cluster["stories_created"] == 1 and cluster["context_archived"] == 0
+    story_id = session.get(Article, fire[1]).story_id
+    assert session.get(Article, fire[2]).story_id == story_id
+    summary = session.get(Story, story_id).summary
+    assert summary["version"] == SUMMARY_VERSION
+    (snapshot,) = summary["snapshots"]
+    assert snapshot["partition"] == first_day and snapshot["size"] == 2
+    assert {"pellinor", "kestrelby"} <= snapshot["terms"].keys()
+    assert abs(sum(weight * weight for weight in snapshot["terms"].values()) - 1) < 1e-4
+
+    # Sixty days later: the fire's articles are outside the context window, so only the
+    # summary brings the story back; the charges revive it, the match report does not.
+    _, cluster = _run(session, later_day)
+    assert cluster["context_articles"] == 0 and cluster["context_archived"] == 1
+    assert cluster["stories_created"] == 1 and cluster["stories_extended"] == 1
+    charges = session.get(StoryArticle, later[3])
+    assert charges.story_id == story_id
+    assert (charges.relation, charges.related_to_id) == ("independent", None)
+    assert charges.evidence["revived"] is True
+    match = session.get(Article, later[4])
+    assert match.story_id not in (None, story_id)
+    assert session.get(Story, story_id).article_count == 3
+    partitions = [snap["partition"] for snap in session.get(Story, story_id).summary["snapshots"]]
+    assert partitions == [first_day, later_day]
+
+    def state() -> tuple:
+        summaries = session.execute(select(Story.id, Story.summary).order_by(Story.id)).all()
+        return _snapshot(session), summaries
+
+    before = state()
+    _, cluster = _run(session, later_day)
+    assert cluster["context_archived"] == 1
+    assert session.get(StoryArticle, later[3]).evidence["revived"] is True
+    assert state() == before
+    _run(session, first_day)
+    _run(session, later_day)
+    assert state() == before

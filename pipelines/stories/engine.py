@@ -67,7 +67,10 @@ stories shares their setting, not the event). The story is revived under its old
 with relation ``"independent"`` (``related_to`` empty, evidence ``"revived"``); its old
 centroid counts as ``archive_weight`` articles and its span starts afresh. The result
 depends only on the seeds and the order of ``add`` calls, so a re-run over the same
-inputs gives the same assignments.
+inputs gives the same assignments. A run that does not see a story's articles (the
+warehouse clusters one partition at a time) can take it back through
+:meth:`StoryClusterer.story_summary` (what the archive keeps, by term string) and
+:meth:`StoryClusterer.seed_archived`.
 """
 
 from __future__ import annotations
@@ -457,6 +460,76 @@ class StoryClusterer:
         story = self._stories.get(key)
         return story.size if story else 0
 
+    def story_summary(self, key: StoryKey) -> dict[str, Any] | None:
+        """Return what the archive keeps of story ``key``, live or archived, by term string.
+
+        A dict with ``first_time`` and ``last_time`` (POSIX seconds), ``size`` (as
+        :meth:`story_size`) and ``terms``: the story centroid's ``archive_terms``
+        heaviest terms, unit length, heaviest first, as ``{term: weight}`` (the same
+        choice the archive makes when the story leaves the window). Term strings, not
+        ids, so that another clusterer (another run) can take it back with
+        :meth:`seed_archived`. ``None`` when the story is unknown, or has no dated article
+        or no vector (such a story is never archived).
+        """
+        names = self._vocabulary.terms
+        story = self._stories.get(key)
+        if story is not None:
+            if story.first_time is None or story.last_time is None or not story.centroid:
+                return None
+            terms, weights = self._archive_vector(story.centroid)
+            first, last, size = story.first_time, story.last_time, story.size
+        else:
+            archived = self._archive.get(key)
+            if archived is None:
+                return None
+            terms, weights = archived.terms.tolist(), archived.weights.tolist()
+            first, last, size = archived.first_time, archived.last_time, archived.size
+        return {
+            "first_time": first,
+            "last_time": last,
+            "size": size,
+            "terms": {names[term]: weight for term, weight in zip(terms, weights, strict=True)},
+        }
+
+    def seed_archived(
+        self,
+        key: StoryKey,
+        first_time: datetime | float,
+        last_time: datetime | float,
+        size: int,
+        terms: dict[str, float],
+    ) -> bool:
+        """Put story ``key`` into the archive as if it had been archived here; returns whether it was.
+
+        ``terms`` is a :meth:`story_summary` vector (term -> weight, heaviest first; equal
+        weights keep their order); times are aware datetimes or POSIX seconds. The story
+        goes through the same steps as a story whose last article leaves the window (its
+        ``archive_terms`` heaviest terms, unit length; ``archive_max_stories`` applies),
+        so a later dated article may revive it under ``key``. Nothing happens when
+        ``key`` is live or already archived, when ``terms`` is empty, when the archive is
+        off, or when ``last_time`` is more than ``archive_days`` before the newest
+        publication time seen. Seed in a fixed order (and before :meth:`add`) for
+        reproducible assignments.
+        """
+        config = self.config
+        if key in self._stories or key in self._archive or not terms:
+            return False
+        if config.archive_days <= 0 or config.archive_max_stories <= 0:
+            return False
+        first = first_time.timestamp() if isinstance(first_time, datetime) else float(first_time)
+        last = last_time.timestamp() if isinstance(last_time, datetime) else float(last_time)
+        if self._clock is not None and last < self._clock - config.archive_days * DAY_SECONDS:
+            return False
+        id_of = self._vocabulary.id_of
+        # Heaviest first (a stable sort keeps the given order of equal weights).
+        ordered = sorted(terms.items(), key=operator.itemgetter(1), reverse=True)
+        story = _Story(
+            key=key, names=self._vocabulary.terms, first_time=first, last_time=last,
+            size=int(size), centroid={id_of(term): float(weight) for term, weight in ordered},
+        )
+        self._archive_story(story)
+        return key in self._archive
+
     def seed(
         self,
         doc: Doc,
@@ -760,11 +833,7 @@ class StoryClusterer:
             or not story.centroid
         ):
             return
-        kept = _heaviest(story.centroid, config.archive_terms)
-        terms = [term for term, _ in kept]
-        weights = [weight for _, weight in kept]
-        norm = math.hypot(*weights) or 1.0
-        weights = [weight / norm for weight in weights]
+        terms, weights = self._archive_vector(story.centroid)
         self._archive_serial += 1
         indexed = config.archive_index_terms
         archived = _ArchivedStory(
@@ -793,6 +862,14 @@ class StoryClusterer:
                 for item in self._archive.values()
             ]
             heapq.heapify(self._archive_expiry)
+
+    def _archive_vector(self, centroid: dict[int, float]) -> tuple[list[int], list[float]]:
+        """Return the ``archive_terms`` heaviest ``centroid`` terms and their weights, unit length."""
+        kept = _heaviest(centroid, self.config.archive_terms)
+        terms = [term for term, _ in kept]
+        weights = [weight for _, weight in kept]
+        norm = math.hypot(*weights) or 1.0
+        return terms, [weight / norm for weight in weights]
 
     def _trim_archive(self, horizon: float | None) -> None:
         """Drop archived stories last seen before ``horizon``, and the oldest beyond the cap."""

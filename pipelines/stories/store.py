@@ -22,16 +22,30 @@ Duplicates found by the dedup stage (``duplicate_of_id``) join their original's 
 with relation ``"copy"``. ``stories.origin_article_id`` is the earliest published
 member; ``story_articles.relation == "origin"`` marks the article that had no earlier
 member when it was clustered.
+
+Long-term memory across runs: the clusterer keeps an archive of stories none of whose
+articles is in its window, and a dated article that joins no live story may revive one
+(see :mod:`pipelines.stories.engine`). A run only holds the articles within the window,
+so ``stories.summary`` keeps, for each story a run touched, what the archive keeps of it
+(:meth:`~pipelines.stories.engine.StoryClusterer.story_summary`: first and last times,
+size, heaviest centroid terms by term string) as a *snapshot* tagged with the run's
+partition. Before the partition's articles are added, every story whose latest snapshot
+from an earlier partition ended before the context window (but within ``archive_days``)
+and that is not live from the context is put into the archive
+(:meth:`~pipelines.stories.engine.StoryClusterer.seed_archived`), in story id order. A
+story keeps its latest snapshot plus the snapshots that revived it and those they were
+seeded from, so a re-run of a partition seeds what its first run seeded.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.stories.engine import Assignment, ClusterConfig, StoryClusterer
@@ -40,6 +54,9 @@ from pipelines.warehouse.db import upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
 
 _CHUNK = 500
+SUMMARY_VERSION = 1  # format of ``stories.summary``; other versions are ignored
+_SUMMARY_SNAPSHOTS = 8  # at most this many snapshots per story (the newest)
+_WEIGHT_DIGITS = 6  # decimals kept of a summary's term weights
 
 
 def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
@@ -59,8 +76,9 @@ def cluster_partition(
     """Assign the partition's articles to stories; returns counts.
 
     The dict holds ``articles``, ``copies``, ``rewrites``, ``independent``, ``origins``,
-    ``stories_created``, ``stories_extended``, ``stories_removed`` and
-    ``context_articles``. Flushes but does not commit. Raises
+    ``stories_created``, ``stories_extended``, ``stories_removed``,
+    ``context_articles`` and ``context_archived`` (stories put into the clusterer's
+    archive from their ``summary``). Flushes but does not commit. Raises
     ``sqlalchemy.exc.SQLAlchemyError`` on database errors.
     """
     now = datetime.now(UTC)
@@ -78,6 +96,7 @@ def cluster_partition(
     for row in context:
         clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
                        duplicate_kind=row.duplicate_kind)
+    seeded = _seed_archive(session, clusterer, partition_key, rows)
     assignments: list[tuple[ArticleRow, Assignment]] = []
     for row in rows:
         assignment = _outside_window_copy(session, clusterer, row) or clusterer.add(
@@ -118,6 +137,10 @@ def cluster_partition(
     touched = set(story_ids.values())
     removed = _delete_empty(session, set(previous.values()) - touched)
     _refresh_stories(session, touched, stage_run_id, now)
+    _write_summaries(
+        session, clusterer, partition_key, story_ids,
+        set(previous.values()) - touched, seeded,
+    )
     session.flush()
     relations = Counter(assignment.relation for _, assignment in assignments)
     return {
@@ -130,7 +153,125 @@ def cluster_partition(
         "stories_extended": len(touched - set(created) - set(orphans)),
         "stories_removed": removed,
         "context_articles": len(context),
+        "context_archived": len(seeded),
     }
+
+
+def _snapshots(summary: Any) -> list[dict[str, Any]]:
+    """Return the snapshots of a ``stories.summary`` value (none when absent or of another format)."""
+    if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION:
+        return []
+    return [snap for snap in summary.get("snapshots") or () if isinstance(snap, dict)]
+
+
+def _snapshot_before(summary: Any, partition_key: str) -> dict[str, Any] | None:
+    """Return the latest snapshot written by a partition sorting before ``partition_key``."""
+    earlier = [snap for snap in _snapshots(summary) if snap.get("partition", "") < partition_key]
+    return max(earlier, key=lambda snap: snap["partition"]) if earlier else None
+
+
+def _seed_archive(
+    session: Session, clusterer: StoryClusterer, partition_key: str, rows: list[ArticleRow]
+) -> dict[int, str]:
+    """Put dormant stories into the clusterer's archive; returns story id -> snapshot partition.
+
+    A story qualifies when its latest snapshot from an earlier partition ended before
+    the context window of ``rows`` and at most ``archive_days`` before their earliest
+    publication, and it is not live from the context (call after seeding the context).
+    One query (stories ordered by id; a coarse bound on ``last_updated_at``), one JSON
+    parse per story.
+    """
+    config = clusterer.config
+    times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
+    if not times or config.archive_days <= 0 or config.archive_max_stories <= 0:
+        return {}
+    earliest = min(times)
+    context_start = (earliest - clusterer.window).timestamp()
+    horizon = earliest - timedelta(days=config.archive_days)
+    # Undated members count at their fetch time, which last_updated_at does not see:
+    # the bound is a window looser than the horizon.
+    bound = horizon - clusterer.window
+    query = (
+        select(Story.id, Story.summary)
+        .where(
+            Story.summary.is_not(None),
+            or_(Story.last_updated_at.is_(None), Story.last_updated_at >= bound),
+        )
+        .order_by(Story.id)
+    )
+    seeded: dict[int, str] = {}
+    for story_id, summary in session.execute(query):
+        snap = _snapshot_before(summary, partition_key)
+        if snap is None or not horizon.timestamp() <= snap["last_time"] < context_start:
+            continue
+        if clusterer.seed_archived(
+            story_id, snap["first_time"], snap["last_time"], snap["size"], snap["terms"]
+        ):
+            seeded[story_id] = snap["partition"]
+    return seeded
+
+
+def _merge_snapshots(
+    summary: Any, partition_key: str, snapshot: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """Return ``summary`` with ``snapshot`` as this partition's (or without one), pruned.
+
+    Kept: the latest snapshot, every snapshot that revived the story from the archive
+    (``seeded_from``) and the snapshots they were seeded from; at most
+    ``_SUMMARY_SNAPSHOTS``, the newest.
+    """
+    snapshots = [snap for snap in _snapshots(summary) if snap.get("partition") != partition_key]
+    if snapshot is not None:
+        snapshots.append(snapshot)
+    if not snapshots:
+        return None
+    snapshots.sort(key=lambda snap: snap["partition"])
+    wanted = {snap["seeded_from"] for snap in snapshots if snap.get("seeded_from")}
+    kept = [
+        snap for index, snap in enumerate(snapshots)
+        if index == len(snapshots) - 1 or snap.get("seeded_from") or snap["partition"] in wanted
+    ]
+    return {"version": SUMMARY_VERSION, "snapshots": kept[-_SUMMARY_SNAPSHOTS:]}
+
+
+def _write_summaries(
+    session: Session,
+    clusterer: StoryClusterer,
+    partition_key: str,
+    story_ids: dict[object, int],
+    left: set[int],
+    seeded: dict[int, str],
+) -> None:
+    """Write this partition's snapshot into ``stories.summary`` of the stories it touched.
+
+    ``left`` are stories that had articles of this partition before the run and have
+    none now: their snapshot of this partition is dropped. Rows whose summary does not
+    change are not written.
+    """
+    snapshots: dict[int, dict[str, Any] | None] = {story_id: None for story_id in left}
+    for key, story_id in story_ids.items():
+        summary = clusterer.story_summary(key)
+        if summary is None:
+            snapshots[story_id] = None
+            continue
+        snapshots[story_id] = {
+            "partition": partition_key,
+            "seeded_from": seeded.get(story_id),
+            "first_time": summary["first_time"],
+            "last_time": summary["last_time"],
+            "size": summary["size"],
+            "terms": {
+                term: round(weight, _WEIGHT_DIGITS) for term, weight in summary["terms"].items()
+            },
+        }
+    for chunk in _chunks(sorted(snapshots)):
+        stored = session.execute(
+            select(Story.id, Story.summary).where(Story.id.in_(chunk)).order_by(Story.id)
+        ).all()
+        for story_id, summary in stored:
+            merged = _merge_snapshots(summary, partition_key, snapshots[story_id])
+            if merged != summary:
+                session.execute(update(Story).where(Story.id == story_id).values(summary=merged))
 
 
 def _outside_window_copy(

@@ -13,10 +13,9 @@ from pipelines.stories.engine import (
     ClusterConfig,
     Doc,
     StoryClusterer,
-    _residual_link,
-    shared_passages,
 )
 from pipelines.stories.jsonl import run_cluster_jsonl
+from pipelines.stories.similarity import residual_link, shared_passages
 
 
 def _by_id():
@@ -115,10 +114,10 @@ def test_residual_link_leaves_out_the_heaviest_shared_entity() -> None:
     place_only = {"baton": 0.5, "rouge": 0.5, "baton_rouge": 0.5, "police": 0.5}
     other = {"baton": 0.5, "rouge": 0.5, "baton_rouge": 0.5, "harvest": 0.5}
     # Everything shared is one entity (the city): nothing is left.
-    assert _residual_link(place_only, other) == 0.0
+    assert residual_link(place_only, other) == 0.0
     details = {"baton": 0.5, "rouge": 0.5, "baton_rouge": 0.4, "lobdell": 0.3, "4": 0.2}
     same_event = {"baton": 0.4, "rouge": 0.4, "baton_rouge": 0.4, "lobdell": 0.5, "4": 0.3}
-    assert abs(_residual_link(details, same_event) - (0.3 * 0.5 + 0.2 * 0.3)) < 1e-12
+    assert abs(residual_link(details, same_event) - (0.3 * 0.5 + 0.2 * 0.3)) < 1e-12
 
 
 def test_outlet_boilerplate_is_left_out_of_vectors() -> None:
@@ -373,4 +372,4 @@ def test_the_archive_is_bounded_in_count_and_time() -> None:
     # Long after the last article, everything has expired from the archive as well.
     clusterer.add(replace(_FAIR, published_at=T0 + timedelta(days=400)))
     assert clusterer.archived_stories == 0
-    assert len(clusterer._archive_postings) == 0 and len(clusterer._archive_expiry) == 0
+    assert clusterer._archive.footprint() == (0, 0, 0)

@@ -52,8 +52,9 @@ footer; judged once it has ``source_min_articles``) are left out of its articles
 vectors: they tell who published an article, not what happened. Articles without a date
 are compatible with any time.
 
-**Archive** (long-term memory): when the last held article of a story leaves the window,
-a compact copy of the story is kept for ``archive_days`` (its key, first and last times,
+**Archive** (long-term memory, :mod:`pipelines.stories.archive`): when the last held
+article of a story leaves the window, a compact copy of the story is kept for
+``archive_days`` (its key, first and last times,
 and its ``archive_terms`` heaviest centroid terms, unit length), found through a small
 inverted index on its ``archive_index_terms`` heaviest terms; at most
 ``archive_max_stories`` are kept (the least recently active are dropped first). A dated
@@ -84,7 +85,7 @@ import operator
 import os
 import uuid
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -93,7 +94,9 @@ from typing import Any
 import numpy as np
 
 from pipelines.dedup.near import NearDuplicateIndex
+from pipelines.stories.archive import ArchiveRules, StoryArchive
 from pipelines.stories.prepare import prepare_batch, prepare_doc
+from pipelines.stories.similarity import cosine, passage_runs, residual_link, top_items
 from pipelines.stories.vocabulary import TermVocabulary
 
 StoryKey = Hashable
@@ -236,7 +239,7 @@ class _Story:
             centroid[term] = centroid.get(term, 0.0) + weight
         self._lead = None  # found again when first needed
         if len(centroid) > 2 * max_terms:
-            self.centroid = dict(_top_items(centroid, max_terms, self.names.__getitem__))
+            self.centroid = dict(top_items(centroid, max_terms, self.names.__getitem__))
         self._centroid_norm = None  # computed when first needed
 
     @property
@@ -258,21 +261,6 @@ class _Story:
         if self._centroid_norm is None:
             self._centroid_norm = math.hypot(*self.centroid.values())
         return self._centroid_norm
-
-
-@dataclass
-class _ArchivedStory:
-    """What is kept of a story once none of its articles is held: enough to recognise it."""
-
-    key: StoryKey
-    first_time: float
-    last_time: float
-    size: int
-    terms: np.ndarray  # ids of the centroid's heaviest terms, heaviest first
-    weights: np.ndarray  # their weights, unit length
-    lead: int | None
-    indexed_terms: tuple[int, ...]
-    serial: int  # which archiving this is (a revived story may be archived again)
 
 
 @dataclass
@@ -326,78 +314,6 @@ PARALLEL_CHUNK = 500
 PARALLEL_IN_FLIGHT = 4
 
 
-def _cosine(first: dict[str, float], second: dict[str, float]) -> float:
-    # fsum: exactly rounded, so the result does not depend on set iteration order.
-    return math.fsum([first[term] * second[term] for term in first.keys() & second.keys()])
-
-
-def _residual_link(
-    first: dict[Hashable, float], second: dict[Hashable, float],
-    name: Callable[[Hashable], str] = str,
-) -> float:
-    """Return the cosine of two unit vectors without their heaviest shared entity.
-
-    Shared terms are grouped into entities through name pairs ("baton", "rouge" and
-    "baton_rouge" are one entity); the cosine less the largest group's share tells
-    reports that agree on several details (names, numbers, places) from reports that
-    only share one name, typically the city or outlet. ``name`` gives a key's term
-    (vectors of the clusterer are keyed by term id).
-    """
-    shared = first.keys() & second.keys()
-    if not shared:
-        return 0.0
-    parent: dict[str, str] = {}
-
-    def find(word: str) -> str:
-        root = parent.setdefault(word, word)
-        while root != parent[root]:
-            root = parent[root]
-        return root
-
-    groups: dict[str, list[float]] = {}
-    terms = sorted((name(key), key) for key in shared)
-    for term, _ in terms:
-        words = term.split("_")
-        root = find(words[0])
-        for word in words[1:]:
-            other = find(word)
-            if other != root:
-                parent[other] = root
-    for term, key in terms:
-        groups.setdefault(find(term.split("_", 1)[0]), []).append(first[key] * second[key])
-    values = sorted(map(math.fsum, groups.values()))
-    return math.fsum(values[:-1])
-
-
-def _top_items(
-    scores: dict[Hashable, float], count: int, name: Callable[[Hashable], str] = str
-) -> list[tuple[Hashable, float]]:
-    """Return the ``count`` items of ``scores`` with the highest value (ties: larger name).
-
-    The same selection as ``heapq.nlargest`` keyed on ``(value, name(key))``, but the
-    name is only looked up for the ties at the cut, not for every item.
-    """
-    if len(scores) <= count:
-        return list(scores.items())
-    cutoff = heapq.nlargest(count, scores.values())[-1]
-    best = [item for item in scores.items() if item[1] > cutoff]
-    ties = sorted(
-        ((name(key), key) for key, value in scores.items() if value == cutoff), reverse=True
-    )
-    best.extend((key, cutoff) for _, key in ties[: count - len(best)])
-    return best
-
-
-def _heaviest(weights: dict[int, float], count: int) -> list[tuple[int, float]]:
-    """Return the ``count`` heaviest items of ``weights``, heaviest first.
-
-    Equal weights keep their order in ``weights`` (a centroid's order depends only on the
-    articles added and their order, not on term ids), so no sort key is built per item.
-    """
-    # The same as sorted(..., reverse=True)[:count] (documented), with a heap of ``count``.
-    return heapq.nlargest(count, weights.items(), key=operator.itemgetter(1))
-
-
 class StoryClusterer:
     """Online, incremental dedup + story clustering over a sliding time window.
 
@@ -427,10 +343,16 @@ class StoryClusterer:
         self._expiry: list[tuple[float, str, Hashable]] = []
         self._clock: float | None = None
         self._new_story_count = 0
-        self._archive: dict[StoryKey, _ArchivedStory] = {}
-        self._archive_postings: dict[int, dict[StoryKey, float]] = {}  # term id -> {key: weight}
-        self._archive_expiry: list[tuple[float, str, int, StoryKey]] = []
-        self._archive_serial = 0
+        config = self.config
+        self._archive = StoryArchive(
+            config.archive_days, config.archive_max_stories, config.archive_terms,
+            config.archive_index_terms,
+        )
+        self._archive_rules = ArchiveRules(
+            query_terms=config.archive_query_terms, candidates=config.archive_candidates,
+            threshold=config.archive_threshold, residual=config.archive_residual,
+            distinct=config.archive_distinct, subject_check=config.subject_check,
+        )
 
     # -- public API ---------------------------------------------------------------------
 
@@ -476,7 +398,7 @@ class StoryClusterer:
         if story is not None:
             if story.first_time is None or story.last_time is None or not story.centroid:
                 return None
-            terms, weights = self._archive_vector(story.centroid)
+            terms, weights = self._archive.vector(story.centroid)
             first, last, size = story.first_time, story.last_time, story.size
         else:
             archived = self._archive.get(key)
@@ -514,7 +436,7 @@ class StoryClusterer:
         config = self.config
         if key in self._stories or key in self._archive or not terms:
             return False
-        if config.archive_days <= 0 or config.archive_max_stories <= 0:
+        if not self._archive.enabled:
             return False
         first = first_time.timestamp() if isinstance(first_time, datetime) else float(first_time)
         last = last_time.timestamp() if isinstance(last_time, datetime) else float(last_time)
@@ -623,7 +545,9 @@ class StoryClusterer:
         )
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
-            found = self._search_archive(vector, time)
+            found = self._archive.search(
+                vector, time, self._archive_rules, self._vocabulary.terms.__getitem__
+            )
             if found is not None:
                 story_key, revived = found
         new_story = story_key is None
@@ -791,8 +715,7 @@ class StoryClusterer:
         while self._expiry and self._expiry[0][0] < horizon:
             _, _, doc_id = heapq.heappop(self._expiry)
             self._evict(doc_id)
-        if self._archive_expiry:
-            self._trim_archive(self._clock - self.config.archive_days * DAY_SECONDS)
+        self._archive.expire(self._clock)
 
     def _evict(self, doc_id: Hashable) -> None:
         entry = self._entries.pop(doc_id, None)
@@ -823,145 +746,10 @@ class StoryClusterer:
     # -- archive ------------------------------------------------------------------------
 
     def _archive_story(self, story: _Story) -> None:
-        """Keep a compact copy of ``story`` (its heaviest centroid terms) for ``archive_days``."""
-        config = self.config
-        if (
-            config.archive_days <= 0
-            or config.archive_max_stories <= 0
-            or story.last_time is None
-            or story.first_time is None
-            or not story.centroid
-        ):
+        """Keep a compact copy of ``story`` (see :class:`StoryArchive`) if it has a dated article."""
+        if story.first_time is None or story.last_time is None:
             return
-        terms, weights = self._archive_vector(story.centroid)
-        self._archive_serial += 1
-        indexed = config.archive_index_terms
-        archived = _ArchivedStory(
-            key=story.key, first_time=story.first_time, last_time=story.last_time,
-            size=story.size, terms=np.array(terms, np.int64), weights=np.array(weights),
-            lead=terms[0], indexed_terms=tuple(terms[:indexed]), serial=self._archive_serial,
-        )
-        self._unarchive(story.key)
-        self._archive[story.key] = archived
-        postings = self._archive_postings
-        key = story.key
-        for term, weight in zip(terms[:indexed], weights[:indexed], strict=True):
-            posting = postings.get(term)
-            if posting is None:
-                postings[term] = {key: weight}
-            else:
-                posting[key] = weight
-        expiry = self._archive_expiry
-        heapq.heappush(expiry, (archived.last_time, str(story.key), archived.serial, story.key))
-        if len(self._archive) > config.archive_max_stories:
-            self._trim_archive(None)
-        if len(expiry) > 2 * len(self._archive) + 1024:
-            # Entries of revived stories are only skipped when popped: rebuild now and then.
-            self._archive_expiry = [
-                (item.last_time, str(item.key), item.serial, item.key)
-                for item in self._archive.values()
-            ]
-            heapq.heapify(self._archive_expiry)
-
-    def _archive_vector(self, centroid: dict[int, float]) -> tuple[list[int], list[float]]:
-        """Return the ``archive_terms`` heaviest ``centroid`` terms and their weights, unit length."""
-        kept = _heaviest(centroid, self.config.archive_terms)
-        terms = [term for term, _ in kept]
-        weights = [weight for _, weight in kept]
-        norm = math.hypot(*weights) or 1.0
-        return terms, [weight / norm for weight in weights]
-
-    def _trim_archive(self, horizon: float | None) -> None:
-        """Drop archived stories last seen before ``horizon``, and the oldest beyond the cap."""
-        expiry = self._archive_expiry
-        archive = self._archive
-        cap = self.config.archive_max_stories
-        while expiry and (
-            (horizon is not None and expiry[0][0] < horizon) or len(archive) > cap
-        ):
-            _, _, serial, key = heapq.heappop(expiry)
-            archived = archive.get(key)
-            if archived is not None and archived.serial == serial:
-                self._unarchive(key)
-        if not archive:
-            expiry.clear()
-
-    def _unarchive(self, key: StoryKey) -> _ArchivedStory | None:
-        """Remove story ``key`` from the archive; returns what was kept of it."""
-        archived = self._archive.pop(key, None)
-        if archived is not None:
-            postings = self._archive_postings
-            for term in archived.indexed_terms:
-                posting = postings.get(term)
-                if posting is not None:
-                    posting.pop(key, None)
-                    if not posting:
-                        del postings[term]
-        return archived
-
-    def _search_archive(
-        self, vector: dict[int, float], time: float
-    ) -> tuple[StoryKey, dict[str, Any]] | None:
-        """Return the archived story a dated article without a story in the window joins.
-
-        Candidates come from the archive's inverted index on the article's heaviest terms;
-        one is joined when its cosine with the archived centroid reaches
-        ``archive_threshold``, the residual link (without the heaviest shared entity)
-        ``archive_residual``, and one side mentions what the other is mainly about.
-        """
-        config = self.config
-        postings = self._archive_postings
-        partial: dict[StoryKey, float] = {}
-        for term, weight in itertools.islice(vector.items(), config.archive_query_terms):
-            posting = postings.get(term)
-            if not posting:
-                continue
-            get = partial.get
-            for key, story_weight in posting.items():
-                partial[key] = get(key, 0.0) + weight * story_weight
-        if not partial:
-            return None
-        horizon = config.archive_days * DAY_SECONDS
-        names = self._vocabulary.terms.__getitem__
-        lead = next(iter(vector))
-        scored = []
-        for key, _ in _top_items(partial, config.archive_candidates):
-            archived = self._archive[key]
-            if time - archived.last_time > horizon or time < archived.first_time:
-                continue
-            centroid = dict(zip(archived.terms.tolist(), archived.weights.tolist(), strict=True))
-            scored.append((_cosine(vector, centroid), str(key), key, centroid))
-        scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        best: tuple[float, str, StoryKey, float] | None = None
-        for rank, (cosine, label, key, centroid) in enumerate(scored):
-            if cosine < config.archive_threshold:
-                break
-            if rank + 1 < len(scored) and scored[rank + 1][0] > config.archive_distinct * cosine:
-                # Another archived story is about as close: the article shares the setting
-                # (a city, a hospital, an outlet's phone line), not the event.
-                continue
-            archived = self._archive[key]
-            if (
-                config.subject_check
-                and archived.lead is not None
-                and archived.lead not in vector
-                and lead not in centroid
-            ):
-                continue
-            residual = _residual_link(vector, centroid, names)
-            if residual >= config.archive_residual:
-                best = (cosine, label, key, residual)
-                break
-        if best is None:
-            return None
-        cosine, _, key, residual = best
-        archived = self._archive[key]
-        return key, {
-            "revived": True,
-            "archive_cosine": round(cosine, 4),
-            "archive_residual": round(residual, 4),
-            "archive_gap_days": round((time - archived.last_time) / DAY_SECONDS, 1),
-        }
+        self._archive.keep(story.key, story.first_time, story.last_time, story.size, story.centroid)
 
     def _hold(
         self, doc: Doc, prepared: dict[str, Any], story_key: StoryKey, *, duplicate: bool
@@ -1003,7 +791,7 @@ class StoryClusterer:
         story = self._stories.get(story_key)
         if story is None:
             story = self._stories[story_key] = _Story(key=story_key, names=self._vocabulary.terms)
-            archived = self._unarchive(story_key) if self._archive else None
+            archived = self._archive.pop(story_key) if self._archive else None
             if archived is not None:
                 # A late follow-up revives an archived story: same key, live again; its
                 # span starts afresh and its old centroid counts as ``archive_weight`` articles.
@@ -1071,7 +859,7 @@ class StoryClusterer:
             return []
         window = self._window
         candidates = [
-            entries[doc_id] for doc_id, _ in _top_items(partial, config.max_candidates)
+            entries[doc_id] for doc_id, _ in top_items(partial, config.max_candidates)
         ]
         if time is not None:
             candidates = [
@@ -1177,7 +965,7 @@ class StoryClusterer:
                 and gap > self._near_window
                 and (
                     link < config.far_link_threshold
-                    or _residual_link(vector, entry.vector, self._vocabulary.terms.__getitem__)
+                    or residual_link(vector, entry.vector, self._vocabulary.terms.__getitem__)
                     < config.far_residual
                 )
             ):
@@ -1204,7 +992,7 @@ class StoryClusterer:
                 # another event of the same kind with the same setting.
                 continue
             centroid_similarity = (
-                _cosine(vector, story.centroid) / story.centroid_norm
+                cosine(vector, story.centroid) / story.centroid_norm
                 if story.centroid_norm
                 else link
             )
@@ -1256,7 +1044,7 @@ class StoryClusterer:
             later_values = new_passages.tolist()
             later_set = prepared["passage_set"] = frozenset(later_values)  # kept by _hold
             for member in members:
-                shared, words, longest = _passage_runs(
+                shared, words, longest = passage_runs(
                     later_values, later_set, self._entries[member].passage_values(),
                     config.passage_words,
                 )
@@ -1284,37 +1072,3 @@ class StoryClusterer:
     @staticmethod
     def _earlier(member_time: float | None, time: float | None) -> bool:
         return member_time is None or time is None or member_time <= time
-
-
-def shared_passages(
-    later: np.ndarray, earlier: np.ndarray, passage_words: int
-) -> tuple[int, int, int]:
-    """Count the passages of ``later`` that also occur in ``earlier``.
-
-    Both arguments are word n-gram hashes in text order (``passage_words`` words each).
-    Returns ``(passages, shared words, longest passage in words)``, where a passage is a
-    maximal run of consecutive shared n-grams, i.e. at least ``passage_words`` words
-    written identically in both texts.
-    """
-    if len(later) == 0 or len(earlier) == 0:
-        return 0, 0, 0
-    later_values = later.tolist()
-    return _passage_runs(
-        later_values, frozenset(later_values), frozenset(earlier.tolist()), passage_words
-    )
-
-
-def _passage_runs(
-    later_values: list[int], later_set: frozenset[int], earlier_set: frozenset[int],
-    passage_words: int,
-) -> tuple[int, int, int]:
-    """Return :func:`shared_passages` of hashes already turned into a list and sets."""
-    common = later_set & earlier_set
-    if not common:
-        return 0, 0, 0
-    mask = np.array(list(map(common.__contains__, later_values)), dtype=bool)
-    padded = np.concatenate(([False], mask, [False]))
-    changes = np.flatnonzero(padded[1:] != padded[:-1])
-    starts, ends = changes[0::2], changes[1::2]
-    lengths = ends - starts + passage_words - 1
-    return int(len(starts)), int(lengths.sum()), int(lengths.max())

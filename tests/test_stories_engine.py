@@ -373,3 +373,15 @@ def test_the_archive_is_bounded_in_count_and_time() -> None:
     clusterer.add(replace(_FAIR, published_at=T0 + timedelta(days=400)))
     assert clusterer.archived_stories == 0
     assert clusterer._archive.footprint() == (0, 0, 0)
+
+
+def test_counting_earlier_articles_weighs_terms_like_one_long_run() -> None:
+    earlier = dam_docs()[:2]  # two distinct reports (no duplicate: those are not counted)
+    added = StoryClusterer()
+    added.add_many(earlier, workers=0)
+    counted = StoryClusterer()
+    assert counted.count_terms(earlier, workers=0) == 2
+    assert len(counted) == 0 and len(added) == 2  # counted, not held
+    for term in ("tessaly", "orvenmouth", "dam", "sports"):
+        assert counted.document_frequency(term) == added.document_frequency(term)
+    assert counted.document_frequency("orvenmouth") == 2

@@ -216,6 +216,7 @@ def test_a_follow_up_months_later_rejoins_its_story_in_a_later_partition_run(
 
     _, cluster = _run(session, first_day)
     assert cluster["stories_created"] == 1 and cluster["context_archived"] == 0
+    assert cluster["history_articles"] == 0
     story_id = session.get(Article, fire[1]).story_id
     assert session.get(Article, fire[2]).story_id == story_id
     summary = session.get(Story, story_id).summary
@@ -229,6 +230,8 @@ def test_a_follow_up_months_later_rejoins_its_story_in_a_later_partition_run(
     # summary brings the story back; the charges revive it, the match report does not.
     _, cluster = _run(session, later_day)
     assert cluster["context_articles"] == 0 and cluster["context_archived"] == 1
+    # Their terms were counted first, as in one run over both days.
+    assert cluster["history_articles"] == 2
     assert cluster["stories_created"] == 1 and cluster["stories_extended"] == 1
     charges = session.get(StoryArticle, later[3])
     assert charges.story_id == story_id

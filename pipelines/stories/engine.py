@@ -85,7 +85,7 @@ import operator
 import os
 import uuid
 from collections import deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -584,6 +584,31 @@ class StoryClusterer:
         ``start_method`` is the helpers' multiprocessing start method: forkserver by default,
         since callers (a Dagster step, a web server) may hold threads that fork would copy.
         """
+        return [
+            self._add(doc, None, None, prepared)
+            for doc, prepared in self._prepared(docs, workers, start_method)
+        ]
+
+    def count_terms(
+        self, docs: Iterable[Doc], workers: int | None = None, start_method: str = "forkserver"
+    ) -> int:
+        """Count earlier articles' terms without holding them; returns how many were counted.
+
+        Document frequencies and outlet boilerplate then start where a run that had seen
+        these articles would have them, so a run over one partition weighs terms like a
+        run over the whole history (give the articles before the seeds' window, duplicates
+        left out, before :meth:`seed`). ``workers`` and ``start_method`` as in :meth:`add_many`.
+        """
+        count = 0
+        for doc, prepared in self._prepared(docs, workers, start_method):
+            self._vectorize(prepared, doc.source)
+            count += 1
+        return count
+
+    def _prepared(
+        self, docs: Iterable[Doc], workers: int | None, start_method: str
+    ) -> Iterator[tuple[Doc, dict[str, Any]]]:
+        """Yield ``docs`` in :meth:`Doc.sort_key` order with their :func:`prepare_doc` features."""
         ordered = sorted(docs, key=Doc.sort_key)
         if workers is None:
             workers = 1 if len(ordered) >= PARALLEL_MIN_DOCS and (os.cpu_count() or 1) > 1 else 0
@@ -593,14 +618,17 @@ class StoryClusterer:
         gc.disable()
         try:
             if workers <= 0:
-                return [self._add(doc, None, None, None) for doc in ordered]
-            return self._add_parallel(ordered, workers, start_method)
+                for doc in ordered:
+                    yield doc, self._prepare(doc)
+            else:
+                yield from self._prepared_by_helpers(ordered, workers, start_method)
         finally:
             if collecting:
                 gc.enable()
 
-    def _add_parallel(self, ordered: list[Doc], workers: int, start_method: str) -> list[Assignment]:
-        assignments: list[Assignment] = []
+    def _prepared_by_helpers(
+        self, ordered: list[Doc], workers: int, start_method: str
+    ) -> Iterator[tuple[Doc, dict[str, Any]]]:
         chunks = [ordered[i : i + PARALLEL_CHUNK] for i in range(0, len(ordered), PARALLEL_CHUNK)]
         context = multiprocessing.get_context(start_method)
         session = uuid.uuid4().hex  # the helpers number terms afresh for this call
@@ -620,9 +648,7 @@ class StoryClusterer:
                     translations.get(batch.helper, np.zeros(0, np.int64)),
                     batch.first_new_term, batch.new_terms,
                 )
-                for doc, prepared in zip(chunk, batch.records(ours), strict=True):
-                    assignments.append(self._add(doc, None, None, prepared))
-        return assignments
+                yield from zip(chunk, batch.records(ours), strict=True)
 
     # -- preparation --------------------------------------------------------------------
 

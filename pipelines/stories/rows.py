@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pipelines.stories.engine import Doc
@@ -103,3 +103,31 @@ def load_context(
         query = query.where(Article.story_id.is_not(None))
     context = [_row(values) for values in session.execute(query)]
     return sorted(context, key=lambda row: row.doc.sort_key())
+
+
+def load_history(
+    session: Session, partition_key: str, before: datetime, limit: int
+) -> list[ArticleRow]:
+    """Return the latest ``limit`` clustered articles of earlier partitions dated before ``before``.
+
+    Duplicates are left out. These are the articles whose terms the clusterer counts
+    (:meth:`~pipelines.stories.engine.StoryClusterer.count_terms`) so that one partition
+    is weighed like the whole history; in processing order.
+    """
+    if limit <= 0:
+        return []
+    when = func.coalesce(Article.published_at, Article.fetched_at)
+    query = (
+        select(*_COLUMNS)
+        .where(
+            Article.partition_key < partition_key,
+            _eligible(),
+            Article.story_id.is_not(None),
+            Article.duplicate_of_id.is_(None),
+            when < before,
+        )
+        .order_by(when.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    history = [_row(values) for values in session.execute(query)]
+    return sorted(history, key=lambda row: row.doc.sort_key())

@@ -1,9 +1,11 @@
 """Warehouse glue of the cluster stage: put one partition's articles into stories.
 
 :func:`cluster_partition` reads the partition's articles (``page_type == "article"``,
-with a body), seeds a :class:`~pipelines.stories.engine.StoryClusterer` with the
-already-clustered articles of other partitions published within the time window (so
-new articles join existing stories), and writes ``articles.story_id``,
+with a body), lets a :class:`~pipelines.stories.engine.StoryClusterer` count the terms
+of the latest earlier articles before the window (so that terms weigh what they would
+in one run over the whole history), seeds it with the already-clustered articles of
+other partitions published within the time window (so new articles join existing
+stories), and writes ``articles.story_id``,
 ``articles.clustered_by_id``, one ``story_articles`` row per article, and the
 ``stories`` rows it touched.
 
@@ -49,11 +51,12 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.stories.engine import Assignment, ClusterConfig, StoryClusterer
-from pipelines.stories.rows import ArticleRow, load_context, load_partition
+from pipelines.stories.rows import ArticleRow, load_context, load_history, load_partition
 from pipelines.warehouse.db import upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
 
 _CHUNK = 500
+HISTORY_ARTICLES = 20_000  # terms counted before the context, when df is never halved
 SUMMARY_VERSION = 1  # format of ``stories.summary``; other versions are ignored
 _SUMMARY_SNAPSHOTS = 8  # at most this many snapshots per story (the newest)
 _WEIGHT_DIGITS = 6  # decimals kept of a summary's term weights
@@ -77,8 +80,9 @@ def cluster_partition(
 
     The dict holds ``articles``, ``copies``, ``rewrites``, ``independent``, ``origins``,
     ``stories_created``, ``stories_extended``, ``stories_removed``,
-    ``context_articles`` and ``context_archived`` (stories put into the clusterer's
-    archive from their ``summary``). Flushes but does not commit. Raises
+    ``context_articles``, ``context_archived`` (stories put into the clusterer's
+    archive from their ``summary``) and ``history_articles`` (earlier articles whose
+    terms were counted first). Flushes but does not commit. Raises
     ``sqlalchemy.exc.SQLAlchemyError`` on database errors.
     """
     now = datetime.now(UTC)
@@ -93,6 +97,8 @@ def cluster_partition(
 
     clusterer = StoryClusterer(config)
     context = load_context(session, partition_key, rows, clusterer.window, clustered_only=True)
+    history = _history(session, partition_key, rows, clusterer)
+    clusterer.count_terms(row.doc for row in history)
     for row in context:
         clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
                        duplicate_kind=row.duplicate_kind)
@@ -154,7 +160,24 @@ def cluster_partition(
         "stories_removed": removed,
         "context_articles": len(context),
         "context_archived": len(seeded),
+        "history_articles": len(history),
     }
+
+
+def _history(
+    session: Session, partition_key: str, rows: list[ArticleRow], clusterer: StoryClusterer
+) -> list[ArticleRow]:
+    """Return the earlier articles whose terms the clusterer counts before the context.
+
+    The latest ``df_halving_docs`` non-duplicate articles dated before the context window
+    (older counts would have been halved away): with them, document frequencies and
+    outlet boilerplate are what a single run over the whole history would have.
+    """
+    times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
+    if not times:
+        return []
+    limit = clusterer.config.df_halving_docs or HISTORY_ARTICLES
+    return load_history(session, partition_key, min(times) - clusterer.window, limit)
 
 
 def _snapshots(summary: Any) -> list[dict[str, Any]]:

@@ -445,11 +445,8 @@ class StoryClusterer:
         id_of = self._vocabulary.id_of
         # Heaviest first (a stable sort keeps the given order of equal weights).
         ordered = sorted(terms.items(), key=operator.itemgetter(1), reverse=True)
-        story = _Story(
-            key=key, names=self._vocabulary.terms, first_time=first, last_time=last,
-            size=int(size), centroid={id_of(term): float(weight) for term, weight in ordered},
-        )
-        self._archive_story(story)
+        centroid = {id_of(term): float(weight) for term, weight in ordered}
+        self._archive.keep(key, first, last, int(size), centroid)
         return key in self._archive
 
     def seed(
@@ -541,7 +538,7 @@ class StoryClusterer:
         time = self._time(doc)
         scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
         story_key, best_id, link, centroid_similarity = self._choose_story(
-            vector, time, scored, self._title_ids(prepared)
+            vector, time, scored, prepared["title_terms"]
         )
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
@@ -708,13 +705,6 @@ class StoryClusterer:
         # Heaviest term first: index and query terms are a prefix of the vector.
         return dict(zip(kept_ids.tolist(), kept.tolist(), strict=True))
 
-    @staticmethod
-    def _title_ids(prepared: dict[str, Any]) -> tuple[int, ...]:
-        title = prepared["title_terms"]
-        if not isinstance(title, tuple):
-            title = prepared["title_terms"] = tuple(title.tolist())
-        return title
-
     def _halve_document_frequencies(self) -> None:
         """Halve every document frequency and the total.
 
@@ -803,7 +793,7 @@ class StoryClusterer:
             vector_ids=prepared.get("vector_ids", _NO_IDS),
             vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
             url_key=prepared["url_key"], text_key=prepared["text_key"], indexed_terms=indexed,
-            title_terms=self._title_ids(prepared), passage_set=prepared.get("passage_set"),
+            title_terms=prepared["title_terms"], passage_set=prepared.get("passage_set"),
         )
         self._entries[doc.id] = entry
         if entry.url_key and entry.url_key not in self._by_url:

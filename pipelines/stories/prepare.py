@@ -47,7 +47,7 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
         "url_key": url_key(doc.canonical_url or doc.url),
         "text_key": features.fingerprint,
         "shingle_count": len(features.shingles),
-        "title_terms": np.array(features.title_terms, dtype=np.int64),
+        "title_terms": features.title_terms,
     }
 
 
@@ -90,7 +90,7 @@ class PreparedBatch:
     ) -> PreparedBatch:
         """Pack :func:`prepare_doc` results; ``first`` is the vocabulary size before them."""
         term_ids = [item["term_ids"] for item in prepared]
-        titles = [item["title_terms"] for item in prepared]
+        titles = [np.array(item["title_terms"], dtype=np.int64) for item in prepared]
         passages = [item["passages"] for item in prepared]
         return cls(
             helper=os.getpid(), first_new_term=first, new_terms=vocabulary.terms[first:],
@@ -123,7 +123,7 @@ class PreparedBatch:
                 "url_key": self.url_keys[i],
                 "text_key": self.text_keys[i],
                 "shingle_count": self.shingle_counts[i],
-                "title_terms": title_ids[titles[i] : titles[i + 1]],
+                "title_terms": tuple(title_ids[titles[i] : titles[i + 1]].tolist()),
             }
             for i in range(len(self.url_keys))
         ]

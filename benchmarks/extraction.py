@@ -7,8 +7,10 @@ multisets of 4-token shingles, precision and recall averaged per page, F1 from t
 We score the extractor's body text: it returns text for articles and live blogs, none for
 other page types (scored 0). The clean stage stores text for articles only; a line under the
 table gives the metadata-set F1 counting only that stored text, for pages typed otherwise.
-Metadata (../shared/corpus/metadata): title exact match (whitespace-normalised), author set F1
-(case-insensitive, whitespace-normalised names; both empty counts 1.0), date day-exact (our
+Metadata (../shared/corpus/metadata): title exact match (whitespace-normalised), author F1
+over case-insensitive, whitespace-normalised names, pooled over the set (this reading gives
+bare trafilatura the issue's reference 0.87; the mean of per-page set F1s, both empty counting
+1.0, gives it 0.862 and is printed too), date day-exact (our
 instant shown in the expected value's offset), and the share of pages where we give a time of
 day and a UTC offset that match the expected instant to the minute. Bare trafilatura is scored
 the same way (bare_extraction with metadata; it gives a day, no time of day).
@@ -169,7 +171,8 @@ class MetadataScore:
     """Metadata accuracy over the metadata set."""
 
     title_exact: float
-    authors_f1: float
+    authors_f1: float  # pooled over names, the target's reading (see AuthorTally)
+    authors_page_mean_f1: float
     date_day_exact: float
     date_time_offset: float
     body: BodyScore
@@ -181,18 +184,52 @@ def _title_ok(got: str | None, want: str) -> bool:
     return " ".join((got or "").split()) == " ".join(want.split())
 
 
-def _authors_f1(got_names: list[str], want_names: list[str]) -> float:
-    got = {_norm_name(a) for a in got_names}
-    want = {_norm_name(a) for a in want_names}
-    if not got and not want:
-        return 1.0
-    common = len(got & want)
-    return _f1(common / len(got) if got else 0.0, common / len(want) if want else 0.0)
+@dataclass
+class AuthorTally:
+    """Author set agreement over pages: pooled name counts and the per-page mean F1.
+
+    `pooled_f1` counts names over the whole set (precision = right names / names given,
+    recall = right names / names expected): it reproduces the issue's reference point for
+    bare trafilatura (0.87) and is the figure the target is read against. `page_mean_f1`
+    averages each page's set F1 (a page where both sides are empty scores 1.0).
+    """
+
+    right: int = 0
+    given: int = 0
+    expected: int = 0
+    page_f1_sum: float = 0.0
+    pages: int = 0
+
+    def add(self, got_names: list[str], want_names: list[str]) -> bool:
+        """Count one page; return True when the name sets agree."""
+        got = {_norm_name(a) for a in got_names}
+        want = {_norm_name(a) for a in want_names}
+        common = len(got & want)
+        self.right += common
+        self.given += len(got)
+        self.expected += len(want)
+        self.pages += 1
+        if not got and not want:
+            self.page_f1_sum += 1.0
+        else:
+            self.page_f1_sum += _f1(common / len(got) if got else 0.0,
+                                    common / len(want) if want else 0.0)
+        return got == want
+
+    @property
+    def pooled_f1(self) -> float:
+        return _f1(self.right / self.given if self.given else 0.0,
+                   self.right / self.expected if self.expected else 0.0)
+
+    @property
+    def page_mean_f1(self) -> float:
+        return self.page_f1_sum / self.pages if self.pages else 0.0
 
 
 def score_metadata(items: list[Item]) -> MetadataScore:
     """Return title/author/date accuracy and body score of extract_page over metadata items."""
-    titles = authors = days = exact_times = 0.0
+    titles = days = exact_times = 0.0
+    authors = AuthorTally()
     misses: list[str] = []
     per_page: list[tuple[str, float, float]] = []
     started = time.perf_counter()
@@ -206,8 +243,7 @@ def score_metadata(items: list[Item]) -> MetadataScore:
             titles += 1
         else:
             misses.append(f"{item.id} title: {page.title!r} != {label['title']!r}")
-        authors += _authors_f1(page.authors, label["authors"])
-        if {_norm_name(a) for a in page.authors} != {_norm_name(a) for a in label["authors"]}:
+        if not authors.add(page.authors, label["authors"]):
             misses.append(f"{item.id} authors: {page.authors} != {label['authors']}")
         expected, has_offset = _parse_expected_date(label["publishing_date"])
         ours = page.published_at
@@ -231,29 +267,29 @@ def score_metadata(items: list[Item]) -> MetadataScore:
                      seconds, per_page)
     non_articles = {item.id: page.page_type for item, page in zip(items, pages, strict=True)
                     if page.page_type != "article"}
-    return MetadataScore(titles / n, authors / n, days / n, exact_times / n, body, misses,
-                         non_articles)
+    return MetadataScore(titles / n, authors.pooled_f1, authors.page_mean_f1, days / n,
+                         exact_times / n, body, misses, non_articles)
 
 
-def score_metadata_bare(items: list[Item]) -> tuple[float, float, float]:
-    """Return bare trafilatura's (title exact, authors F1, date day-exact) over metadata items.
+def score_metadata_bare(items: list[Item]) -> tuple[float, AuthorTally, float]:
+    """Return bare trafilatura's (title exact, author tally, date day-exact) over metadata items.
 
     trafilatura.bare_extraction(with_metadata=True): its title as is, its author string split
     on ";", its date (a day, no time of day) compared with the expected value's day.
     """
-    titles = authors = days = 0.0
+    titles = days = 0.0
+    authors = AuthorTally()
     for item in items:
         doc = trafilatura.bare_extraction(item.html, url=item.url, with_metadata=True)
         title = getattr(doc, "title", None)
         author = getattr(doc, "author", None) or ""
         date = getattr(doc, "date", None) or ""
         titles += _title_ok(title, item.label["title"])
-        authors += _authors_f1([a.strip() for a in author.split(";") if a.strip()],
-                               item.label["authors"])
+        authors.add([a.strip() for a in author.split(";") if a.strip()], item.label["authors"])
         expected, _ = _parse_expected_date(item.label["publishing_date"])
         days += date[:10] == expected.date().isoformat()
     n = max(len(items), 1)
-    return titles / n, authors / n, days / n
+    return titles / n, authors, days / n
 
 
 def throughput_ratio(items: list[Item], rounds: int = 3) -> tuple[float, float, float]:
@@ -301,7 +337,10 @@ def main(argv: list[str] | None = None) -> int:
         (f"body F1, metadata set ({len(metadata)})", bodies["metadata"][0].f1,
          bodies["metadata"][1].f1, TARGETS["body_f1_metadata"]),
         ("title exact", meta.title_exact, bare_title, TARGETS["title_exact"]),
-        ("authors F1", meta.authors_f1, bare_authors, TARGETS["authors_f1"]),
+        ("authors F1, pooled over names", meta.authors_f1, bare_authors.pooled_f1,
+         TARGETS["authors_f1"]),
+        ("authors F1, mean per page", meta.authors_page_mean_f1, bare_authors.page_mean_f1,
+         None),
         ("date day-exact", meta.date_day_exact, bare_days, TARGETS["date_day_exact"]),
         ("date with time+offset", meta.date_time_offset, None, None),
     ]

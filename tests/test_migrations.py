@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -30,16 +31,44 @@ def _downgrade(engine: Engine, url: str, revision: str) -> None:
 
 
 def test_head_matches_the_models(warehouse: Engine) -> None:
-    assert _revision(warehouse) == "0002"
+    assert _revision(warehouse) == "0003"
     with warehouse.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    # Known and older than 0002: on PostgreSQL, 0001 does not create the use_alter foreign
-    # key stories.origin_article_id -> articles.id.
-    diff = [
-        item for item in diff
-        if not (item[0] == "add_fk" and item[1].name == "fk_stories_origin_article")
-    ]
     assert diff == []
+
+
+def test_story_origin_foreign_key_and_update_index(warehouse_url: str, warehouse: Engine) -> None:
+    def origin_fks() -> list[str]:
+        return [fk["referred_table"] for fk in inspect(warehouse).get_foreign_keys("stories")
+                if fk["constrained_columns"] == ["origin_article_id"]]
+
+    def indexed() -> bool:
+        return any(ix["column_names"] == ["last_updated_at"]
+                   for ix in inspect(warehouse).get_indexes("stories"))
+
+    assert origin_fks() == ["articles"]
+    assert indexed()
+    _downgrade(warehouse, warehouse_url, "0002")
+    assert not indexed()
+    if warehouse.dialect.name == "postgresql":
+        # A database made by 0001 on PostgreSQL: no foreign key, and a story whose origin
+        # article is missing. The upgrade refuses with the reason and changes nothing.
+        now = datetime(2031, 5, 10, tzinfo=UTC)
+        with warehouse.begin() as connection:
+            connection.execute(text("alter table stories drop constraint fk_stories_origin_article"))
+            connection.execute(
+                text("insert into stories (title, article_count, outlet_count, created_at,"
+                     " updated_at, origin_article_id) values ('Orphan', 1, 1, :now, :now, 999)"),
+                {"now": now},
+            )
+        with pytest.raises(RuntimeError, match="1 stories name an origin article"):
+            upgrade(warehouse_url, engine=warehouse)
+        assert _revision(warehouse) == "0002" and not indexed() and origin_fks() == []
+        with warehouse.begin() as connection:
+            connection.execute(text("update stories set origin_article_id = null"))
+    assert upgrade(warehouse_url, engine=warehouse) == "0003"
+    assert indexed()
+    assert origin_fks() == ["articles"]
 
 
 def test_story_summary_migration_downgrades_and_upgrades(warehouse_url: str, warehouse: Engine) -> None:
@@ -57,7 +86,7 @@ def test_story_summary_migration_downgrades_and_upgrades(warehouse_url: str, war
     assert _revision(warehouse) == "0001"
     assert "summary" not in _story_columns(warehouse)
 
-    assert upgrade(warehouse_url, engine=warehouse) == "0002"
+    assert upgrade(warehouse_url, engine=warehouse) == "0003"
     assert "summary" in _story_columns(warehouse)
     with warehouse.connect() as connection:
         rows = connection.execute(text("select title, summary from stories")).all()

@@ -211,7 +211,7 @@ class Story(Base):
     id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
     title: Mapped[str | None] = mapped_column(Text)
     first_published_at: Mapped[datetime | None]
-    last_updated_at: Mapped[datetime | None]
+    last_updated_at: Mapped[datetime | None] = mapped_column(index=True)
     article_count: Mapped[int] = mapped_column(default=0)
     outlet_count: Mapped[int] = mapped_column(default=0)
     origin_article_id: Mapped[int | None] = mapped_column(

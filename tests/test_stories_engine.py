@@ -385,3 +385,14 @@ def test_counting_earlier_articles_weighs_terms_like_one_long_run() -> None:
     for term in ("tessaly", "orvenmouth", "dam", "sports"):
         assert counted.document_frequency(term) == added.document_frequency(term)
     assert counted.document_frequency("orvenmouth") == 2
+
+
+def test_copies_published_at_the_same_time_point_at_the_lowest_numeric_id() -> None:
+    # Warehouse ids are integers: 7 was stored before 25 and is the origin, whatever the
+    # input order (as text, "25" sorts before "7").
+    first = dam_docs()[0]
+    copies = [replace(first, id=25, url="https://copy.example/25"),
+              replace(first, id=7, url="https://copy.example/7")]
+    result = {a.id: a for a in StoryClusterer().add_many(copies)}
+    assert result[7].duplicate_of is None and result[7].relation == "origin"
+    assert (result[25].duplicate_kind, result[25].duplicate_of) == ("text", 7)

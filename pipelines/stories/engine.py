@@ -103,6 +103,11 @@ StoryKey = Hashable
 DAY_SECONDS = 86_400.0
 
 
+def id_order(ident: Hashable) -> tuple:
+    """Return a sort key for an article id: integers by value (7 before 25), others as text."""
+    return (0, ident) if isinstance(ident, int) else (1, str(ident))
+
+
 @dataclass(frozen=True)
 class Doc:
     """One article as the clusterer sees it (``published_at`` must be timezone-aware)."""
@@ -118,7 +123,7 @@ class Doc:
     def sort_key(self) -> tuple:
         """Return the processing order key: publication time (undated last), then id."""
         when = self.published_at.timestamp() if self.published_at is not None else math.inf
-        return (when, str(self.id))
+        return (when, id_order(self.id))
 
 
 @dataclass(frozen=True)
@@ -902,7 +907,7 @@ class StoryClusterer:
             segment = values[start:end]
             scored.append((fsum(segment), entry.id, end - start - segment.count(0.0)))
             start = end
-        scored.sort(key=lambda item: (-item[0], str(item[1])))
+        scored.sort(key=lambda item: (-item[0], id_order(item[1])))
         return scored
 
     def _title_match(
@@ -1052,7 +1057,7 @@ class StoryClusterer:
         if not members:
             # Nothing published earlier is held in the story: this article leads it.
             return "origin", None, None, 0, {"best_cosine": round(link, 4)}
-        members.sort(key=lambda member: (-cosines[member], str(member)))
+        members.sort(key=lambda member: (-cosines[member], id_order(member)))
         members = members[: config.relation_members]
         best_passages: tuple[int, int, int, Hashable | None] = (0, 0, 0, None)
         new_passages = prepared["passages"]

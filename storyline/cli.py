@@ -15,6 +15,9 @@ from pipelines.config import ConfigError, load_config
 
 DEMO_CONFIG = "config/demo.yaml"
 DEMO_WAREHOUSE = "sqlite:///data/demo/warehouse.db"
+# The demo site's port is part of every demo URL: a fixed one lets a second demo run on the
+# same warehouse recognise what it stored before (conditional GETs, no page stored twice).
+DEMO_PORT = 8765
 
 
 class CommandError(RuntimeError):
@@ -61,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = command("demo", _demo, "Serve the bundled offline news site and crawl it into data/demo/.")
     demo.add_argument("--serve", action="store_true", help="only serve the site until interrupted")
-    demo.add_argument("--port", type=int, default=0)
+    demo.add_argument("--port", type=int, default=None,
+                      help=f"default {DEMO_PORT}, or a free port when that one is taken")
     demo.add_argument("--warehouse", default=DEMO_WAREHOUSE, help=f"default {DEMO_WAREHOUSE}")
 
     extract = command(
@@ -172,10 +176,26 @@ def _run_pass(config: str, warehouse: str | None, partition: str | None, workers
     return outcome
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _start_demo_site(port: int | None):
+    """Start and return the demo site on ``port``, by default DEMO_PORT or else a free one."""
     from storyline.demo_site import DemoSite
 
-    with DemoSite(port=args.port) as site:
+    site = DemoSite(port=DEMO_PORT if port is None else port)
+    try:
+        site.start()
+    except OSError as exc:
+        if port is not None:
+            raise CommandError(f"cannot serve the demo site on port {port}: {exc.strerror}") from exc
+        site = DemoSite(port=0)
+        site.start()
+        print(f"port {DEMO_PORT} is taken, so the demo site is on {site.host_port}: pages that "
+              "earlier demo runs stored had other URLs and are fetched and stored again",
+              file=sys.stderr, flush=True)
+    return site
+
+
+def _demo(args: argparse.Namespace) -> int:
+    with _start_demo_site(args.port) as site:
         os.environ["STORYLINE_DEMO_HOST"] = site.host_port
         if args.serve:
             print(f"demo site on {site.base_url} (Ctrl-C to stop)", flush=True)
@@ -237,9 +257,7 @@ def _ui(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         config, warehouse = args.config, args.warehouse
         if args.demo:
-            from storyline.demo_site import DemoSite
-
-            site = stack.enter_context(DemoSite())
+            site = stack.enter_context(_start_demo_site(None))
             env["STORYLINE_DEMO_HOST"] = os.environ["STORYLINE_DEMO_HOST"] = site.host_port
             config, warehouse = config or DEMO_CONFIG, warehouse or DEMO_WAREHOUSE
             print(f"demo site on {site.base_url}", flush=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -160,3 +162,51 @@ def test_demo_runs_the_whole_pipeline_with_a_new_dagster_home(tmp_path: Path):
     assert "[rewrite    ]" in result.stdout and "[copy       ]" in result.stdout
     assert (home / "dagster.yaml").exists(), "the Dagster home is created on first use"
     assert list((tmp_path / "archive").rglob("*.warc.gz")), "the raw pages went to the given archive"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _count(db: Path, query: str) -> int:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query).fetchone()[0]
+
+
+@pytest.mark.slow
+def test_a_second_demo_run_on_the_same_warehouse_stores_no_page_twice(tmp_path: Path):
+    db, port = tmp_path / "demo.db", str(_free_port())
+    env = {"DAGSTER_HOME": str(tmp_path / "home"), "STORYLINE_ARCHIVE_DIR": str(tmp_path / "archive")}
+    counts = []
+    for _ in range(2):
+        result = storyline("demo", "--port", port, "--warehouse", f"sqlite:///{db}", env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        counts.append(_count(db, "select count(*) from articles"))
+    assert counts[0] >= 17 and counts[1] == counts[0]
+    assert _count(db, "select count(*) from crawl_runs") == 2
+    # The second crawl asked the feeds, hubs and sitemaps again, conditionally, and fetched
+    # no article page it already held.
+    stored_again = _count(db, "select count(*) from fetches where kind = 'article' and"
+                              " status_code = 200 and crawl_run_id = 2")
+    assert stored_again == 0
+    assert _count(db, "select count(*) from fetches where crawl_run_id = 2 and"
+                      " status_code = 304") > 0
+
+
+def test_demo_site_port_falls_back_to_a_free_one_when_the_default_is_taken(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from storyline import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        monkeypatch.setattr(cli, "DEMO_PORT", busy)
+        with cli._start_demo_site(None) as site:
+            assert site.host_port != f"127.0.0.1:{busy}"
+        assert f"port {busy} is taken" in capsys.readouterr().err
+        with pytest.raises(cli.CommandError, match=f"cannot serve the demo site on port {busy}"):
+            cli._start_demo_site(busy)

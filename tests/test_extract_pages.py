@@ -256,6 +256,28 @@ def test_hidden_tab_pane_beside_the_shown_story_is_dropped() -> None:
     assert "In short" in (page.body_text or "")
 
 
+def test_other_posts_nested_in_the_post_by_an_unclosed_tag_are_dropped() -> None:
+    story = "".join(f"<p>{p}</p>" for p in STORY)
+    teasers = "".join(
+        f'<article id="post-{n}" class="post-{n} post type-post"><h2><a href="/p/{n}">Another '
+        f'post number {n}</a></h2><p>Teaser text of another post about lighthouse keepers and '
+        f'their long winter evenings on the cliffs above the northern bay, number {n} …</p>'
+        for n in (7816, 7817, 7818)
+    )  # the theme never closes these, so each ends up inside the main article
+    page_html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Ferry pier to close for repairs</title></head><body>
+<article id="post-1806" class="post-1806 post type-post"><h1>Ferry pier to close for repairs</h1>
+{story}{teasers}</article></body></html>"""
+    body = extract_page(page_html, "https://ledger.example/a", now=NOW).body_text or ""
+    assert all(paragraph in body for paragraph in STORY)
+    assert "lighthouse keepers" not in body
+
+    # Cards of the same post (or without a post id) are part of the story and stay.
+    same = page_html.replace('id="post-7816" class="post-7816', 'id="post-1806" class="post-1806')
+    body = extract_page(same, "https://ledger.example/a", now=NOW).body_text or ""
+    assert "number 7816" in body and "number 7817" not in body
+
+
 def test_declared_article_body_overrules_lines_it_leaves_out() -> None:
     promo = "Get the Lowmere Ledger morning briefing in your inbox every weekday at seven."
     story = "".join(f"<p>{p}</p>" for p in STORY[:3]) + f"<p>{promo}</p>" + "".join(

@@ -186,6 +186,35 @@ def drop_hidden_panes(tree: HtmlElement) -> int:
     return removed
 
 
+_POST_ID = re.compile(r"\bpost-(\d+)\b")
+
+
+def _post_id(element: HtmlElement) -> str | None:
+    match = _POST_ID.search(f"{element.get('id') or ''} {element.get('class') or ''}")
+    return match.group(1) if match else None
+
+
+def drop_nested_posts(tree: HtmlElement) -> int:
+    """Remove other posts' cards nested inside the page's post from tree in place; return how
+    many were removed.
+
+    Blog themes list related posts as ``<article class="post-N">`` cards, and an unclosed tag
+    can put them inside the main ``<article>``, where they read as more of the story. Only an
+    article naming a post id different from its enclosing article's goes.
+    """
+    removed = 0
+    for inner in tree.xpath("//article[ancestor::article]"):
+        inner_id = _post_id(inner)
+        if inner_id is None or inner.getparent() is None:
+            continue
+        outer = next(inner.iterancestors("article"))
+        outer_id = _post_id(outer)
+        if outer_id is not None and outer_id != inner_id:
+            inner.drop_tree()
+            removed += 1
+    return removed
+
+
 _WORD = re.compile(r"\w")
 
 

@@ -9,7 +9,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from pipelines.extract.authors import BYLINE_XPATH, choose_authors, credit_line
-from pipelines.extract.body import drop_author_bio, drop_hidden_panes, extract_body
+from pipelines.extract.body import (
+    drop_author_bio,
+    drop_hidden_panes,
+    drop_nested_posts,
+    extract_body,
+)
 from pipelines.extract.dates import choose_dates, collect_candidates
 from pipelines.extract.decode import decode_html
 from pipelines.extract.language import detect_language
@@ -129,6 +134,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     if not description and isinstance(ld.get("description"), str):
         description = ld["description"]
     drop_hidden_panes(tree)
+    drop_nested_posts(tree)
     meta_elements = tree.xpath(BYLINE_XPATH + "|//time")
     byline_elements = [e for e in meta_elements if e.tag != "time"]
     declared_body = ld.get("articleBody")

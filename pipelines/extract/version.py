@@ -10,7 +10,7 @@ import trafilatura
 
 from pipelines.extract.model import TEXT_PAGE_TYPES
 
-EXTRACTOR_VERSION = "2026.11.4"
+EXTRACTOR_VERSION = "2026.11.5"
 
 # Every knob that changes what extract_page returns. Changing one changes the settings hash,
 # which is how the warehouse tells which rows a re-extraction backfill may change.
@@ -25,6 +25,7 @@ SETTINGS: dict[str, Any] = {
     "declared_body_line_share": 0.2,
     "drop_captions": True,
     "drop_hidden_tab_panes": True,
+    "drop_nested_other_posts": True,
     "text_page_types": list(TEXT_PAGE_TYPES),
     "max_html_bytes": 8_000_000,
     "min_article_words": 60,

@@ -141,6 +141,9 @@ def test_outlet_is_not_an_author_and_authors_are_a_list() -> None:
         ("Lowmere Ledger: Ferry pier to close", "Lowmere Ledger", "Ferry pier to close"),
         ("Left - right: a question of taste in the long run", None,
          "Left - right: a question of taste in the long run"),
+        # No site name known: both short trailing segments go.
+        ("Ferry pier to close for repairs | Harbour | Lowmere Ledger", None,
+         "Ferry pier to close for repairs"),
     ],
 )
 def test_title_site_suffix(title: str, site: str | None, expected: str) -> None:
@@ -366,6 +369,13 @@ def test_page_deeper_than_lxml_nesting_limit() -> None:
     page = extract_page(f"<html><body><p>Top.</p>{too_deep}</body></html>", "https://x.example/",
                         now=NOW)
     assert page.truncated is True and "2048" in (page.page_note or "")
+
+
+def test_json_ld_nested_too_deep_is_ignored_and_the_article_kept() -> None:
+    deep = '{"a":' * 5000 + "1" + "}" * 5000
+    head = f'<script type="application/ld+json">{deep}</script>'
+    page = extract_page(seed_like_page(head), "https://ledger.example/a", now=NOW)
+    assert page.page_type == "article" and STORY[0] in (page.body_text or "")
 
 
 def test_wrong_declared_charset_and_mojibake() -> None:

@@ -75,10 +75,12 @@ def _load_json(text: str) -> Any:
     text = text.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
     try:
         return json.loads(text, strict=False)
+    except RecursionError:
+        return None  # nested deeper than the parser's stack: no usable metadata in it
     except ValueError:
         try:
             return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 

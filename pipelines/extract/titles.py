@@ -37,7 +37,8 @@ def strip_site_suffix(title: str, site_names: list[str]) -> str:
         parts.pop()
     while len(parts) > 1 and _key(parts[0]) in site_keys:
         parts.pop(0)
-    if len(parts) > 1 and len(parts[-1].split()) <= 3 and len(" ".join(parts[:-1]).split()) >= 4:
+    # Then short trailing segments ("| Harbour | Lowmere Ledger" when no site name is known).
+    while len(parts) > 1 and len(parts[-1].split()) <= 3 and len(" ".join(parts[:-1]).split()) >= 4:
         parts.pop()
     # Keep the original separators inside the remaining headline.
     first, last = parts[0], parts[-1]

@@ -173,6 +173,7 @@ class MetadataScore:
     title_exact: float
     authors_f1: float  # pooled over names, the target's reading (see AuthorTally)
     authors_page_mean_f1: float
+    credits_f1: float  # authors plus credited organisations, pooled (labels credit both)
     date_day_exact: float
     date_time_offset: float
     body: BodyScore
@@ -229,7 +230,7 @@ class AuthorTally:
 def score_metadata(items: list[Item]) -> MetadataScore:
     """Return title/author/date accuracy and body score of extract_page over metadata items."""
     titles = days = exact_times = 0.0
-    authors = AuthorTally()
+    authors, credits = AuthorTally(), AuthorTally()
     misses: list[str] = []
     per_page: list[tuple[str, float, float]] = []
     started = time.perf_counter()
@@ -243,6 +244,7 @@ def score_metadata(items: list[Item]) -> MetadataScore:
             titles += 1
         else:
             misses.append(f"{item.id} title: {page.title!r} != {label['title']!r}")
+        credits.add(page.authors + page.author_organisations, label["authors"])
         if not authors.add(page.authors, label["authors"]):
             misses.append(f"{item.id} authors: {page.authors} != {label['authors']}")
         expected, has_offset = _parse_expected_date(label["publishing_date"])
@@ -267,8 +269,8 @@ def score_metadata(items: list[Item]) -> MetadataScore:
                      seconds, per_page)
     non_articles = {item.id: page.page_type for item, page in zip(items, pages, strict=True)
                     if page.page_type != "article"}
-    return MetadataScore(titles / n, authors.pooled_f1, authors.page_mean_f1, days / n,
-                         exact_times / n, body, misses, non_articles)
+    return MetadataScore(titles / n, authors.pooled_f1, authors.page_mean_f1, credits.pooled_f1,
+                         days / n, exact_times / n, body, misses, non_articles)
 
 
 def score_metadata_bare(items: list[Item]) -> tuple[float, AuthorTally, float]:
@@ -342,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
          TARGETS["authors_f1"]),
         ("authors F1, mean per page", meta.authors_page_mean_f1, bare_authors.page_mean_f1,
          None),
+        ("  + credited organisations, pooled", meta.credits_f1, None, None),
         ("date day-exact", meta.date_day_exact, bare_days, TARGETS["date_day_exact"]),
         ("date with time+offset", meta.date_time_offset, None, None),
     ]

@@ -93,7 +93,29 @@ def test_organisations_are_not_people() -> None:
     "name":"Harbour Press Agency"},{"@type":"Organization","name":"Lowmere Ledger"}]}</script>"""
     html = seed_like_page(head).replace(
         '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>', "")
-    assert extract_page(html, URL, now=NOW).authors == []
+    page = extract_page(html, URL, now=NOW)
+    assert page.authors == []
+    assert page.author_organisations == ["Lowmere Ledger", "Harbour Press Agency"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors", "organisations"),
+    [
+        ("Von Ines Krüger und Max Muster, dpa", ["Ines Krüger", "Max Muster"], ["dpa"]),
+        ("By Reuters", [], ["Reuters"]),
+        ("By Lowmere Newsroom", [], ["Lowmere Newsroom"]),
+        ("By Nadia Roux, The Associated Press", ["Nadia Roux"], ["The Associated Press"]),
+        ("By Lowmere Ledger", [], ["Lowmere Ledger"]),
+    ],
+)
+def test_agencies_and_the_outlet_are_credits_not_people(
+    byline: str, authors: list[str], organisations: list[str]
+) -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        f'<div class="byline">{byline}</div>')
+    page = extract_page(html, URL, now=NOW)
+    assert (page.authors, page.author_organisations) == (authors, organisations)
 
 
 def test_name_shapes() -> None:

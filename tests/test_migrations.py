@@ -31,7 +31,7 @@ def _downgrade(engine: Engine, url: str, revision: str) -> None:
 
 
 def test_head_matches_the_models(warehouse: Engine) -> None:
-    assert _revision(warehouse) == "0003"
+    assert _revision(warehouse) == "0004"
     with warehouse.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
@@ -66,7 +66,7 @@ def test_story_origin_foreign_key_and_update_index(warehouse_url: str, warehouse
         assert _revision(warehouse) == "0002" and not indexed() and origin_fks() == []
         with warehouse.begin() as connection:
             connection.execute(text("update stories set origin_article_id = null"))
-    assert upgrade(warehouse_url, engine=warehouse) == "0003"
+    assert upgrade(warehouse_url, engine=warehouse) == "0004"
     assert indexed()
     assert origin_fks() == ["articles"]
 
@@ -86,7 +86,7 @@ def test_story_summary_migration_downgrades_and_upgrades(warehouse_url: str, war
     assert _revision(warehouse) == "0001"
     assert "summary" not in _story_columns(warehouse)
 
-    assert upgrade(warehouse_url, engine=warehouse) == "0003"
+    assert upgrade(warehouse_url, engine=warehouse) == "0004"
     assert "summary" in _story_columns(warehouse)
     with warehouse.connect() as connection:
         rows = connection.execute(text("select title, summary from stories")).all()

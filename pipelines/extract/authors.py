@@ -1,8 +1,11 @@
-"""Author names: people only, as a list, from JSON-LD, meta tags and byline elements."""
+"""Byline credits from JSON-LD, meta tags and byline elements: the people who wrote the
+article (``authors``) apart from the organisations credited with it (news agencies, the
+outlet's own desk), each as a list."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -36,6 +39,21 @@ _ORG_WORD = re.compile(
     r"times|tribune|herald|journal|gazette|radio|tv|television|bureau|editors|editorial)\b",
     re.I,
 )
+# Well-known news agencies, by the names bylines use (compared case-insensitively).
+_AGENCIES = frozenset(
+    name.casefold() for name in (
+        "AP", "Associated Press", "The Associated Press", "Reuters", "AFP", "Agence France-Presse",
+        "dpa", "Deutsche Presse-Agentur", "dpa-AFX", "KNA", "epd", "SID", "APA", "SDA",
+        "Keystone-SDA", "ANSA", "EFE", "Europa Press", "Belga", "ANP", "NTB", "TT", "Ritzau",
+        "STT", "PAP", "CTK", "MTI", "TASS", "RIA Novosti", "Interfax", "Xinhua", "Kyodo",
+        "Kyodo News", "Jiji", "Yonhap", "PTI", "IANS", "ANI", "AAP", "Canadian Press",
+        "The Canadian Press", "PA", "PA Media", "Press Association", "UPI", "Bloomberg",
+        "Anadolu", "Anadolu Agency", "Anadolu Ajansı", "AA", "DHA", "IHA", "WAFA", "KUNA",
+        "SPA", "APS", "MAP", "NAN", "KNA Kenya", "SAPA", "Lusa", "Agência Brasil",
+    )
+)
+# One upper-case word of 2-6 letters ("SID", "TPN"): an acronym, not a person's name.
+_ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$")
 _NOT_NAME = re.compile(r"https?://|www\.|@|\d{3,}|^(admin|administrator|staff|editor|redaktion|"
                        r"newsroom|guest|unknown|anonymous)$", re.I)
 
@@ -126,15 +144,17 @@ def _markup_bylines(tree: HtmlElement, byline_elements: list[HtmlElement]) -> li
     return []
 
 
-def _prefixed_bylines(tree: HtmlElement) -> list[str]:
-    """Return person names from the first visible "By ..." line that names people."""
+def _prefixed_bylines(tree: HtmlElement, outlet_names: list[str]) -> list[str]:
+    """Return the credits of the first visible "By ..." line that names people or an
+    organisation (names that are neither, such as "By clicking accept", are left out)."""
     candidates = (element for element in tree.iter("p", "li", "div", "span")
                   if element.text and _BYLINE_OPENING.match(element.text))
     for element in islice(candidates, 8):
         text = normalize_space(element.text_content())
         if not 3 < len(text) < 160:
             continue
-        names = [n for n in clean_author(text) if looks_like_person(n)]
+        names = [n for n in clean_author(text)
+                 if looks_like_person(n) or is_organisation(n, outlet_names)]
         if names:
             return names
     return []
@@ -152,13 +172,36 @@ def credit_line(line: str) -> list[str]:
     return names if names and all(looks_like_person(n) for n in names) else []
 
 
+def is_organisation(name: str, outlet_names: list[str]) -> bool:
+    """Return True when a byline name credits an organisation: the outlet itself, a news
+    agency, an acronym, or a name with an organisation word ("Newsroom", "Presse")."""
+    return (is_outlet(name, outlet_names) or name.casefold() in _AGENCIES
+            or _ACRONYM.match(name) is not None or _ORG_WORD.search(name) is not None)
+
+
+@dataclass
+class Byline:
+    """Who an article is credited to: people (``authors``) and organisations, each in order."""
+
+    authors: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+
+    def add(self, name: str, organisation: bool) -> None:
+        """Add name to its list unless it is there already (case-insensitively)."""
+        names = self.organisations if organisation else self.authors
+        if name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+
+
 def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None, *,
                    byline_elements: list[HtmlElement] | None = None,
-                   first_body_line: str | None = None) -> list[str]:
-    """Return author names (deduplicated, in order); the outlet's own name is never a person.
+                   first_body_line: str | None = None) -> Byline:
+    """Return the byline: people's names and credited organisations, deduplicated, in order.
 
-    Sources in order: JSON-LD people, author meta tags, byline markup, a visible "By ..."
-    line, a credit line opening the body; JSON-LD organisations never count as people.
+    Sources in order: JSON-LD authors, author meta tags, byline markup, a visible "By ..."
+    line, a credit line opening the body. People come from the first source that names any;
+    organisations (the outlet, news agencies, JSON-LD Organization authors) are gathered from
+    the sources read up to that point, so "By Reuters" alone is a credit, not a person.
     """
     if byline_elements is None:
         byline_elements = tree.xpath(BYLINE_XPATH)
@@ -167,24 +210,28 @@ def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None,
     for publisher in as_list(ld.get("publisher")):
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             outlet_names.append(publisher["name"])
-    people, _orgs = _ld_names(ld.get("author"))
+    people, ld_orgs = _ld_names(ld.get("author"))
+    byline = Byline()
+    for name in ld_orgs:
+        for part in clean_author(name):
+            byline.add(part, organisation=True)
     sources = (
         lambda: people,
         lambda: [a for a in declared.all("author", "article:author", "dc.creator",
                                          "sailthru.author", "parsely-author", "byl")
                  if not a.startswith("http")],
         lambda: _markup_bylines(tree, byline_elements),
-        lambda: _prefixed_bylines(tree),
+        lambda: _prefixed_bylines(tree, outlet_names),
         lambda: credit_line(first_body_line or ""),
     )
     for source in sources:
-        names: list[str] = []
         for entry in source():
             for name in clean_author(entry):
-                if is_outlet(name, outlet_names) or _ORG_WORD.search(name):
-                    continue
-                if name.casefold() not in {n.casefold() for n in names}:
-                    names.append(name)
-        if names:
-            return names
-    return []
+                if not is_organisation(name, outlet_names):
+                    byline.add(name, organisation=False)
+                elif name[0].isupper() or name.casefold() in _AGENCIES:
+                    byline.add(name, organisation=True)
+                # else a fragment such as "in News" (a section after the credit): neither
+        if byline.authors:
+            break
+    return byline

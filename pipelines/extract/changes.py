@@ -8,12 +8,13 @@ from typing import Any
 from pipelines.extract.model import ExtractedPage, text_hash
 
 COMPARED_FIELDS = (
-    "page_type", "title", "body_hash", "authors", "published_at", "published_offset_minutes",
+    "page_type", "title", "body_hash", "authors", "author_organisations", "published_at",
+    "published_offset_minutes",
     "modified_at", "language", "site_name", "description", "section", "tags", "image_url",
     "canonical_url", "truncated", "word_count",
 )
 
-_LIST_FIELDS = ("authors", "tags")
+_LIST_FIELDS = ("authors", "author_organisations", "tags")
 
 
 def _utc_iso(value: datetime) -> str:

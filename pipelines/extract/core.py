@@ -144,9 +144,9 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     first_line = body.paragraphs[0] if body.paragraphs else None
     if first_line is not None and credit_line(first_line):
         body.paragraphs.pop(0)  # "JANE DOE" or "By Jane Doe" opening the text is a credit
-    authors = choose_authors(tree, declared, site_name, byline_elements=byline_elements,
-                             first_body_line=first_line)
-    body.paragraphs = drop_author_bio(body.paragraphs, authors)
+    byline = choose_authors(tree, declared, site_name, byline_elements=byline_elements,
+                            first_body_line=first_line)
+    body.paragraphs = drop_author_bio(body.paragraphs, byline.authors)
     body_text = body.text
     words = word_count(body_text)
     page_type, type_note = classify(tree, declared, url, title, words,
@@ -166,7 +166,8 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
         page_note="; ".join(notes) or None,
         title=title,
         body_text=body_text if has_text else None,
-        authors=authors,
+        authors=byline.authors,
+        author_organisations=byline.organisations,
         published_at=dates.published_at,
         published_offset_minutes=dates.offset_minutes,
         modified_at=dates.modified_at,

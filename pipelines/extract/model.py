@@ -34,7 +34,8 @@ class ExtractedPage:
     page_note: str | None = None
     title: str | None = None
     body_text: str | None = None
-    authors: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # people only
+    author_organisations: list[str] = field(default_factory=list)  # agencies, the outlet
     published_at: datetime | None = None
     published_offset_minutes: int | None = None
     modified_at: datetime | None = None

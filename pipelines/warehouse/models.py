@@ -244,6 +244,7 @@ class Article(Base):
     body_text: Mapped[str | None] = mapped_column(Text)
     text_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     authors: Mapped[list | None]
+    author_organisations: Mapped[list | None]
     published_at: Mapped[datetime | None]
     published_offset_minutes: Mapped[int | None]
     modified_at: Mapped[datetime | None]

@@ -5,11 +5,13 @@ Targets (issue 4), all met on the dev pages, are gated slightly below the target
   body F1, metadata set    target 0.96   measured 0.9636 gate 0.955 (the extractor's text,
                            live blog included; the clean stage stores article text only)
   title exact              target 0.90   measured 0.903  gate 0.89
-  authors F1, pooled       target 0.93   measured 0.967  gate 0.92 (names pooled over the set:
-                           the reading that gives bare trafilatura the issue's 0.87)
-  authors F1, page mean    (no target)   measured 0.929  gate 0.92 (every miss is a label
-                           crediting an organisation - AFP Deutschland, TPN, Habertürk - which
-                           the issue says is not a person)
+  authors F1, pooled       target 0.93   measured 0.956  gate 0.925 (names pooled over the
+                           set: the reading that gives bare trafilatura the issue's 0.87)
+  authors F1, page mean    (no target)   measured 0.897  gate 0.89 (every miss is a label
+                           crediting an organisation - AFP Deutschland, SID, TPN, Habertürk -
+                           which the issue says is not a person)
+  people + organisations   (no target)   measured 0.979  gate 0.97 (the organisations are
+                           kept in author_organisations)
   date day-exact           target 0.97   measured 1.000  gate 0.96
   date with time+offset    target 0.97   measured 0.968  gate 0.96
   throughput vs trafilatura target 0.6x  measured ~0.74x gate 0.55x
@@ -46,8 +48,9 @@ def test_metadata_set() -> None:
     score = score_metadata(load_items(METADATA))
     assert score.body.f1 >= 0.955
     assert score.title_exact >= 0.89
-    assert score.authors_f1 >= 0.92
-    assert score.authors_page_mean_f1 >= 0.92
+    assert score.authors_f1 >= 0.925
+    assert score.authors_page_mean_f1 >= 0.89
+    assert score.credits_f1 >= 0.97
     assert score.date_day_exact >= 0.96
     assert score.date_time_offset >= 0.96
 

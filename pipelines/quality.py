@@ -94,13 +94,23 @@ def last_successful_crawl(engine: Engine, partition_key: str) -> datetime | None
         ).scalar_one()
 
 
-def partitions_extracted_by_other_versions(engine: Engine, current_version: str) -> list[str]:
-    """Partitions holding articles that an extractor version other than ``current_version`` wrote."""
+def partitions_extracted_by_other_versions(
+    engine: Engine, current_version: str, current_settings_hash: str
+) -> list[str]:
+    """Partitions holding articles written by another extractor version or settings hash.
+
+    Articles never extracted (no version) do not count; an extracted one with no settings
+    hash does, as its settings are unknown.
+    """
+    other = or_(
+        Article.extractor_version != current_version,
+        Article.extractor_settings_hash.is_distinct_from(current_settings_hash),
+    )
     with session_scope(engine) as session:
         return list(
             session.scalars(
                 select(Article.partition_key)
-                .where(Article.extractor_version.is_not(None), Article.extractor_version != current_version)
+                .where(Article.extractor_version.is_not(None), other)
                 .group_by(Article.partition_key)
                 .order_by(Article.partition_key)
             )

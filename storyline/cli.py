@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import BinaryIO
 
 from pipelines.config import ConfigError, load_config
 
@@ -222,14 +223,25 @@ def _open_input(path: str):
         raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def _open_bytes_input(path: str) -> BinaryIO:
+    """Return path (or stdin for "-") opened for reading bytes; raise CommandError if unreadable."""
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def _extract(args: argparse.Namespace) -> int:
     from pipelines.extract import run_extract_jsonl
 
-    source = _open_input(args.jsonl)
+    # Bytes, so that each line is decoded on its own and a bad one costs only that line.
+    source = _open_bytes_input(args.jsonl)
     try:
         run_extract_jsonl(source, sys.stdout, workers=args.workers)
     finally:
-        if source is not sys.stdin:
+        if source is not sys.stdin.buffer:
             source.close()
     return 0
 

@@ -117,6 +117,50 @@ def test_extract_jsonl_gives_one_line_per_input_in_order():
     assert "error" in lines[2]
 
 
+def _extract_bytes(data: bytes, tmp_path: Path, *, from_stdin: bool) -> list[dict]:
+    """Run `storyline extract` on raw bytes (a file, or stdin) and return its output lines."""
+    source = "-"
+    if not from_stdin:
+        source = str(tmp_path / "pages.jsonl")
+        Path(source).write_bytes(data)
+    result = subprocess.run(
+        [sys.executable, "-m", "storyline", "extract", "--jsonl", source, "--workers", "1"],
+        cwd=REPO_ROOT, input=data if from_stdin else None, capture_output=True, timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+
+
+def _page_line(record_id: str, html: str) -> bytes:
+    return json.dumps({"id": record_id, "url": f"http://127.0.0.1/{record_id}", "html": html},
+                      ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+@pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
+def test_extract_jsonl_reports_a_line_that_is_not_utf8_and_keeps_the_others(
+    tmp_path: Path, from_stdin: bool
+):
+    latin1 = b'{"id":"b","url":"http://127.0.0.1/b","html":"caf\xe9"}\n'
+    # Valid UTF-8 whose JSON holds a lone surrogate, which cannot be written back as UTF-8.
+    surrogate_id = b'{"id":"\\ud800","url":"http://127.0.0.1/d","html":"<p>four</p>"}\n'
+    data = (b"\xef\xbb\xbf" + _page_line("a", "<p>caf\u00e9 one</p>") + latin1
+            + _page_line("c", "<p>caf\u00e9 three</p>") + surrogate_id)
+    lines = _extract_bytes(data, tmp_path, from_stdin=from_stdin)
+    assert [line.get("id") for line in lines] == ["a", None, "c", "\ud800"]
+    assert all("page_type" in lines[n] for n in (0, 2, 3))
+    assert lines[1]["error"].startswith("line 2: not UTF-8")
+
+
+def test_extract_jsonl_note_says_why_a_page_failed(tmp_path: Path):
+    data = _page_line("empty", "") + _page_line("binary", "\x00" * 20 + "<p>x</p>")
+    lines = _extract_bytes(data, tmp_path, from_stdin=True)
+    assert [(line["id"], line["page_type"]) for line in lines] == [("empty", "error"),
+                                                                   ("binary", "error")]
+    assert lines[0]["note"] == "empty response body"
+    assert lines[1]["note"] == "binary content, not HTML"
+
+
 def test_cluster_jsonl_assigns_stories_and_duplicates():
     text = "The harbour board voted on Tuesday to extend the night ferry timetable through the winter months."
     rows = [

@@ -37,9 +37,26 @@ def test_jsonl_keeps_input_order_and_reports_bad_lines() -> None:
     assert [row.get("id") for row in rows] == [1, None, 3, 4]
     assert rows[0]["page_type"] == "article" and STORY[0] in rows[0]["body_text"]
     assert set(rows[0]) == {"id", "page_type", "title", "body_text", "authors", "published_at",
-                            "modified_at", "language", "site_name", "description", "date_source"}
+                            "modified_at", "language", "site_name", "description", "date_source",
+                            "note"}
     assert "error" in rows[1] and "error" in rows[2]
     assert rows[3]["page_type"] == "error"
+
+
+def test_jsonl_takes_bytes_and_notes_a_timed_out_page() -> None:
+    huge = seed_like_page(body_extra="<p>tidal pier work</p>" * 100_000)
+    lines = [
+        b"\xef\xbb\xbf" + json.dumps({"id": "slow", "url": "https://x.example/s", "html": huge}).encode(),
+        b'{"id": "bad", "url": "https://x.example/b", "html": "caf\xe9"}',
+        json.dumps({"id": "ok", "url": "https://x.example/o", "html": seed_like_page()}).encode(),
+    ]
+    out = io.StringIO()
+    assert run_extract_jsonl(lines, out, workers=2, page_timeout_s=3.0) == 3
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [row.get("id") for row in rows] == ["slow", None, "ok"]
+    assert rows[0]["page_type"] == "error" and rows[0]["note"] == "extraction timed out after 3s"
+    assert rows[1]["error"].startswith("line 2: not UTF-8")
+    assert rows[2]["page_type"] == "article"
 
 
 def test_changed_fields_reports_only_what_differs() -> None:

@@ -38,7 +38,7 @@ def test_jsonl_keeps_input_order_and_reports_bad_lines() -> None:
     assert rows[0]["page_type"] == "article" and STORY[0] in rows[0]["body_text"]
     assert set(rows[0]) == {"id", "page_type", "title", "body_text", "authors", "published_at",
                             "modified_at", "language", "site_name", "description", "date_source",
-                            "note"}
+                            "author_organisations", "note"}
     assert "error" in rows[1] and "error" in rows[2]
     assert rows[3]["page_type"] == "error"
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from dagster_project.run import run_pass
 from pipelines.clean import clean_partition
-from pipelines.extract import EXTRACTOR_VERSION
+from pipelines.extract import EXTRACTOR_VERSION, extractor_settings_hash
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import (
     Article,
@@ -155,7 +155,7 @@ def test_reextraction_changes_only_rows_whose_output_changed(cleaned):
 
     requests = stale_extraction(dg.build_sensor_context(resources={"warehouse": WarehouseResource(url=url)}))
     assert [(r.partition_key, r.run_key) for r in requests] == [
-        (partition, f"{partition}@{EXTRACTOR_VERSION}")
+        (partition, f"{partition}@{EXTRACTOR_VERSION}+{extractor_settings_hash()}")
     ]
     assert stale_extraction.job_name == "rederive_from_archive"
 

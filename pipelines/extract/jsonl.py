@@ -19,10 +19,12 @@ BOM = "\ufeff"
 
 
 def output_line(record_id: Any, page: ExtractedPage) -> dict[str, Any]:
-    """Return the CLI's output object for one extracted page; "note" is the extractor's page note."""
+    """Return the CLI's output object for one extracted page: the issue's keys, then the
+    organisations the byline credits and "note", the extractor's page note."""
     record = page.to_record()
     out = {"id": record_id, "page_type": page.page_type}
     out.update({key: record[key] for key in OUTPUT_KEYS})
+    out["author_organisations"] = page.author_organisations
     out["note"] = page.page_note
     return out
 

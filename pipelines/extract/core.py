@@ -16,7 +16,7 @@ from pipelines.extract.body import (
     extract_body,
 )
 from pipelines.extract.dates import choose_dates, collect_candidates
-from pipelines.extract.decode import decode_html
+from pipelines.extract.decode import decode_html, looks_binary
 from pipelines.extract.language import detect_language
 from pipelines.extract.model import TEXT_PAGE_TYPES, ExtractedPage, PageHints
 from pipelines.extract.page_type import classify
@@ -121,6 +121,8 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     if _looks_binary(html):
         return _error("binary content, not HTML")
     text, decode_note = decode_html(html, hints.http_content_type)
+    if looks_binary(text):
+        return _error("binary content, not HTML")
     parsed = parse_html(text, SETTINGS["max_html_bytes"])
     notes = list(parsed.notes) + ([decode_note] if decode_note else [])
     if parsed.tree is None or parsed.tree.find("body") is None and not parsed.tree.text_content():

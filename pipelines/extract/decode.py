@@ -22,6 +22,12 @@ _MOJIBAKE_BYTES = re.compile(
     rb"\xc3[\x82-\xaf](?:\xc2[\x80-\xbf]|\xc5[\x92\x93\xa0\xa1\xb8\xbd\xbe]|\xc6\x92|"
     rb"\xcb[\x86\x9c]|\xe2\x80[\x98-\xba]|\xe2\x82\xac|\xe2\x84\xa2)"
 )
+# Control characters no text uses: C0 except tab, newlines and form feed; DEL; C1. Bytes that are
+# not text decode to these under every single-byte charset (about 11% of random bytes) and under
+# UTF-8 and the CJK charsets alike; real pages in any script have next to none.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_BINARY_CONTROL_SHARE = 0.05
+_BINARY_SAMPLE = 4096  # characters read at the start, middle and end of the text
 
 
 def _lookup(name: str | None) -> str | None:
@@ -45,14 +51,25 @@ def declared_charset(raw: bytes, http_content_type: str | None = None) -> str | 
     return None
 
 
+def looks_binary(text: str) -> bool:
+    """Return True when text is decoded binary data: over 5% control characters in a sample."""
+    if len(text) <= 3 * _BINARY_SAMPLE:
+        sample = text
+    else:
+        middle = (len(text) - _BINARY_SAMPLE) // 2
+        sample = (text[:_BINARY_SAMPLE] + text[middle:middle + _BINARY_SAMPLE]
+                  + text[-_BINARY_SAMPLE:])
+    return len(_CONTROL.findall(sample)) > _BINARY_CONTROL_SHARE * max(len(sample), 100)
+
+
 def decode_html(raw: bytes | str, http_content_type: str | None = None) -> tuple[str, str | None]:
     """Return (text, note): text decoded and repaired; note says what was overruled, else None."""
     if isinstance(raw, str):
-        return repair_mojibake(raw)
+        return _repaired(raw, None)
     for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
         if raw.startswith(bom):
-            return repair_mojibake(raw.decode(name, "replace"))
+            return _repaired(raw.decode(name, "replace"), None)
     declared = declared_charset(raw, http_content_type)
     note = None
     # Valid UTF-8 with non-ASCII bytes is almost never another encoding: trust it over a label.
@@ -76,6 +93,13 @@ def decode_html(raw: bytes | str, http_content_type: str | None = None) -> tuple
             text = raw.decode(guess, "replace")
             if declared:
                 note = f"declared charset {declared} overruled: decoded as {guess}"
+    return _repaired(text, note)
+
+
+def _repaired(text: str, note: str | None) -> tuple[str, str | None]:
+    """Return (text, note) with mojibake repaired and noted; decoded binary is left alone."""
+    if looks_binary(text):
+        return text, note
     text, fix_note = repair_mojibake(text)
     return text, "; ".join(n for n in (note, fix_note) if n) or None
 

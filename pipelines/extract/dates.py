@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from dateutil import parser as dateutil_parser
@@ -27,6 +27,28 @@ _META_PUBLISHED = (
 _META_MODIFIED = ("datemodified", "last-modified", "dcterms.modified", "article.updated")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:[/-]|$)")
 _URL_DATE_COMPACT = re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])/")
+# "05.06.2031", "05/06/2031", "05-06-31": day and month before the year, separated alike.
+_NUMERIC_DAY_MONTH = re.compile(r"^\d{1,2}([./-])\d{1,2}\1\d{2,4}(?!\d)")
+
+
+def _zone(hours: float) -> timezone:
+    return timezone(timedelta(hours=hours))
+
+
+# Zone abbreviations read as fixed offsets (the abbreviation already says standard or summer
+# time). Where one is used for several zones the choice is the one English-language news means
+# most often: CST is US Central (not China), BST British Summer Time (not Bangladesh). IST (India,
+# Ireland, Israel) and AST (Atlantic, Arabia) are left out: their offset stays unknown.
+ZONE_ABBREVIATIONS: dict[str, timezone] = {
+    "UTC": _zone(0), "UT": _zone(0), "GMT": _zone(0), "Z": _zone(0),
+    "EST": _zone(-5), "EDT": _zone(-4), "CST": _zone(-6), "CDT": _zone(-5),
+    "MST": _zone(-7), "MDT": _zone(-6), "PST": _zone(-8), "PDT": _zone(-7),
+    "AKST": _zone(-9), "AKDT": _zone(-8), "HST": _zone(-10),
+    "WET": _zone(0), "WEST": _zone(1), "BST": _zone(1), "CET": _zone(1), "CEST": _zone(2),
+    "EET": _zone(2), "EEST": _zone(3), "MSK": _zone(3),
+    "JST": _zone(9), "KST": _zone(9), "HKT": _zone(8), "SGT": _zone(8),
+    "AEST": _zone(10), "AEDT": _zone(11), "NZST": _zone(12), "NZDT": _zone(13),
+}
 
 
 @dataclass
@@ -41,8 +63,30 @@ class DateChoice:
     candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
-def parse_datetime(raw: str) -> tuple[datetime, int | None] | None:
-    """Return (UTC datetime, page offset in minutes or None) for a date string, else None."""
+def _zone_for(name: str | None, offset_seconds: int | None) -> tzinfo | None:
+    """dateutil's tzinfos hook: a known abbreviation, else a stated numeric offset, else None
+    (naive; an unknown name then raises no UnknownTimezoneWarning)."""
+    if name and name in ZONE_ABBREVIATIONS:
+        return ZONE_ABBREVIATIONS[name]
+    if offset_seconds is not None:
+        return timezone(timedelta(seconds=offset_seconds))
+    return None
+
+
+def _day_first(text: str, month_first: bool) -> bool:
+    """Return whether a numeric date opening text puts the day first: dotted ones always,
+    slashed or dashed ones unless the page's locale writes the month first."""
+    match = _NUMERIC_DAY_MONTH.match(text)
+    if match is None:
+        return False
+    return match.group(1) == "." or not month_first
+
+
+def parse_datetime(raw: str, month_first: bool = True) -> tuple[datetime, int | None] | None:
+    """Return (UTC datetime, page offset in minutes or None) for a date string, else None.
+
+    month_first says how to read 05/06/2031 (6 May when true); 05.06.2031 is always 5 June.
+    """
     text = raw.strip()
     if not text or len(text) > 64:
         return None
@@ -50,7 +94,8 @@ def parse_datetime(raw: str) -> tuple[datetime, int | None] | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
-            value = dateutil_parser.parse(text, fuzzy=False)
+            value = dateutil_parser.parse(text, fuzzy=False, tzinfos=_zone_for,
+                                          dayfirst=_day_first(text, month_first))
         except (ValueError, OverflowError, TypeError):
             return None
     if not 1990 <= value.year <= 2100:
@@ -62,8 +107,27 @@ def parse_datetime(raw: str) -> tuple[datetime, int | None] | None:
     return value.astimezone(UTC), minutes
 
 
-def _candidate(source: str, raw: str, kind: str = "published") -> dict[str, Any] | None:
-    parsed = parse_datetime(raw)
+def reads_month_first(declared: Declared) -> bool:
+    """Return whether the page's locale writes 05/06/2031 as 6 May.
+
+    True for US English and, as before (dateutil's reading), for a page that declares no
+    language or a bare "en"; any other declared language or English region reads day first.
+    A declaration naming a region (og:locale "en_GB") beats one that does not (lang="en").
+    """
+    ld = declared.main_ld() or {}
+    raw_codes = [declared.html_lang, declared.first("og:locale", "content-language", "language",
+                                                    "dc.language"),
+                 ld.get("inLanguage") if isinstance(ld.get("inLanguage"), str) else None]
+    locales = [code.strip().replace("_", "-").lower().split("-") for code in raw_codes if code]
+    locales = [parts for parts in locales if parts[0]]
+    with_region = [parts for parts in locales if len(parts) > 1]
+    chosen = (with_region or locales or [["en"]])[0]
+    return chosen[0] == "en" and (len(chosen) == 1 or chosen[1] == "us")
+
+
+def _candidate(source: str, raw: str, kind: str = "published",
+               month_first: bool = True) -> dict[str, Any] | None:
+    parsed = parse_datetime(raw, month_first)
     if parsed is None:
         return None
     value, offset = parsed
@@ -71,13 +135,14 @@ def _candidate(source: str, raw: str, kind: str = "published") -> dict[str, Any]
             "kind": kind}
 
 
-def _from_datetime(source: str, value: datetime) -> dict[str, Any]:
-    if value.tzinfo is None:
+def _from_hint(source: str, value: datetime) -> dict[str, Any]:
+    """A feed or first-seen time as a candidate. Neither tells the page's own offset: first
+    seen is our clock, and discovery stores feed times in UTC; a feed time given with a
+    non-zero offset keeps it."""
+    if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=UTC)
-        offset = None
-    else:
-        delta = value.utcoffset()
-        offset = int(delta.total_seconds() // 60) if delta is not None else None
+    delta = value.utcoffset()
+    offset = int(delta.total_seconds() // 60) if source == "feed" and delta else None
     return {"source": source, "value": value.astimezone(UTC).isoformat(), "offset_minutes": offset,
             "raw": value.isoformat(), "kind": "published"}
 
@@ -87,40 +152,60 @@ def collect_candidates(tree: HtmlElement, declared: Declared, url: str,
                        first_seen_at: datetime | None,
                        use_htmldate: bool = True,
                        now: datetime | None = None) -> list[dict[str, Any]]:
-    """Return every date candidate found in the page, its URL and the hints, with sources."""
-    found: list[dict[str, Any] | None] = []
+    """Return every date candidate found in the page, its URL and the hints, with sources.
+
+    htmldate is asked only when no published candidate up to now was found: a future one is
+    kept (choose_dates marks it rejected) but does not stand in for a usable date.
+    """
+    now = now or datetime.now(UTC)
+    month_first = reads_month_first(declared)
+    declared_values: list[tuple[str, str, str]] = []
     ld = declared.main_ld() or {}
     for key, kind in (("datePublished", "published"), ("dateCreated", "published"),
                       ("dateModified", "modified")):
         if isinstance(ld.get(key), str):
-            found.append(_candidate("json_ld", ld[key], kind))
-    found += [_candidate("opengraph", v) for v in declared.all(*_OG_PUBLISHED)]
-    found += [_candidate("opengraph", v, "modified") for v in declared.all(*_OG_MODIFIED)]
-    found += [_candidate("meta", v) for v in declared.all(*_META_PUBLISHED)]
-    found += [_candidate("meta", v, "modified") for v in declared.all(*_META_MODIFIED)]
+            declared_values.append(("json_ld", ld[key], kind))
+    for source, keys, kind in (("opengraph", _OG_PUBLISHED, "published"),
+                               ("opengraph", _OG_MODIFIED, "modified"),
+                               ("meta", _META_PUBLISHED, "published"),
+                               ("meta", _META_MODIFIED, "modified")):
+        declared_values += [(source, value, kind) for value in declared.all(*keys)]
     for time_el in tree.xpath("//time[@datetime][@itemprop='datePublished' or @pubdate "
                               "or ancestor::article or ancestor::header][position()<=2]"):
-        found.append(_candidate("meta", time_el.get("datetime", "")))
+        declared_values.append(("meta", time_el.get("datetime", ""), "published"))
+    found = [_candidate(source, raw, kind, month_first) for source, raw, kind in declared_values]
     if feed_published_at is not None:
-        found.append(_from_datetime("feed", feed_published_at))
+        found.append(_from_hint("feed", feed_published_at))
     match = _URL_DATE.search(url) or _URL_DATE_COMPACT.search(url)
     if match:
         found.append(_candidate("url", "-".join(f"{int(g):02d}" for g in match.groups())))
     candidates = [c for c in found if c is not None]
-    if use_htmldate and not any(c["kind"] == "published" for c in candidates):
+    if use_htmldate and not any(c["kind"] == "published" and not _after(c, now)
+                                for c in candidates):
         found.append(_htmldate_candidate(tree, url, now))
     if first_seen_at is not None:
-        found.append(_from_datetime("first_seen", first_seen_at))
+        found.append(_from_hint("first_seen", first_seen_at))
     return [c for c in found if c is not None]
 
 
-def _htmldate_candidate(tree: HtmlElement, url: str,
-                        now: datetime | None) -> dict[str, Any] | None:
+def _after(candidate: dict[str, Any], limit: datetime) -> bool:
+    return datetime.fromisoformat(candidate["value"]) > limit
+
+
+def _local_day(candidate: dict[str, Any]) -> date:
+    """Return the candidate's calendar day in its own offset (UTC when it states none)."""
+    value = datetime.fromisoformat(candidate["value"])
+    if candidate["offset_minutes"] is not None:
+        value = value.astimezone(timezone(timedelta(minutes=candidate["offset_minutes"])))
+    return value.date()
+
+
+def _htmldate_candidate(tree: HtmlElement, url: str, now: datetime) -> dict[str, Any] | None:
     from htmldate import find_date  # imported late: slow import, rarely needed
 
     try:
         raw = find_date(tree, url=url, original_date=True, extensive_search=False,
-                        max_date=(now or datetime.now(UTC)).strftime("%Y-%m-%d"))
+                        max_date=now.strftime("%Y-%m-%d"))
     except Exception:  # noqa: BLE001 - a date guess must never break extraction
         return None
     return _candidate("htmldate", raw) if raw else None
@@ -131,7 +216,7 @@ def choose_dates(candidates: list[dict[str, Any]], now: datetime,
     """Return the chosen dates: highest-priority source, future values rejected and marked."""
     limit = now + tolerance
     for cand in candidates:
-        if datetime.fromisoformat(cand["value"]) > limit:
+        if _after(cand, limit):
             cand["rejected"] = "in the future"
     valid = [c for c in candidates if "rejected" not in c]
     choice = DateChoice(candidates=candidates)
@@ -141,10 +226,11 @@ def choose_dates(candidates: list[dict[str, Any]], now: datetime,
             # Within one source prefer a value with a declared offset (more precise).
             return SOURCE_PRIORITY.index(c["source"]), 0 if c["offset_minutes"] is not None else 1
         best = min(published, key=rank)
-        # A structured date-only value gains the time of day of a same-day, offset-aware one.
+        # A value without offset (often a bare date) gains the time of day and offset of a
+        # structured one written on the same calendar day where it was written.
         same_day = [c for c in published if c is not best and c["offset_minutes"] is not None
                     and c["source"] in ("json_ld", "opengraph", "meta")
-                    and c["value"][:10] == best["value"][:10]]
+                    and _local_day(c) == _local_day(best)]
         if best["offset_minutes"] is None and same_day:
             best = min(same_day, key=rank)
         choice.published_at = datetime.fromisoformat(best["value"])

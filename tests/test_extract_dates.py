@@ -136,3 +136,11 @@ def test_a_locale_naming_a_region_beats_a_bare_language() -> None:
     page = _page_with('<meta property="og:locale" content="en_GB">'
                       '<meta name="date" content="05/04/2031">', "en")
     assert page.published_at is not None and page.published_at.date().isoformat() == "2031-04-05"
+
+
+def test_json_ld_date_given_as_a_list_is_read() -> None:
+    obj = {"@type": "NewsArticle", "headline": "Ferry pier to close",
+           "datePublished": ["2031-05-19T08:15:00+02:00", "2031-05-19T10:00:00+02:00"]}
+    page = _page_with(f'<script type="application/ld+json">{json.dumps(obj)}</script>')
+    assert page.date_source == "json_ld"
+    assert page.published_at == datetime(2031, 5, 19, 6, 15, tzinfo=UTC)

@@ -10,7 +10,7 @@ from typing import Any
 from dateutil import parser as dateutil_parser
 from lxml.html import HtmlElement
 
-from pipelines.extract.structured import Declared
+from pipelines.extract.structured import Declared, as_list
 
 # Highest first. Structured declarations beat the feed (feeds often carry update times),
 # the URL beats htmldate's guess, first_seen is the last resort.
@@ -163,8 +163,9 @@ def collect_candidates(tree: HtmlElement, declared: Declared, url: str,
     ld = declared.main_ld() or {}
     for key, kind in (("datePublished", "published"), ("dateCreated", "published"),
                       ("dateModified", "modified")):
-        if isinstance(ld.get(key), str):
-            declared_values.append(("json_ld", ld[key], kind))
+        # A string, or a list of them (some sites list the first and later editions).
+        declared_values += [("json_ld", value, kind) for value in as_list(ld.get(key))[:3]
+                            if isinstance(value, str)]
     for source, keys, kind in (("opengraph", _OG_PUBLISHED, "published"),
                                ("opengraph", _OG_MODIFIED, "modified"),
                                ("meta", _META_PUBLISHED, "published"),

@@ -17,16 +17,22 @@ from pipelines.dedup.near import (
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://Example.com/news/story-1/?utm_source=x&utm_medium=y", "https://example.com/news/story-1"),
-        ("https://example.com/news/story-1#comments", "https://example.com/news/story-1"),
-        ("https://example.com/a?b=2&a=1&fbclid=zz", "https://example.com/a?a=1&b=2"),
-        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://Example.com/news/story-1/?utm_source=x&utm_medium=y", "//example.com/news/story-1"),
+        ("https://example.com/news/story-1#comments", "//example.com/news/story-1"),
+        ("https://example.com/a?b=2&a=1&fbclid=zz", "//example.com/a?a=1&b=2"),
+        ("https://example.com:443/a", "//example.com/a"),
+        # One story whatever the scheme or a leading www.; other subdomains stay apart.
+        ("http://www.example.com/a", "//example.com/a"),
+        ("https://WWW.example.com/a", "//example.com/a"),
+        ("https://news.example.com/a", "//news.example.com/a"),
+        ("http://example.com:8080/a", "//example.com:8080/a"),
         ("not a url", None),
         ("", None),
         (None, None),
     ],
 )
-def test_url_key_is_the_crawler_canonical_url(url: str | None, expected: str | None) -> None:
+def test_url_key_is_the_canonical_url_without_scheme_or_www(url: str | None,
+                                                            expected: str | None) -> None:
     assert url_key(url) == expected
 
 

@@ -396,3 +396,11 @@ def test_copies_published_at_the_same_time_point_at_the_lowest_numeric_id() -> N
     result = {a.id: a for a in StoryClusterer().add_many(copies)}
     assert result[7].duplicate_of is None and result[7].relation == "origin"
     assert (result[25].duplicate_kind, result[25].duplicate_of) == ("text", 7)
+
+
+def test_http_https_and_www_variants_of_one_url_are_url_duplicates() -> None:
+    first, second = dam_docs()[0], dam_docs()[1]  # two different reports
+    same_url = [replace(first, id=1, canonical_url="https://www.valley.example/dam"),
+                replace(second, id=2, canonical_url="http://valley.example/dam")]
+    result = {a.id: a for a in StoryClusterer().add_many(same_url)}
+    assert (result[2].duplicate_kind, result[2].duplicate_of) == ("url", 1)

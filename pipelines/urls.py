@@ -68,6 +68,14 @@ def _canonicalize_parsed(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+def url_identity(canonical_url: str) -> str:
+    """Return the story identity of a canonical URL: without its scheme and a leading
+    ``www.`` (``//example.com/a``), as http and https, with or without ``www.``, serve one
+    story on news sites. Other subdomains and ports stay part of the identity."""
+    rest = canonical_url.split("://", 1)[-1]
+    return "//" + rest.removeprefix("www.")
+
+
 def resolve_canonical(page_url: str, rel_canonical: str | None) -> str:
     """Return the canonical URL of a page, honouring its ``<link rel=canonical>``.
 

@@ -374,6 +374,25 @@ def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_u
     assert server.hits["/news/2026/01/05/relative-link-story-here.html"] == 1
 
 
+def test_an_https_link_to_a_stored_http_story_is_not_fetched_again(tmp_path, server, db_url):
+    base = server.base_url  # http://127.0.0.1:PORT
+    path = "/news/2026/01/05/relative-link-story-here.html"
+    server.add("/feed.xml", RSS_20.format(base=base), content_type="application/rss+xml")
+    server.add(path, article("Rel"))
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
+    assert server.hits[path] == 1
+
+    # The feed now links the https form of the same story (the loopback server speaks no TLS,
+    # so a request for it would fail): one story, already stored, so nothing is requested.
+    https_feed = RSS_20.format(base=base).replace(
+        f"<link>{path}?utm_source=rss</link>", f"<link>{base.replace('http:', 'https:')}{path}</link>")
+    server.add("/feed2.xml", https_feed, content_type="application/rss+xml")
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed2.xml"]})
+    article_fetches = rows(db_url, Fetch, Fetch.kind == "article")
+    assert len(article_fetches) == 1 and server.hits[path] == 1
+    assert len(rows(db_url, Article)) == 1
+
+
 def test_a_killed_crawl_is_marked_failed_by_the_next_one(tmp_path, server, db_url):
     base = server.base_url
     slow = "/news/2026/01/05/a-story-that-never-finishes.html"

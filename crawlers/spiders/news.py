@@ -2,7 +2,8 @@
 
 ``news`` starts from every feed, hub and sitemap of the config; ``feeds``,
 ``hubs`` and ``sitemaps`` start from one kind only. All share the parsing below.
-An article whose canonical URL is already stored (this run or an earlier one)
+An article whose canonical URL is already stored (this run or an earlier one; http/https
+and www variants count as one, see ``url_identity``)
 is not requested again. In ``sitemap_backfill`` mode only sitemaps are read and
 only articles whose lastmod (or news publication date) falls on
 ``STORYLINE_BACKFILL_DAY`` are fetched.
@@ -30,7 +31,7 @@ from crawlers.downloadermiddlewares.fetch_recorder import record_refused
 from crawlers.items import WarehouseRow
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
-from pipelines.urls import canonicalize_url, resolve_canonical
+from pipelines.urls import canonicalize_url, resolve_canonical, url_identity
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # In live mode, sitemap URLs older than this are history, not news.
@@ -221,7 +222,8 @@ class NewsSpider(scrapy.Spider):
         self, url: str, canonical: str, source: SourceConfig, parent: Response
     ) -> Iterator[scrapy.Request]:
         source = self._owner(url, source)
-        if canonical in self.sink.known_urls or canonical in self.requested:
+        identity = url_identity(canonical)
+        if identity in self.sink.known_urls or identity in self.requested:
             self.crawler.stats.inc_value("storyline/articles_skipped_known")
             return
         if (
@@ -230,7 +232,7 @@ class NewsSpider(scrapy.Spider):
         ):
             self.crawler.stats.inc_value("storyline/articles_skipped_limit")
             return
-        self.requested.add(canonical)
+        self.requested.add(identity)
         self.requested_per_source[source.name] += 1
         yield scrapy.Request(
             url,
@@ -256,7 +258,7 @@ class NewsSpider(scrapy.Spider):
             return
         rel = response.xpath("//link[@rel='canonical']/@href").get()
         canonical = resolve_canonical(response.url, rel)
-        self.sink.known_urls.add(canonical)
+        self.sink.known_urls.add(url_identity(canonical))
         source = self._source(response)
         yield _fetch_update(response, canonical_url=canonical)
         yield WarehouseRow(

@@ -13,28 +13,24 @@ import hashlib
 import re
 import unicodedata
 
-from pipelines.urls import canonicalize_url
+from pipelines.urls import canonicalize_url, url_identity
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def url_key(url: str | None) -> str | None:
-    """Return the exact-duplicate key of ``url``: its canonical form without the scheme and a
-    leading ``www.`` (``//example.com/a``), or ``None``.
+    """Return the exact-duplicate key of ``url``: the identity of its canonical form (no
+    scheme, no leading ``www.``: see :func:`~pipelines.urls.url_identity`), or ``None``.
 
-    http and https, and a host with or without ``www.``, serve one story on news sites, so
-    they are one identity here; the stored ``canonical_url`` keeps them as fetched. ``None``
-    means "no URL identity": ``url`` is empty or not an absolute http(s) URL (such articles
-    can still be text or near duplicates). Never raises.
+    ``None`` means "no URL identity": ``url`` is empty or not an absolute http(s) URL (such
+    articles can still be text or near duplicates). Never raises.
     """
     if not url or not url.strip():
         return None
     try:
-        canonical = canonicalize_url(url)
+        return url_identity(canonicalize_url(url))
     except ValueError:
         return None
-    rest = canonical.split("://", 1)[1]
-    return "//" + rest.removeprefix("www.")
 
 
 def normalize_text(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
+from pipelines.urls import canonicalize_url, url_identity
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import (
     Article,
@@ -170,12 +171,16 @@ class CrawlStore:
             return {name: source_id for name, source_id in found}
 
     def known_article_urls(self) -> set[str]:
-        """Return every canonical URL (and requested URL) of an article already stored."""
+        """Return the URL identities (:func:`~pipelines.urls.url_identity`) of every stored
+        article's canonical URL and of the URL it was requested by."""
         with session_scope(self.engine) as session:
             known: set[str] = set()
             for url, canonical in session.execute(select(Article.url, Article.canonical_url)):
-                known.add(canonical)
-                known.add(url)
+                known.add(url_identity(canonical))
+                try:
+                    known.add(url_identity(canonicalize_url(url)))
+                except ValueError:
+                    pass
             return known
 
     def validators(self) -> dict[str, tuple[str | None, str | None]]:

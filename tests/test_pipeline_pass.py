@@ -159,11 +159,29 @@ def test_reextraction_changes_only_rows_whose_output_changed(cleaned):
     ]
     assert stale_extraction.job_name == "rederive_from_archive"
 
-    with stage_run(engine, "clean", partition, code_version="test") as run:
-        stats = clean_partition(engine, partition, stage_run_id=run.id, workers=1)
-
-    assert stats["changed"] == 1
     with session_scope(engine) as session:
+        crawls_before = session.scalar(select(func.count()).select_from(CrawlRun))
+    # The job the sensor asks for, run for that day: every stage after the crawl, from WARC.
+    from dagster_project.assets import ALL_ASSETS
+    from dagster_project.jobs import rederive_from_archive
+    from dagster_project.resources import CrawlConfigResource, ExtractionResource
+
+    result = dg.materialize(
+        ALL_ASSETS,
+        selection=rederive_from_archive.selection,
+        partition_key=partition,
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(url=url),
+                   "crawl_config": CrawlConfigResource(path=DEMO_CONFIG),
+                   "extraction": ExtractionResource(workers=1),
+                   "pipes_subprocess_client": dg.PipesSubprocessClient()},
+    )
+    assert result.success
+    with session_scope(engine) as session:
+        run = session.scalars(select(StageRun).where(
+            StageRun.stage == "clean", StageRun.dagster_run_id == result.run_id)).one()
+        assert run.partition_key == partition
+        assert session.scalar(select(func.count()).select_from(CrawlRun)) == crawls_before
         (change,) = session.scalars(select(ExtractionChange)).all()
         assert change.article_id == target.id and change.stage_run_id == run.id
         assert change.old_extractor_version == "0.old"

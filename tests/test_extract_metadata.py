@@ -176,3 +176,30 @@ def test_language_is_detected_from_a_sample_of_the_text() -> None:
                  + "Die Fähre fährt nicht mehr. " * 200)
     assert detect_language(long_text, declared, 15) == "en"
     assert detect_language("Too short to decide.", declared, 15) == "de"
+
+
+def test_declared_section_tags_image_site_and_description() -> None:
+    head = """<meta property="article:section" content="Harbour">
+<meta property="article:tag" content="ferries"><meta property="article:tag" content="Pier">
+<meta name="keywords" content="pier, repairs, ferries">
+<meta property="og:image" content="/img/pier-1200.jpg">"""
+    page = extract_page(seed_like_page(head), URL, now=NOW)
+    assert page.section == "Harbour"
+    assert page.tags == ["ferries", "Pier", "repairs"]  # case-insensitive, first spelling kept
+    assert page.image_url == "https://ledger.example/img/pier-1200.jpg"  # resolved on the URL
+    assert page.site_name == "Lowmere Ledger"
+    assert page.description == "The pier shuts for eleven weeks."
+    assert page.language == "en"
+
+
+def test_json_ld_fills_section_tags_image_and_site_when_meta_tags_are_missing() -> None:
+    head = """<script type="application/ld+json">{"@type":"NewsArticle",
+    "headline":"Ferry pier to close for repairs","articleSection":["Harbour","Town"],
+    "keywords":["pier","ferries"],"image":[{"@type":"ImageObject","url":"https://cdn.example/p.jpg"}],
+    "publisher":{"@type":"Organization","name":"Lowmere Ledger Group"}}</script>"""
+    html = seed_like_page(head).replace(
+        '<meta property="og:site_name" content="Lowmere Ledger">', "")
+    page = extract_page(html, URL, now=NOW)
+    assert (page.section, page.tags) == ("Harbour", ["pier", "ferries"])
+    assert page.image_url == "https://cdn.example/p.jpg"
+    assert page.site_name == "Lowmere Ledger Group"

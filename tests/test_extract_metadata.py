@@ -203,3 +203,24 @@ def test_json_ld_fills_section_tags_image_and_site_when_meta_tags_are_missing() 
     assert (page.section, page.tags) == ("Harbour", ["pier", "ferries"])
     assert page.image_url == "https://cdn.example/p.jpg"
     assert page.site_name == "Lowmere Ledger Group"
+
+
+def test_a_sentence_opening_with_by_is_not_a_byline() -> None:
+    # An agency-only byline sends the search on to visible "By ..." lines; a newsletter box's
+    # small print is one, but a sentence, and its "Privacy Policy" is nobody's name.
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<p class="byline">Continental Press Service</p>',
+    ).replace("</article>", "<div><p>Get the morning briefing.</p><p class=small>By signing "
+              "up you agree to our Terms of Use and Privacy Policy.</p></div></article>")
+    page = extract_page(html, URL, now=NOW)
+    assert page.authors == []
+    assert page.author_organisations == ["Continental Press Service"]
+
+
+def test_a_desk_of_the_outlet_is_an_organisation() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<p class="byline">Lowmere Ledger Video</p>')
+    page = extract_page(html, URL, now=NOW)
+    assert (page.authors, page.author_organisations) == ([], ["Lowmere Ledger Video"])

@@ -124,9 +124,11 @@ def _outlet_words(names: list[str]) -> set[str]:
 
 
 def is_outlet(name: str, outlet_names: list[str]) -> bool:
-    """Return True when name is the outlet (its name, or its words plus initials)."""
+    """Return True when name is the outlet: its name (alone or opening a desk's credit), or
+    only words of its name."""
     key = name.casefold()
-    if any(key == n.casefold() for n in outlet_names if n):
+    # The outlet's name, alone or opening a desk's credit ("Northgate Post Video").
+    if any(key == n.casefold() or key.startswith(n.casefold() + " ") for n in outlet_names if n):
         return True
     words = [w for w in re.findall(r"\w+", key) if len(w) > 1]
     outlet = _outlet_words(outlet_names)
@@ -144,6 +146,14 @@ def _markup_bylines(tree: HtmlElement, byline_elements: list[HtmlElement]) -> li
     return []
 
 
+def _names_follow_prefix(text: str) -> bool:
+    """Return True when what follows "By" starts like a name ("By Jane Doe", "By dpa"), not
+    like a sentence ("By signing up you agree to our Terms and Privacy Policy")."""
+    rest = _PREFIX.sub("", text.strip(" .,:;|-–—"))
+    first = rest.split(maxsplit=1)[0].strip(" ,;") if rest.split() else ""
+    return bool(first) and (first[0].isupper() or first.casefold() in _AGENCIES)
+
+
 def _prefixed_bylines(tree: HtmlElement, outlet_names: list[str]) -> list[str]:
     """Return the credits of the first visible "By ..." line that names people or an
     organisation (names that are neither, such as "By clicking accept", are left out)."""
@@ -151,7 +161,7 @@ def _prefixed_bylines(tree: HtmlElement, outlet_names: list[str]) -> list[str]:
                   if element.text and _BYLINE_OPENING.match(element.text))
     for element in islice(candidates, 8):
         text = normalize_space(element.text_content())
-        if not 3 < len(text) < 160:
+        if not 3 < len(text) < 160 or not _names_follow_prefix(text):
             continue
         names = [n for n in clean_author(text)
                  if looks_like_person(n) or is_organisation(n, outlet_names)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -20,6 +21,7 @@ _NON_CONTENT_ANCESTORS = {"aside", "nav", "footer", "header", "form", "figure", 
 _CHROME_LINE = re.compile(
     r"""^(
       (share|tweet|email|print|copy\ link|pin\ it|add\ .{1,40}\ on\ google)(\ (this|on|via)\b.*)?
+    | (print|share|email)\ (this\ )?(article|story|page)|order\ reprints?|reprints?(\ &\ permissions)?
     | advertisement|sponsored(\ content)?|ad
     | (sign\ up|subscribe)\b.{0,80}(newsletter|inbox|updates|free)\b.*
     | (read|see|watch)\ (more|also|next)\b.{0,200}
@@ -34,9 +36,48 @@ _CHROME_LINE = re.compile(
     | ein\ klick\ für\ den\ datenschutz|click\ to\ load\b.{0,60}|load\ external\ content
     | (\d{1,2}\.\d{1,2}\.\d{4}\ \|\ )?\d{1,2}:\d{2}\ min
     | copyright\ ©?.{0,80}|©.{0,80}|all\ rights\ reserved\.?
+    # a labelled pointer to another story: "Related: <headline>", "[Read also: <headline>]"
+    | \[?(related|see\ also|also\ read|read\ also|lesen\ sie\ auch|leia\ também|veja\ também
+        |lire\ aussi|lee\ también)(\ (posts?|articles?|stories|story|content|coverage|links?
+        |videos?))?\ ?:\ .{1,200}
+    # the heading of a block of such pointers
+    | (you\ (may|might)\ also\ (like|enjoy)|don[’']?t\ miss|more|recommended\ (videos?|reading)
+        |more\ on\ this(\ story|\ topic)?|mehr\ zum\ thema)[:.!]?
+    # reading time: "Reading time: 3 minutes", "4 min read"
+    | (tempo\ de\ leitura|reading\ time|read\ time|lesezeit|lesedauer|temps\ de\ lecture
+        |tiempo\ de\ lectura|leestijd|lästid)\ ?:?\ ?(ca\.?\ |about\ )?[\d\ –-]{1,7}\ ?\w{0,9}\.?
+    | (ca\.?\ )?\d{1,3}\ ?(min|mins|minutes?|minuten|minutos)\.?\ (read|lesen|de\ leitura
+        |de\ lectura|de\ lecture|lezen|läsning)
+    # the keyword row: "Tags", "Tags: a, b", "Filed under: c |"
+    | (tags?|filed\ under|schlagw[öo]rter|stichw[öo]rter|etiquetas|topics)(\ ?:.{0,300})?
+    # how to follow the paper or reach the writer
+    | (follow|like)\ .{1,60}\ on\ (facebook|twitter|instagram|x|linkedin|youtube|tiktok|threads
+        |bluesky)\b.{0,160}
+    | (write\ to|e-?mail|contact|reach)\ .{1,80}?\ (at|on|via)\ \S*(@|twitter|\bx\b).{0,200}
+    # the closing credit of contributing reporters, editors and agencies
+    | .{3,120}\ contributed\ (reporting|to\ this\ (report|story|article))\b.{0,80}
+    | [(–—-]?\ ?(additional\ )?reporting\ by\ .{3,250}
+    | mit\ agenturmaterial\.?|with\ (agency|wire)\ (material|reports)\.?
     )$""",
     re.I | re.X,
 )
+
+
+def is_chrome_line(line: str) -> bool:
+    """Return True when a whole line is page furniture rather than story text.
+
+    Besides share and print buttons, ads, sign-up prompts and template placeholders, these
+    kinds of line recur on news and blog sites whatever their template:
+    a pointer to another story with its label ("Related: <headline>", "[Read also: ...]") or
+    the heading over a block of them ("You may also like", "Don't miss", "More:"); the
+    reading time ("Reading time: 3 minutes", "4 min read"); the keyword row ("Tags: ...",
+    "Filed under: ..."); how to follow the paper or write to the reporter ("Follow us on
+    Instagram and YouTube", "Write to Jane Doe at jane@example.com"); and the closing credit
+    ("John Roe contributed reporting", "Reporting by ...; Editing by ...", "With agency
+    material"). Each needs the whole line to match, so a sentence that merely mentions such
+    words stays. The line is compared as chrome_key gives it (list markers dropped).
+    """
+    return bool(_CHROME_LINE.match(chrome_key(line)))
 
 
 @dataclass
@@ -78,9 +119,11 @@ def _signature(element: HtmlElement | None) -> tuple[str, str] | None:
 
 
 _EXPANSION_LEVELS = 3
+# A caption or credit: "(Photo: ...)", "Image: ...", agency names, "photos © Owner, 2024".
 _CAPTION = re.compile(
     r"(\((\w+ )?(photo|image|foto|picture|file)\b[^)]*\)$|^(photo|image|credit|foto)s?:|"
-    r"getty images|shutterstock|\bap photo\b)",
+    r"getty images|shutterstock|\bap photo\b|"
+    r"\b(photos?|images?|pictures?|fotos?|bilder?|photographs?)\b[^.]{0,40}©)",
     re.I,
 )
 
@@ -252,19 +295,185 @@ def caption_texts(tree: HtmlElement) -> set[str]:
     return captions
 
 
+_LIST_MARKER = re.compile(r"^[-•*·–—]\s+")
+
+
+def chrome_key(line: str) -> str:
+    """Return line lower-cased, spacing collapsed and any list marker ("- ", "• ") removed.
+
+    Share, print and reprint buttons are often laid out as a list, so trafilatura writes them
+    as "- Print Article"; the marker must not hide them from the chrome patterns.
+    """
+    return _LIST_MARKER.sub("", normalize_space(line).lower())
+
+
+_TAG_HREF = re.compile(
+    r"(/(tags?|topics?|themen|thema|schlagworte?|stichworte?|etiquetas?|temas?|keywords?)/"
+    r"|[?&](tags?|topic|keyword)=)", re.I)
+_TAG_SEPARATORS = re.compile(r"\s*[,|·•]\s*")
+
+
+def tag_link_texts(tree: HtmlElement) -> set[str]:
+    """Return the lower-cased texts of links to tag or topic archives (rel="tag", or an href
+    under /tag/, /topics/, /thema/, ?tag= and the like).
+
+    Pages list a story's keywords as links to the archive of each keyword, often right under
+    the text where trafilatura takes them for a closing paragraph ("sad", "veiculo" or
+    "stock car, rally, ..."). Such a link names a keyword, never a sentence of the story.
+    """
+    texts: set[str] = set()
+    for link in tree.iter("a"):
+        href = link.get("href") or ""
+        if "tag" in (link.get("rel") or "").split() or _TAG_HREF.search(href):
+            text = normalize_space(link.text_content()).lower().strip(" ,|#")
+            if text:
+                texts.add(text)
+    return texts
+
+
+def _only_tags(key: str, tags: set[str]) -> bool:
+    parts = [part.strip(" #") for part in _TAG_SEPARATORS.split(key)]
+    parts = [part for part in parts if part]
+    return bool(parts) and all(part in tags for part in parts)
+
+
+_FIELD_SEPARATORS = re.compile(r"\s+[-–|·•]\s+")
+_LABELLED_FIELD = re.compile(r"^\w+(\ \w+){0,2}\s?:\s?\S")
+
+
+def is_field_line(key: str) -> bool:
+    """Return True when a line is a row of labelled fields, not a sentence.
+
+    Blog and CMS templates print the post's details in one row, "Posted by: Jane - Category:
+    Health - Tags: clinics", sometimes after a date. Such a row has at least two
+    "label: value" fields (a label of one to three words), every field short, split by dashes,
+    bars or dots.
+    """
+    fields = _FIELD_SEPARATORS.split(key)
+    if len(fields) < 2 or any(word_count(field) > 8 for field in fields):
+        return False
+    return sum(bool(_LABELLED_FIELD.match(field)) for field in fields) >= 2
+
+
+_DATE_WORD = re.compile(
+    r"^(jan|feb|fev|fév|mar|mär|apr|avr|abr|ma[iy]|mei|maj|jun|jui|jul|lug|aug|ago|aoû|sep|set"
+    r"|o[ck]t|out|ott|nov|de[czcs]|déc|dic|gen|ene|mon|tue|wed|thu|fri|sat|sun|die|mit|don|fre"
+    r"|sam|son|lun|mer|jeu|ven|dim|miér|jue|vie|sáb|dom|seg|ter|qua|qui|sex|feira|updated"
+    r"|published|posted|publicado|atualizado|actualizado|aktualisiert|veröffentlicht|publié)",
+    re.I)
+_YEAR_OR_TIME = re.compile(r"\b(1[89]|20)\d\d\b|\b\d{1,2}[:.h]\d{2}\b")
+
+
+def is_date_line(line: str) -> bool:
+    """Return True when a line says only when the story was published or updated.
+
+    Templates print the date as its own paragraph, "Monday, 22 January 2018 at 0:13" or
+    "November 20, 2019 - 11:28 GMT"; trafilatura keeps it as the first paragraph. Such a line
+    has a year or a clock time, at most twelve words, and every word is a number, a month or
+    weekday name (a few languages, matched by their first letters), "updated"/"published", or
+    a connector of up to four letters ("de", "às", "um", "at", a zone abbreviation).
+    """
+    tokens = words(line)
+    if not tokens or len(tokens) > 12 or not _YEAR_OR_TIME.search(line):
+        return False
+    return all(token.isdigit() or len(token) <= 4 or _DATE_WORD.match(token)
+               for token in tokens)
+
+
+_TEASER_MIN_WORDS = 3
+_TEASER_MAX_WORDS = 40
+_TEASER_MIN_CHARS = 10  # three short words and two spaces
+_TEASER_BLOCKS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "div", "dd", "td"}
+_PLAIN_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]:
+    """Return the chrome keys (see chrome_key) of those lines that are links to other pages of
+    the same site filling their block alone: a paragraph, list item or heading that is nothing
+    but the link, or a heading inside a link (a story card).
+
+    That is how templates point to other stories inside or right after the text: related
+    articles, "more on this" lists, previous and next posts. Story paragraphs carry links
+    inside sentences, and a link to another site (a source, a shop, a partner) may be part of
+    the story, so only a whole block linking within the site counts, and only from three
+    words up. A text that also stands somewhere as a block outside any link (a heading of the
+    page itself, repeated in a list of links) is not counted.
+    """
+    candidates = {chrome_key(line).rstrip(" |") for line in lines
+                  if _TEASER_MIN_WORDS <= word_count(line) <= _TEASER_MAX_WORDS}
+    if not candidates:
+        return set()
+    split = urlsplit(url)
+    host, page_path = (split.hostname or "").removeprefix("www."), split.path
+    texts: set[str] = set()
+    for link in tree.iter("a"):
+        text = link.text_content()
+        if len(text) < _TEASER_MIN_CHARS:
+            continue
+        key = chrome_key(text)
+        inner_keys = [chrome_key(inner.text_content())
+                      for inner in link.iter(*_PLAIN_BLOCKS)] if len(link) else []
+        hits = {k for k in [key, *inner_keys] if k in candidates}
+        if not hits:
+            continue
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
+            continue
+        target = urlsplit(urljoin(url, href))
+        if (target.hostname or "").removeprefix("www.") != host or target.path == page_path:
+            continue
+        if key in hits and key not in inner_keys:
+            block = next((a for a in link.iterancestors() if a.tag in _TEASER_BLOCKS), None)
+            if block is None or chrome_key(block.text_content()).rstrip(" |") != key:
+                hits.discard(key)
+        texts |= hits
+    if texts:
+        for element in tree.iter(*_PLAIN_BLOCKS):
+            if element.find(".//a") is None and next(element.iterancestors("a"), None) is None:
+                texts.discard(chrome_key(element.text_content()))
+    return texts
+
+
+# A newsletter sign-up box: a short title naming the newsletter, then a one-line pitch.
+_BOX_TITLE = re.compile(r"newsletter", re.I)
+_BOX_PITCH_WORDS = 25
+
+
 def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
-                 captions: set[str] | None = None) -> list[str]:
+                 captions: set[str] | None = None, tags: set[str] | None = None,
+                 teasers: set[str] | None = None) -> list[str]:
+    """Return lines without page furniture: chrome lines (is_chrome_line), the headline, byline
+    lines near the top, links to other stories filling a line (teasers, see
+    teaser_link_texts), keyword links (tags, see tag_link_texts), rows of labelled fields
+    (is_field_line), a date line at the top or bottom (is_date_line), captions and credits.
+
+    A newsletter box is dropped whole: a short line naming a newsletter ("The Morning Brief
+    newsletter") and, under it, its one-line pitch (up to 25 words, not a question).
+    """
     captions = captions or set()
+    teasers = teasers or set()
+    tags = tags or set()
     counts = Counter(normalize_space(line).lower() for line in lines)
     out: list[str] = []
     title_key = fold_typography(title or "")
+    after_box_title = False
     for position, line in enumerate(lines):
         key = normalize_space(line).lower()
-        if _CHROME_LINE.match(key):
+        if after_box_title and word_count(key) <= _BOX_PITCH_WORDS and not key.endswith("?"):
+            after_box_title = False
+            continue  # the pitch under a newsletter box's title
+        after_box_title = bool(_BOX_TITLE.search(key)) and word_count(key) <= 6
+        if after_box_title or is_chrome_line(line):
             continue
         if position < 3 and title_key and _is_headline(fold_typography(line), title_key):
             continue
         if position < 6 and key in meta_lines:
+            continue
+        if chrome_key(line).rstrip(" |") in teasers:
+            continue
+        if (tags and _only_tags(key, tags)) or is_field_line(key):
+            continue
+        if (position < 3 or position == len(lines) - 1) and is_date_line(line):
             continue
         if not _WORD.search(line) or (captions and word_key(line) in captions):
             continue
@@ -370,11 +579,37 @@ def drop_author_bio(paragraphs: list[str], authors: list[str]) -> list[str]:
     return paragraphs
 
 
+_LINK_WRAPPER_XPATH = "//p//span[@class or @id][a]"
+
+
+def clear_link_wrappers(tree: HtmlElement) -> int:
+    """Remove class and id from spans inside a paragraph that only wrap a link, in place;
+    return how many were cleared.
+
+    Templates wrap in-text links in a styled span (``<span class="link"><a>..</a></span>``).
+    trafilatura's precision mode drops elements whose class reads like page chrome ("link",
+    "bottom"), and with the span goes a piece of the sentence. A span whose whole text is its
+    link's, inside a paragraph, is part of that paragraph whatever its class says.
+    """
+    cleared = 0
+    for span in tree.xpath(_LINK_WRAPPER_XPATH):
+        text = normalize_space(span.text_content())
+        if text and text == normalize_space(" ".join(a.text_content() for a in span.iter("a"))):
+            span.attrib.pop("class", None)
+            span.attrib.pop("id", None)
+            cleared += 1
+    return cleared
+
+
 def extract_body(
     tree: HtmlElement, url: str, *, title: str | None = None, meta_lines: set[str] | None = None,
     description: str | None = None, declared_body: str | None = None,
 ) -> BodyResult:
-    """Return the body paragraphs of tree (empty when nothing article-like was found)."""
+    """Return the body paragraphs of tree (empty when nothing article-like was found).
+
+    Clears the class of spans that only wrap a link inside a paragraph (clear_link_wrappers).
+    """
+    clear_link_wrappers(tree)
     lines = _trafilatura_lines(tree, url, precise=True)
     method = "trafilatura_precision"
     words = word_count(" ".join(lines))
@@ -389,7 +624,8 @@ def extract_body(
     if lead:
         lines.insert(0, lead)
         method += "+lead"
-    lines = _drop_chrome(lines, title, meta_lines or set(), caption_texts(tree))
+    lines = _drop_chrome(lines, title, meta_lines or set(), caption_texts(tree),
+                         tag_link_texts(tree), teaser_link_texts(tree, url, lines))
     lines, disagreed = agree_with_declared(lines, declared_body)
     if disagreed:
         method += "+declared"

@@ -1,0 +1,150 @@
+"""Body rules in pipelines.extract.body, each on a page written for these tests."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from pipelines.extract import extract_page
+from pipelines.extract.body import chrome_key, is_date_line, is_field_line, teaser_link_texts
+
+URL = "https://gazette.example/valley/orchard-frost"
+
+STORY = [
+    "Fruit growers in the invented Brannock valley lit straw fires between their apple rows "
+    "on Sunday night after forecasters warned that a late frost would settle before dawn.",
+    "The smoke keeps a thin layer of warmer air above the blossoms, said Ilse Marren, who has "
+    "farmed forty acres on the valley floor since her parents handed her the orchard.",
+    "By morning the thermometers in the lowest rows had dropped to minus two degrees, but most "
+    "buds on the higher terraces looked healthy when the growers walked the slopes at sunrise.",
+    "The growers' cooperative will count the damaged trees this week and expects to know by "
+    "the end of the month whether the autumn harvest has to be sold at a lower grade.",
+    "Marren said the fires cost her two nights of sleep and a trailer of straw, a price she "
+    "would pay again rather than lose a season of fruit to a single cold hour before dawn.",
+]
+
+
+def page(before: str = "", after: str = "", inside: str = "", elsewhere: str = "") -> str:
+    """An article page: the story in <article>, optional blocks around it and in a sidebar."""
+    paragraphs = [f"<p>{text}</p>" for text in STORY]
+    paragraphs.insert(3, inside)
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Growers light fires to save the blossom | Valley Gazette</title>
+<meta property="og:title" content="Growers light fires to save the blossom">
+<meta property="og:type" content="article"></head><body>
+<nav><a href="/">Home</a> <a href="/valley">Valley</a></nav>
+<main><article><h1>Growers light fires to save the blossom</h1>
+<div class="article-text">{before}{"".join(paragraphs)}{after}</div></article>
+<aside>{elsewhere}</aside></main><footer>Valley Gazette</footer></body></html>"""
+
+
+def body_of(html: str) -> str:
+    extracted = extract_page(html, URL)
+    assert extracted.body_text, extracted.page_note
+    return extracted.body_text
+
+
+def test_the_story_alone_comes_through() -> None:
+    body = body_of(page())
+    for paragraph in STORY:
+        assert paragraph in body
+
+
+@pytest.mark.parametrize(("before", "after", "inside", "gone"), [
+    # A teaser line to another story, with its label, inside the text.
+    ("", "", "<p>Related: Why the valley's cherry growers switched to wind machines</p>",
+     "wind machines"),
+    ("", "", "<p>[Read also: Beekeepers move their hives uphill]</p>", "Beekeepers"),
+    # Closing credits for contributing reporters and the desk.
+    ("", "<p>Tomas Reyl contributed reporting from the lower valley.</p>", "", "Tomas Reyl"),
+    ("", "<p>Reporting by Ada Finch; Editing by Ruth Olm</p>", "", "Ada Finch"),
+    # How to reach the writer or follow the paper.
+    ("", "<p>Write to Ada Finch at ada.finch@gazette.example</p>", "", "ada.finch"),
+    ("", "<p>Follow the Valley Gazette on Facebook, Instagram and YouTube.</p>", "",
+     "Follow the Valley"),
+    # Reading time, a date printed as its own paragraph, a row of post details.
+    ("<p>Reading time: 3 minutes</p>", "", "", "Reading time"),
+    ("<p>Tuesday, 14 March 2028 at 09:15</p>", "", "", "14 March 2028"),
+    ("<p>02/03/2028 - Posted by: Ada Finch - Category: Farming - Tags: frost</p>", "", "",
+     "Posted by"),
+    # Print and reprint buttons laid out as a list.
+    ("<ul><li>Print Article</li><li>Order Reprints</li></ul>", "", "", "Reprints"),
+    # A newsletter box: a title and a one-line pitch.
+    ("", "<p>The Orchard Letter newsletter</p><p>Prices, weather and tips for growers, "
+     "every Friday morning.</p>", "", "every Friday morning"),
+    # A photo credit with a copyright sign.
+    ("", "", "<p>Straw fires between the rows, photos © Valley Gazette, 2028</p>", "photos ©"),
+])
+def test_page_furniture_is_left_out(before: str, after: str, inside: str, gone: str) -> None:
+    body = body_of(page(before=before, after=after, inside=inside))
+    assert gone not in body
+    for paragraph in STORY:
+        assert paragraph in body
+
+
+def test_keyword_links_to_tag_archives_are_left_out() -> None:
+    tags = ('<p><a href="/tag/frost" rel="tag">frost</a>, '
+            '<a href="/tag/apple-growers">apple growers</a></p>')
+    body = body_of(page(after=tags))
+    assert "apple growers" not in body
+
+
+def test_a_paragraph_that_is_only_a_link_to_another_story_is_left_out() -> None:
+    teaser = ('<p><a href="/valley/hail-nets">Hail nets divide the valley\'s younger '
+              'growers</a></p>')
+    card = ('<a href="/valley/pear-prices"><h3>Pear prices climb after a short '
+            'harvest</h3></a>')
+    body = body_of(page(inside=teaser, after=card))
+    assert "Hail nets" not in body
+    assert "Pear prices" not in body
+
+
+def test_a_whole_paragraph_link_to_another_site_is_no_teaser() -> None:
+    line = "The regional frost report for the week"
+    source = f'<p><a href="https://weather.example/frost-report">{line}</a></p>'
+    inside = f'<p><a href="/valley/frost-report">{line}</a></p>'
+    assert teaser_link_texts(lxml.html.fromstring(page(inside=source)), URL, [line]) == set()
+    assert teaser_link_texts(lxml.html.fromstring(page(inside=inside)), URL, [line]) == {
+        chrome_key(line)}
+
+
+def test_a_linked_text_also_shown_unlinked_stays() -> None:
+    heading = "<h2>What the cooperative will count</h2>"
+    sidebar = '<ul><li><a href="/valley/count">What the cooperative will count</a></li></ul>'
+    body = body_of(page(inside=heading, elsewhere=sidebar))
+    assert "What the cooperative will count" in body
+
+
+def test_a_link_wrapped_in_a_styled_span_keeps_its_words() -> None:
+    sentence = ('<p>Growers said <span class="link"><a href="/valley/frost-2027">last '
+                'spring\'s frost</a></span> had taught them to keep straw ready by March, '
+                'and most barns now hold a reserve for two cold nights at least.</p>')
+    assert "said last spring's frost had taught them" in body_of(page(inside=sentence))
+
+
+@pytest.mark.parametrize(("line", "is_date"), [
+    ("Tuesday, 14 March 2028 at 09:15", True),
+    ("sexta-feira, 3 de março de 2028 às 20:13", True),
+    ("March 14, 2028 - 11:28 GMT", True),
+    ("Updated 14.03.2028, 09:15 Uhr", True),
+    ("On 14 March 2028 the frost came early to the valley", False),
+    ("Paris 2028", False),
+    ("Tuesday, 14 March", False),
+])
+def test_is_date_line(line: str, is_date: bool) -> None:
+    assert is_date_line(line) is is_date
+
+
+@pytest.mark.parametrize(("line", "is_field"), [
+    ("posted by: ada finch | category: farming", True),
+    ("02/03/2028 - publicado por: ada finch - categoria: campo - tags: geada", True),
+    ("the price: two nights of sleep - and a trailer of straw", False),
+    ("note: growers met on sunday", False),
+])
+def test_is_field_line(line: str, is_field: bool) -> None:
+    assert is_field_line(line) is is_field
+
+
+def test_chrome_key_drops_list_markers() -> None:
+    assert chrome_key("-  Print  Article") == "print article"
+    assert chrome_key("• Share") == "share"

@@ -60,6 +60,13 @@ def test_without_a_matching_h1_the_title_most_sources_agree_on_wins() -> None:
         ("Von: Ines Krüger, Lee Tan", ["Ines Krüger", "Lee Tan"]),
         ("| BY: Rafael Gomez", ["Rafael Gomez"]),
         ("Author: Mara Okafor", ["Mara Okafor"]),
+        ("Analysis by Petra Vance", ["Petra Vance"]),
+        ("Story and photos by Omar Lindqvist", ["Omar Lindqvist"]),
+        ("Bruce Y. Lee", ["Bruce Y. Lee"]),  # an initial, not Spanish "y"
+        ("Ana Lima y Luis Roca", ["Ana Lima", "Luis Roca"]),
+        ("Nadia Roux, MS, RDN", ["Nadia Roux"]),  # degrees are not names
+        ("by Jonas Whitfield | November 18, 2031 12:01 PM", ["Jonas Whitfield"]),
+        ("• 2 min read", []),
     ],
 )
 def test_byline_prefixes_with_colons_and_separators(raw: str, expected: list[str]) -> None:
@@ -224,3 +231,12 @@ def test_a_desk_of_the_outlet_is_an_organisation() -> None:
         '<p class="byline">Lowmere Ledger Video</p>')
     page = extract_page(html, URL, now=NOW)
     assert (page.authors, page.author_organisations) == ([], ["Lowmere Ledger Video"])
+
+
+def test_the_innermost_byline_element_names_the_author() -> None:
+    # A byline box holding date, comment link and categories around the author's own span.
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<div class="entry-byline"><span class="author-name">Nadia Roux</span> 19/05/2031 '
+        '<a href="#c">Comment!</a> Harbour, Ferries, Town Council</div>')
+    assert extract_page(html, URL, now=NOW).authors == ["Nadia Roux"]

@@ -14,8 +14,9 @@ from lxml.html import HtmlElement
 from pipelines.extract.structured import Declared, as_list
 from pipelines.extract.text import normalize_space
 
-_PREFIX = re.compile(r"^(by|von|af|av|por|par|di|door|przez|tarafından|written by|words by|"
-                     r"texte?|autor(in)?|author|reporting by)(\s*:\s*|\s+)", re.I)
+# "By", "Von:", and "by" after up to three words ("Analysis by", "Story and photos by").
+_PREFIX = re.compile(r"^([\w-]+\s+){0,3}by(\s*:\s*|\s+)|^(von|af|av|por|par|di|door|przez|"
+                     r"tarafından|texte?|autor(in)?|author)(\s*:\s*|\s+)", re.I)
 _BRACKETS = re.compile(r"\s*[\[(][^\])]*[\])]")
 _ROLE = re.compile(
     r"\s*[,|–—-]\s*(senior |chief |staff |deputy |associate |contributing |political |foreign )*"
@@ -25,11 +26,13 @@ _ROLE = re.compile(
 )
 _ROLE_ONLY = re.compile(
     r"^([\w-]+ ){0,3}(reporter|writer|editor|correspondent|journalist|columnist|contributor|"
-    r"producer|photographer|analyst|redakteur(in)?|korrespondent(in)?|staff)$",
+    r"producer|photographer|analyst|redakteur(in)?|korrespondent(in)?|editor-at-large|staff)$",
     re.I,
 )
 # Separators between credits: lists ("A, B and C" in several languages) and "A | B".
-_SPLIT = re.compile(r"\s*(?:,|;|&|\||\band\b|\bund\b|\boch\b|\bve\b|\bet\b|\by\b|\bna\b)\s*",
+# "y" and "na" only in lower case, and "Y." is an initial ("Bruce Y. Lee").
+_SPLIT = re.compile(r"\s*(?:,|;|&|\||\band\b|\bund\b|\boch\b|\bve\b|\bet\b|(?-i:\by\b)(?!\.)|"
+                    r"(?-i:\bna\b))\s*",
                     re.I)
 # Words that make a credit an organisation (agency, desk, outlet), not a person.
 _ORG_WORD = re.compile(
@@ -54,19 +57,31 @@ _AGENCIES = frozenset(
 )
 # One upper-case word of 2-6 letters ("SID", "TPN"): an acronym, not a person's name.
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$")
-_NOT_NAME = re.compile(r"https?://|www\.|@|\d{3,}|^(admin|administrator|staff|editor|redaktion|"
+_NOT_NAME = re.compile(r"https?://|www\.|@|\d|^(admin|administrator|staff|editor|redaktion|"
                        r"newsroom|guest|unknown|anonymous)$", re.I)
 
 
+# Degrees and post-nominal titles after a name ("Jane Doe, MS, RD"): neither people nor
+# organisations.
+_CREDENTIALS = frozenset(
+    "ms ma mba md phd ph.d rd rdn ld ldn rn np pa-c mph msc bsc ba bs do dds dmd pharmd cpt cscs "
+    "cde cdces facp jd esq lcsw lmft psyd dvm cfa cpa".split()
+)
+_BULLETS = " .,:;|-–—•·*"
+
+
 def clean_author(raw: str) -> list[str]:
-    """Return the people's names in one byline string (roles, 'By', bracketed initials removed)."""
+    """Return the names in one byline string ("By", roles, bracketed initials, degrees and
+    anything with digits, such as a date or "2 min read", removed)."""
     text = normalize_space(raw)
-    text = _BRACKETS.sub("", text).strip(" .,:;|-–—")
+    text = _BRACKETS.sub("", text).strip(_BULLETS)
     text = _PREFIX.sub("", text)
     names = []
     for part in _SPLIT.split(text):
-        part = _ROLE.sub("", _PREFIX.sub("", part.strip(" .,:;|-–—"))).strip(" .,:;|-–—")
+        part = _ROLE.sub("", _PREFIX.sub("", part.strip(_BULLETS))).strip(_BULLETS)
         if not part or _NOT_NAME.search(part) or _ROLE_ONLY.match(part):
+            continue
+        if part.casefold() in _CREDENTIALS:
             continue
         if len(part) > 60 or len(part.split()) > 5:
             continue
@@ -136,7 +151,12 @@ def is_outlet(name: str, outlet_names: list[str]) -> bool:
 
 
 def _markup_bylines(tree: HtmlElement, byline_elements: list[HtmlElement]) -> list[str]:
-    for element in byline_elements[:3]:
+    """Return the text of the first byline element, the innermost where they nest (a
+    "byline" box holding the date and categories around an "author-name" span)."""
+    marked = set(byline_elements[:6])
+    innermost = [e for e in byline_elements[:6]
+                 if not any(d in marked for d in e.iterdescendants())]
+    for element in innermost[:3]:
         href = element.get("href") or ""
         if _ACCOUNT_PATH.search(href.split("?")[0]):
             continue  # a site account ("admin"), not a person

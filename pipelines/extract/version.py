@@ -10,7 +10,7 @@ import trafilatura
 
 from pipelines.extract.model import TEXT_PAGE_TYPES
 
-EXTRACTOR_VERSION = "2026.11.7"
+EXTRACTOR_VERSION = "2026.11.8"
 
 # Every knob that changes what extract_page returns. Changing one changes the settings hash,
 # which is how the warehouse tells which rows a re-extraction backfill may change.

@@ -848,7 +848,7 @@ class StoryClusterer:
         if prepared["shingle_count"]:
             matches = self._near.query(prepared["signature"], prepared["bands"])
             if matches:
-                original, similarity = min(matches, key=lambda m: (-m[1], str(m[0])))
+                original, similarity = min(matches, key=lambda m: (-m[1], id_order(m[0])))
                 return self._duplicate_root.get(original, original), "near", similarity
         return None
 

@@ -78,6 +78,7 @@ def test_the_story_alone_comes_through() -> None:
 def test_page_furniture_is_left_out(before: str, after: str, inside: str, gone: str) -> None:
     body = body_of(page(before=before, after=after, inside=inside))
     assert gone not in body
+    assert all(paragraph in body for paragraph in STORY)  # and the story is whole
     for paragraph in STORY:
         assert paragraph in body
 

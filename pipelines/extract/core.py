@@ -16,7 +16,7 @@ from pipelines.extract.body import (
     extract_body,
 )
 from pipelines.extract.dates import choose_dates, collect_candidates
-from pipelines.extract.decode import decode_html, looks_binary
+from pipelines.extract.decode import decode_html, looks_binary, looks_binary_bytes
 from pipelines.extract.language import detect_language
 from pipelines.extract.model import TEXT_PAGE_TYPES, ExtractedPage, PageHints
 from pipelines.extract.page_type import classify
@@ -31,16 +31,6 @@ def _error(note: str, truncated: bool = False) -> ExtractedPage:
     return ExtractedPage(page_type="error", page_note=note, truncated=truncated,
                          extractor_version=EXTRACTOR_VERSION,
                          settings_hash=extractor_settings_hash())
-
-
-def _looks_binary(raw: bytes | str) -> bool:
-    sample = raw[:2048]
-    if isinstance(sample, str):
-        return sample.count("\x00") > 8
-    if sample.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04",
-                          b"\x1f\x8b")):
-        return True
-    return sample.count(b"\x00") > 8 and not sample.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def _site_name(declared: Declared) -> str | None:
@@ -118,7 +108,7 @@ def extract_page(html: bytes | str, url: str, *, hints: PageHints | None = None,
 def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> ExtractedPage:
     if html is None or len(html) == 0:
         return _error("empty response body")
-    if _looks_binary(html):
+    if looks_binary_bytes(html):
         return _error("binary content, not HTML")
     text, decode_note = decode_html(html, hints.http_content_type)
     if looks_binary(text):

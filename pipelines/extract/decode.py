@@ -51,6 +51,20 @@ def declared_charset(raw: bytes, http_content_type: str | None = None) -> str | 
     return None
 
 
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b")
+
+
+def looks_binary_bytes(raw: bytes | str) -> bool:
+    """Return True when raw input is plainly not text before decoding: a PDF, image, zip or
+    gzip signature, or NUL bytes (UTF-16 with its byte order mark excepted)."""
+    sample = raw[:2048]
+    if isinstance(sample, str):
+        return sample.count("\x00") > 8
+    if sample.startswith(_BINARY_MAGIC):
+        return True
+    return sample.count(b"\x00") > 8 and not sample.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
 def looks_binary(text: str) -> bool:
     """Return True when text is decoded binary data: over 5% control characters in a sample."""
     if len(text) <= 3 * _BINARY_SAMPLE:

@@ -10,9 +10,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import BinaryIO
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from pipelines.config import ConfigError, load_config
+from pipelines.warehouse.db import WarehouseError
 
 DEMO_CONFIG = "config/demo.yaml"
 DEMO_WAREHOUSE = "sqlite:///data/demo/warehouse.db"
@@ -33,12 +37,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.handler(args) or 0
-    except (CommandError, ConfigError) as exc:
-        print(f"storyline: {exc}", file=sys.stderr)
-        return 1
+        status = args.handler(args) or 0
+        sys.stdout.flush()  # here, so that a closed pipe is reported like any other failure
+        return status
+    except (CommandError, ConfigError, WarehouseError) as exc:
+        return _fail(str(exc))
+    except SQLAlchemyError as exc:
+        from pipelines.warehouse.migrate import first_line
+
+        return _fail(f"warehouse error: {first_line(exc)}")
+    except BrokenPipeError:
+        # Nothing more can be written there; point stdout at /dev/null so the exit is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _fail("the output was closed before everything was written (broken pipe)")
     except KeyboardInterrupt:
         return 130
+
+
+def _fail(reason: str) -> int:
+    print(f"storyline: {reason}", file=sys.stderr)
+    return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     crawl.add_argument("--config", required=True, help="sources config (YAML)")
     _warehouse_option(crawl)
     crawl.add_argument("--mode", choices=["live", "sitemap_backfill"], default="live")
-    crawl.add_argument("--day", help="YYYY-MM-DD: with --mode sitemap_backfill, the day to discover")
+    crawl.add_argument("--day", help="YYYY-MM-DD: with --mode sitemap_backfill (and only then), the past day")
     crawl.add_argument("--log-level", default="WARNING")
 
     run = command("run", _run, "Run every stage (crawl, clean, dedup, cluster, enrich) for one partition.")
@@ -118,15 +136,19 @@ def _warehouse_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _upgrade(warehouse: str | None) -> str:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from pipelines.warehouse.migrate import upgrade
+    from pipelines.warehouse.migrate import first_line, upgrade
 
     try:
         return upgrade(warehouse)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
-        raise CommandError(f"cannot reach or migrate the warehouse: {reason}") from exc
+        raise CommandError(f"cannot reach or migrate the warehouse: {first_line(exc)}") from exc
+
+
+def _open_for_reading(warehouse: str | None):
+    """An engine on an existing, migrated warehouse; creates nothing (see ``open_migrated``)."""
+    from pipelines.warehouse.migrate import open_migrated
+
+    return open_migrated(warehouse, alternatives=[DEMO_WAREHOUSE])
 
 
 def _db_usage(_args: argparse.Namespace) -> int:
@@ -142,9 +164,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _crawl(args: argparse.Namespace) -> int:
     from crawlers.run import crawl, summary_metadata
 
+    day = _backfill_day(args.mode, args.day)
     load_config(args.config)
     _upgrade(args.warehouse)
-    outcome = crawl(args.config, args.warehouse, mode=args.mode, day=args.day, log_level=args.log_level)
+    outcome = crawl(args.config, args.warehouse, mode=args.mode, day=day, log_level=args.log_level)
     metadata = summary_metadata(outcome)
     print(f"crawl run {outcome.crawl_run_id}: {outcome.status}")
     for key in ("fetches_by_kind", "errors_by_reason"):
@@ -153,6 +176,26 @@ def _crawl(args: argparse.Namespace) -> int:
     if outcome.status != "succeeded":
         raise CommandError(f"crawl run {outcome.crawl_run_id} failed: {outcome.error}")
     return 0
+
+
+def _backfill_day(mode: str, day: str | None) -> str | None:
+    """Check ``--mode`` and ``--day`` of ``crawl`` together; return the day to backfill, if any."""
+    if mode == "live":
+        if day is not None:
+            raise CommandError(
+                f"--day {day} needs --mode sitemap_backfill; a live crawl always belongs to today (UTC)"
+            )
+        return None
+    if day is None:
+        raise CommandError("--mode sitemap_backfill needs --day YYYY-MM-DD, the past day to discover")
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        raise CommandError(f"--day {day}: not a date; expected YYYY-MM-DD") from None
+    today = datetime.now(UTC).date()
+    if parsed > today:
+        raise CommandError(f"--day {day} is in the future (today is {today}, UTC): nothing is published yet")
+    return parsed.isoformat()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -211,6 +254,8 @@ def _demo(args: argparse.Namespace) -> int:
         outcome = _run_pass(DEMO_CONFIG, args.warehouse, None)
         print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})\n")
     _print_summary(args.warehouse)
+    print(f"\nInspect the demo warehouse: storyline summary --warehouse {args.warehouse}"
+          f"\n                        or: storyline lineage ARTICLE_ID --warehouse {args.warehouse}")
     return 0
 
 
@@ -297,12 +342,14 @@ def _ui(args: argparse.Namespace) -> int:
 
 def _print_summary(warehouse: str | None) -> None:
     from pipelines.report import format_summary, warehouse_summary
-    from pipelines.warehouse.db import make_engine, session_scope
+    from pipelines.warehouse.db import session_scope
 
-    engine = make_engine(warehouse)
-    with session_scope(engine) as session:
-        print(format_summary(warehouse_summary(session)))
-    engine.dispose()
+    engine = _open_for_reading(warehouse)
+    try:
+        with session_scope(engine) as session:
+            print(format_summary(warehouse_summary(session)))
+    finally:
+        engine.dispose()
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -312,9 +359,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _lineage(args: argparse.Namespace) -> int:
     from pipelines.lineage import LineageError, article_lineage, format_lineage
-    from pipelines.warehouse.db import make_engine, session_scope
+    from pipelines.warehouse.db import session_scope
 
-    engine = make_engine(args.warehouse)
+    engine = _open_for_reading(args.warehouse)
     try:
         with session_scope(engine) as session:
             print(format_lineage(article_lineage(session, args.article_id)))

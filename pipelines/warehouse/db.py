@@ -13,12 +13,36 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_WAREHOUSE_URL = "sqlite:///data/warehouse.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SUPPORTED = "Storyline works with sqlite:///FILE and postgresql://USER@HOST/DB"
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse cannot be used as asked: a bad URL, a missing driver, no Storyline tables."""
+
+
+def display_url(url: str) -> str:
+    """Return ``url`` fit for a message: the password hidden, the text kept when unparsable."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of a SQLite URL, or ``None`` for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite"):
+        return None
+    database = url.split(":///", 1)[-1].split("?", 1)[0]
+    if not database or database == ":memory:" or "://" in database:
+        return None
+    return Path(database)
 
 
 def resolve_warehouse_url(url: str | None = None) -> str:
@@ -33,21 +57,36 @@ def resolve_warehouse_url(url: str | None = None) -> str:
     return chosen
 
 
-def make_engine(url: str | None = None) -> Engine:
+def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
     """Create an engine for the warehouse URL (see :func:`resolve_warehouse_url`).
 
-    For a SQLite file the parent folder is created. Raises ``sqlalchemy.exc.ArgumentError``
-    when the URL cannot be parsed.
+    With ``create`` the parent folder of a SQLite file is made; without it nothing is
+    created, and a missing SQLite file raises. Raises :class:`WarehouseError` when the URL
+    cannot be parsed, names an unknown database or one whose driver is not installed.
     """
     resolved = resolve_warehouse_url(url)
-    if resolved.startswith("sqlite"):
-        database = resolved.split(":///", 1)[-1]
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    shown = display_url(resolved)
+    try:
+        make_url(resolved)
+    except ArgumentError:
+        raise WarehouseError(f"cannot parse the warehouse URL {shown!r}: {SUPPORTED}") from None
+    path = sqlite_path(resolved)
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif path is not None and not path.exists():
+        raise WarehouseError(f"no Storyline tables in {shown}: the file {path} does not exist")
+    try:
+        if not resolved.startswith("sqlite"):
+            return create_engine(resolved, pool_pre_ping=True)
         engine = create_engine(resolved, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(resolved, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise WarehouseError(f"unsupported warehouse URL {shown}: {SUPPORTED}") from None
+    except ImportError as exc:
+        raise WarehouseError(
+            f"cannot open the warehouse {shown}: its driver ({exc.name}) is not installed; {SUPPORTED}"
+        ) from None
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

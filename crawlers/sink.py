@@ -22,10 +22,11 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
+from crawlers.partition import crawl_partition_key
 from pipelines.archive import WarcArchive
 from pipelines.config import load_config
 from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
-from pipelines.warehouse.db import make_engine
+from pipelines.warehouse.migrate import migrated_engine
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ class CrawlSink:
         self.config = load_config(settings.get("STORYLINE_CONFIG"))
         self.mode = settings.get("STORYLINE_CRAWL_MODE") or "live"
         self.batch_size = settings.getint("STORYLINE_BATCH_SIZE", 500)
-        self.store = CrawlStore(make_engine(settings.get("STORYLINE_WAREHOUSE_URL")))
-        self.partition_key = settings.get("STORYLINE_PARTITION_KEY") or datetime.now(UTC).strftime("%Y-%m-%d")
+        self.store = CrawlStore(migrated_engine(settings.get("STORYLINE_WAREHOUSE_URL")))
+        self.partition_key = crawl_partition_key(settings)
         self.crawl_run_id = self.store.start_run(
             config_path=self.config.path,
             mode=self.mode,

@@ -51,6 +51,13 @@ def upgrade(url: str | None = None, revision: str = "head", engine: Engine | Non
             engine.dispose()
 
 
+def migrated_engine(url: str | None = None) -> Engine:
+    """Return an engine on the warehouse at ``url`` after applying pending migrations."""
+    engine = make_engine(url)
+    upgrade(engine=engine)
+    return engine
+
+
 def missing_tables(engine: Engine) -> list[str]:
     """Return the warehouse tables that do not exist yet (empty when migrated)."""
     from pipelines.warehouse.models import Base

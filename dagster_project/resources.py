@@ -9,6 +9,7 @@ import dagster as dg
 from sqlalchemy import Engine
 
 from pipelines.warehouse.db import make_engine, resolve_warehouse_url
+from pipelines.warehouse.migrate import upgrade
 
 DEFAULT_CONFIG = "config/sources.yaml"
 
@@ -19,9 +20,18 @@ def _engine(url: str) -> Engine:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The SQL warehouse. ``url`` defaults to $STORYLINE_WAREHOUSE_URL, else SQLite under data/."""
+    """The SQL warehouse. ``url`` defaults to $STORYLINE_WAREHOUSE_URL, else SQLite under data/.
+
+    Pending migrations are applied when a run or a sensor sets the resource up, so every
+    job (a re-derivation, a backfill starting after the crawl) meets the schema its code expects.
+    """
 
     url: str | None = None
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        revision = upgrade(engine=self.engine())
+        if context.log is not None:
+            context.log.debug(f"warehouse at revision {revision}")
 
     @property
     def resolved_url(self) -> str:

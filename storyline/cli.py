@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from typing import BinaryIO
 
@@ -244,8 +246,6 @@ def _demo(args: argparse.Namespace) -> int:
         if args.serve:
             print(f"demo site on {site.base_url} (Ctrl-C to stop)", flush=True)
             try:
-                import time
-
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
@@ -306,38 +306,45 @@ def _cluster(args: argparse.Namespace) -> int:
 
 
 def _ui(args: argparse.Namespace) -> int:
-    from contextlib import ExitStack
+    import signal
 
-    from storyline.ui import dagster_dev
+    from storyline.ui import stop_on_signals
 
     env: dict[str, str] = {}
-    with ExitStack() as stack:
-        config, warehouse = args.config, args.warehouse
-        if args.demo:
-            site = stack.enter_context(_start_demo_site(None))
-            env["STORYLINE_DEMO_HOST"] = os.environ["STORYLINE_DEMO_HOST"] = site.host_port
-            config, warehouse = config or DEMO_CONFIG, warehouse or DEMO_WAREHOUSE
-            print(f"demo site on {site.base_url}", flush=True)
-        if config:
-            load_config(config)
-            env["STORYLINE_CONFIG"] = config
-        if warehouse:
-            env["STORYLINE_WAREHOUSE_URL"] = warehouse
-        _upgrade(warehouse)
-        home = os.environ.get("DAGSTER_HOME", ".dagster_home")
-        try:
-            url = stack.enter_context(dagster_dev(dagster_home=home, env=env, host=args.host, port=args.port))
-        except RuntimeError as exc:
-            raise CommandError(str(exc)) from exc
-        print(f"Dagster UI on {url} (DAGSTER_HOME={home}); Ctrl-C to stop", flush=True)
-        try:
-            import time
-
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    try:
+        with ExitStack() as stack:
+            # `kill PID` stops the UI like Ctrl-C: the signal reaches dagster dev's whole group.
+            stack.enter_context(stop_on_signals(signal.SIGTERM, signal.SIGHUP))
+            _serve_ui(args, stack, env)
+    except KeyboardInterrupt:  # Ctrl-C, or a stop signal (storyline.ui.Stopped)
+        pass
     return 0
+
+
+def _serve_ui(args: argparse.Namespace, stack: ExitStack, env: dict[str, str]) -> None:
+    """Start what ``storyline ui`` serves on ``stack`` and wait until interrupted."""
+    from storyline.ui import dagster_dev
+
+    config, warehouse = args.config, args.warehouse
+    if args.demo:
+        site = stack.enter_context(_start_demo_site(None))
+        env["STORYLINE_DEMO_HOST"] = os.environ["STORYLINE_DEMO_HOST"] = site.host_port
+        config, warehouse = config or DEMO_CONFIG, warehouse or DEMO_WAREHOUSE
+        print(f"demo site on {site.base_url}", flush=True)
+    if config:
+        load_config(config)
+        env["STORYLINE_CONFIG"] = config
+    if warehouse:
+        env["STORYLINE_WAREHOUSE_URL"] = warehouse
+    _upgrade(warehouse)
+    home = os.environ.get("DAGSTER_HOME", ".dagster_home")
+    try:
+        url = stack.enter_context(dagster_dev(dagster_home=home, env=env, host=args.host, port=args.port))
+    except RuntimeError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"Dagster UI on {url} (DAGSTER_HOME={home}); Ctrl-C to stop", flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def _print_summary(warehouse: str | None) -> None:

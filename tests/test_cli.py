@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.warehouse.migrate import head_revision
 from tests.conftest import REPO_ROOT
 
 
@@ -71,7 +72,7 @@ def test_db_upgrade_is_repeatable(tmp_path: Path):
         storyline("db", "upgrade", "--warehouse", url),
     )
     assert first.returncode == second.returncode == 0
-    assert first.stdout.strip() == second.stdout.strip() == "warehouse at revision 0004"
+    assert first.stdout.strip() == second.stdout.strip() == f"warehouse at revision {head_revision()}"
 
 
 @pytest.mark.slow
@@ -184,8 +185,10 @@ def test_cluster_jsonl_assigns_stories_and_duplicates():
     result = storyline("cluster", "--jsonl", "-", stdin="\n".join(json.dumps(r) for r in rows))
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert first == {"id": 1, "story_id": first["story_id"], "duplicate_of": None}
-    assert second["story_id"] == first["story_id"] and second["duplicate_of"] == 1
+    assert first == {"id": 1, "story_id": first["story_id"], "duplicate_of": None,
+                     "relation": "origin", "related_to": None}
+    assert second == {"id": 2, "story_id": first["story_id"], "duplicate_of": 1,
+                      "relation": "copy", "related_to": 1}
 
     bad = storyline("cluster", "--jsonl", "-", stdin="{oops\n")
     assert bad.returncode == 1 and "line 1" in bad.stderr

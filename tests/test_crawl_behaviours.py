@@ -273,7 +273,9 @@ def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, 
     by_path = {f.url.removeprefix(base): f for f in rows(db_url, Fetch, Fetch.kind == "article")}
     assert by_path[links["ok"]].error is None and by_path[links["ok"]].status_code == 200
     assert by_path[links["missing"]].error == "http_404"
+    assert by_path[links["missing"]].error_detail == "HTTP 404 Not Found"
     assert by_path[links["broken"]].error == "http_500"
+    assert by_path[links["broken"]].error_detail == "HTTP 500 Internal Server Error"
     assert by_path[links["slow"]].error == "timeout" and by_path[links["slow"]].status_code is None
     assert by_path[links["drop"]].error == "connection_lost"
     assert by_path[links["huge"]].error == "too_large"

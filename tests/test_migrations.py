@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from pipelines.warehouse.migrate import alembic_config, upgrade
+from pipelines.warehouse.migrate import alembic_config, head_revision, upgrade
 from pipelines.warehouse.models import Base
 
 
@@ -31,7 +32,7 @@ def _downgrade(engine: Engine, url: str, revision: str) -> None:
 
 
 def test_head_matches_the_models(warehouse: Engine) -> None:
-    assert _revision(warehouse) == "0004"
+    assert _revision(warehouse) == head_revision()
     with warehouse.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
@@ -66,7 +67,7 @@ def test_story_origin_foreign_key_and_update_index(warehouse_url: str, warehouse
         assert _revision(warehouse) == "0002" and not indexed() and origin_fks() == []
         with warehouse.begin() as connection:
             connection.execute(text("update stories set origin_article_id = null"))
-    assert upgrade(warehouse_url, engine=warehouse) == "0004"
+    assert upgrade(warehouse_url, engine=warehouse) == head_revision()
     assert indexed()
     assert origin_fks() == ["articles"]
 
@@ -79,15 +80,35 @@ def test_story_summary_migration_downgrades_and_upgrades(warehouse_url: str, war
                  " values ('Quay fire', 2, 2, :now, :now)"),
             {"now": now},
         )
-        connection.execute(text("""update stories set summary = '{"version": 1}'"""))
-    assert "summary" in _story_columns(warehouse)
+        connection.execute(text("""update stories set cluster_state = '{"version": 1}'"""))
+    assert "cluster_state" in _story_columns(warehouse)
 
     _downgrade(warehouse, warehouse_url, "0001")
     assert _revision(warehouse) == "0001"
-    assert "summary" not in _story_columns(warehouse)
+    assert not {"summary", "cluster_state"} & _story_columns(warehouse)
 
-    assert upgrade(warehouse_url, engine=warehouse) == "0004"
-    assert "summary" in _story_columns(warehouse)
+    assert upgrade(warehouse_url, engine=warehouse) == head_revision()
+    assert "cluster_state" in _story_columns(warehouse)
     with warehouse.connect() as connection:
-        rows = connection.execute(text("select title, summary from stories")).all()
-    assert [(title, summary) for title, summary in rows] == [("Quay fire", None)]
+        rows = connection.execute(text("select title, cluster_state from stories")).all()
+    assert [(title, state) for title, state in rows] == [("Quay fire", None)]
+
+
+def test_story_summary_is_renamed_cluster_state_keeping_its_values(
+    warehouse_url: str, warehouse: Engine
+) -> None:
+    now = datetime(2031, 5, 10, tzinfo=UTC)
+    _downgrade(warehouse, warehouse_url, "0004")
+    assert "summary" in _story_columns(warehouse) and "cluster_state" not in _story_columns(warehouse)
+    with warehouse.begin() as connection:
+        connection.execute(
+            text("insert into stories (title, article_count, outlet_count, created_at, updated_at,"
+                 """ summary) values ('Quay fire', 2, 2, :now, :now, '{"version": 1}')"""),
+            {"now": now},
+        )
+    assert upgrade(warehouse_url, engine=warehouse) == head_revision()
+    columns = _story_columns(warehouse)
+    assert "cluster_state" in columns and "summary" not in columns
+    with warehouse.connect() as connection:
+        state = connection.execute(text("select cluster_state from stories")).scalar_one()
+    assert (json.loads(state) if isinstance(state, str) else state) == {"version": 1}

@@ -219,7 +219,7 @@ def test_a_follow_up_months_later_rejoins_its_story_in_a_later_partition_run(
     assert cluster["history_articles"] == 0
     story_id = session.get(Article, fire[1]).story_id
     assert session.get(Article, fire[2]).story_id == story_id
-    summary = session.get(Story, story_id).summary
+    summary = session.get(Story, story_id).cluster_state
     assert summary["version"] == SUMMARY_VERSION
     (snapshot,) = summary["snapshots"]
     assert snapshot["partition"] == first_day and snapshot["size"] == 2
@@ -240,11 +240,11 @@ def test_a_follow_up_months_later_rejoins_its_story_in_a_later_partition_run(
     match = session.get(Article, later[4])
     assert match.story_id not in (None, story_id)
     assert session.get(Story, story_id).article_count == 3
-    partitions = [snap["partition"] for snap in session.get(Story, story_id).summary["snapshots"]]
+    partitions = [snap["partition"] for snap in session.get(Story, story_id).cluster_state["snapshots"]]
     assert partitions == [first_day, later_day]
 
     def state() -> tuple:
-        summaries = session.execute(select(Story.id, Story.summary).order_by(Story.id)).all()
+        summaries = session.execute(select(Story.id, Story.cluster_state).order_by(Story.id)).all()
         return _snapshot(session), summaries
 
     before = state()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 import weakref
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urljoin
 
@@ -61,6 +62,16 @@ def classify_failure(exception: BaseException) -> tuple[str, str]:
                 return "too_large", detail
             return code, detail
     return "download_error", detail
+
+
+def http_error_detail(status: int) -> str | None:
+    """``HTTP 404 Not Found`` for an error status (the number alone if it has no standard phrase)."""
+    if status < 400:
+        return None
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def fetch_kind(request: Request) -> str:
@@ -153,6 +164,7 @@ class FetchRecorderMiddleware:
             final_url=final_url,
             status_code=response.status,
             error=f"http_{response.status}" if response.status >= 400 else None,
+            error_detail=http_error_detail(response.status),
             duration_ms=round(latency * 1000, 2) if latency is not None else None,
             content_type=_header(response, b"Content-Type"),
             content_length=len(response.body),

@@ -1,8 +1,11 @@
 """JSON-lines front end of the clusterer, behind ``storyline cluster --jsonl IN``.
 
 Input lines are ``{"id", "url", "title", "text", "published_at", "source"}``; output is
-one line per input, in input order: ``{"id", "story_id", "duplicate_of"}``. Stories are
-numbered 1, 2, ... in the order they first appear in the output. The decisions come from
+one line per input, in input order: ``{"id", "story_id", "duplicate_of", "relation",
+"related_to"}``, where ``relation`` and ``related_to`` mean what they mean in the
+warehouse's ``story_articles`` (``origin``, ``copy``, ``rewrite``, ``independent``, and the
+id of the article copied, rewritten or most resembled). Stories are numbered 1, 2, ... in
+the order they first appear in the output. The decisions come from
 the same :class:`~pipelines.stories.engine.StoryClusterer` the Dagster assets use.
 """
 
@@ -87,8 +90,12 @@ def run_cluster_jsonl(
     for doc in docs:
         assignment = assignments[json.dumps(doc.id)]
         story_id = numbers.setdefault(assignment.story_key, len(numbers) + 1)
-        out.write(
-            json.dumps({"id": doc.id, "story_id": story_id, "duplicate_of": assignment.duplicate_of})
-            + "\n"
-        )
+        line = {
+            "id": doc.id,
+            "story_id": story_id,
+            "duplicate_of": assignment.duplicate_of,
+            "relation": assignment.relation,
+            "related_to": assignment.related_to,
+        }
+        out.write(json.dumps(line) + "\n")
     return len(docs)

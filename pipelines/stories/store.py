@@ -28,7 +28,7 @@ member when it was clustered.
 Long-term memory across runs: the clusterer keeps an archive of stories none of whose
 articles is in its window, and a dated article that joins no live story may revive one
 (see :mod:`pipelines.stories.engine`). A run only holds the articles within the window,
-so ``stories.summary`` keeps, for each story a run touched, what the archive keeps of it
+so ``stories.cluster_state`` keeps, for each story a run touched, what the archive keeps of it
 (:meth:`~pipelines.stories.engine.StoryClusterer.story_summary`: first and last times,
 size, heaviest centroid terms by term string) as a *snapshot* tagged with the run's
 partition. Before the partition's articles are added, every story whose latest snapshot
@@ -57,7 +57,7 @@ from pipelines.warehouse.models import Article, Story, StoryArticle
 
 _CHUNK = 500
 HISTORY_ARTICLES = 20_000  # terms counted before the context, when df is never halved
-SUMMARY_VERSION = 1  # format of ``stories.summary``; other versions are ignored
+SUMMARY_VERSION = 1  # format of ``stories.cluster_state``; other versions are ignored
 _SUMMARY_SNAPSHOTS = 8  # at most this many snapshots per story (the newest)
 _WEIGHT_DIGITS = 6  # decimals kept of a summary's term weights
 
@@ -181,7 +181,7 @@ def _history(
 
 
 def _snapshots(summary: Any) -> list[dict[str, Any]]:
-    """Return the snapshots of a ``stories.summary`` value (none when absent or of another format)."""
+    """Return the snapshots of a ``stories.cluster_state`` value (none when absent or of another format)."""
     if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION:
         return []
     return [snap for snap in summary.get("snapshots") or () if isinstance(snap, dict)]
@@ -215,9 +215,9 @@ def _seed_archive(
     # the bound is a window looser than the horizon.
     bound = horizon - clusterer.window
     query = (
-        select(Story.id, Story.summary)
+        select(Story.id, Story.cluster_state)
         .where(
-            Story.summary.is_not(None),
+            Story.cluster_state.is_not(None),
             or_(Story.last_updated_at.is_(None), Story.last_updated_at >= bound),
         )
         .order_by(Story.id)
@@ -265,7 +265,7 @@ def _write_summaries(
     left: set[int],
     seeded: dict[int, str],
 ) -> None:
-    """Write this partition's snapshot into ``stories.summary`` of the stories it touched.
+    """Write this partition's snapshot into ``stories.cluster_state`` of the stories it touched.
 
     ``left`` are stories that had articles of this partition before the run and have
     none now: their snapshot of this partition is dropped. Rows whose summary does not
@@ -289,12 +289,12 @@ def _write_summaries(
         }
     for chunk in _chunks(sorted(snapshots)):
         stored = session.execute(
-            select(Story.id, Story.summary).where(Story.id.in_(chunk)).order_by(Story.id)
+            select(Story.id, Story.cluster_state).where(Story.id.in_(chunk)).order_by(Story.id)
         ).all()
         for story_id, summary in stored:
             merged = _merge_snapshots(summary, partition_key, snapshots[story_id])
             if merged != summary:
-                session.execute(update(Story).where(Story.id == story_id).values(summary=merged))
+                session.execute(update(Story).where(Story.id == story_id).values(cluster_state=merged))
 
 
 def _outside_window_copy(

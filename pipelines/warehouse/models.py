@@ -222,7 +222,7 @@ class Story(Base):
     stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
     # Internal to the cluster stage (what its archive keeps of the story, by partition);
     # the format follows the clusterer version. See pipelines.stories.store.
-    summary: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    cluster_state: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Article(Base):

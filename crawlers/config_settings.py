@@ -1,31 +1,65 @@
-"""Translate a config file's ``crawl:`` section into Scrapy settings."""
+"""Translate a config file's ``crawl:`` and ``network:`` sections into Scrapy settings.
+
+:class:`pipelines.config.CrawlSettings` is the one registry of the crawl's defaults;
+:data:`CRAWL_SETTINGS` below names the Scrapy setting each of its keys drives. The
+project settings (``crawlers/settings.py``) take their values from the defaults, and a
+config file overrides only the keys it writes, so ``scrapy crawl -s NAME=VALUE`` still
+overrides both.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pipelines.config import CrawlSettings, StorylineConfig
 
+#: Scrapy setting -> (the ``crawl:`` keys it depends on, how it is computed from them).
+CRAWL_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CrawlSettings], Any]]] = {
+    "DOWNLOAD_DELAY": (("download_delay",), lambda c: c.download_delay),
+    # Requests to a site are spread over 0.5x..1.5x the delay, unless the delay is off.
+    "DOWNLOAD_DELAY_JITTER": (("download_delay",), lambda c: 0.5 if c.download_delay > 0 else 0.0),
+    "CONCURRENT_REQUESTS": (
+        ("concurrent_requests", "concurrent_requests_per_domain"),
+        lambda c: max(c.concurrent_requests, c.concurrent_requests_per_domain),
+    ),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (
+        ("concurrent_requests_per_domain",), lambda c: c.concurrent_requests_per_domain
+    ),
+    "AUTOTHROTTLE_ENABLED": (("autothrottle",), lambda c: c.autothrottle),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (
+        ("autothrottle_target_concurrency",), lambda c: c.autothrottle_target_concurrency
+    ),
+    "ROBOTSTXT_OBEY": (("obey_robots_txt",), lambda c: c.obey_robots_txt),
+    "USER_AGENT": (("user_agent",), lambda c: c.user_agent),
+    "DOWNLOAD_TIMEOUT": (("download_timeout",), lambda c: c.download_timeout),
+    "DOWNLOAD_MAXSIZE": (("max_page_bytes",), lambda c: c.max_page_bytes),
+    # Scrapy warns about pages over 2 MiB, or over the limit when that is smaller.
+    "DOWNLOAD_WARNSIZE": (("max_page_bytes",), lambda c: min(c.max_page_bytes, 2 * 1024 * 1024)),
+    "RETRY_TIMES": (("retry_times",), lambda c: c.retry_times),
+    "STORYLINE_RETRY_BACKOFF_BASE": (("retry_backoff_base",), lambda c: c.retry_backoff_base),
+    "STORYLINE_RETRY_AFTER_MAX": (("retry_after_max",), lambda c: c.retry_after_max),
+    "STORYLINE_MAX_ARTICLES_PER_SOURCE": (
+        ("max_articles_per_source",), lambda c: c.max_articles_per_source
+    ),
+}
+
+
+def crawl_defaults() -> dict[str, Any]:
+    """The Scrapy settings of a ``crawl:`` section left empty (the project's defaults)."""
+    defaults = CrawlSettings()
+    return {name: compute(defaults) for name, (_keys, compute) in CRAWL_SETTINGS.items()}
+
 
 def scrapy_settings_for(config: StorylineConfig) -> dict[str, Any]:
-    """Return the Scrapy settings that a config's ``crawl:`` and ``network:`` sections imply."""
-    crawl: CrawlSettings = config.crawl
-    return {
-        "DOWNLOAD_DELAY": crawl.download_delay,
-        "DOWNLOAD_DELAY_JITTER": 0.5 if crawl.download_delay > 0 else 0.0,
-        "CONCURRENT_REQUESTS": max(crawl.concurrent_requests, crawl.concurrent_requests_per_domain),
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
-        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": crawl.autothrottle_target_concurrency,
-        "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
-        "USER_AGENT": crawl.user_agent,
-        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
-        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
-        "DOWNLOAD_WARNSIZE": min(crawl.max_page_bytes, 2 * 1024 * 1024),
-        "RETRY_TIMES": crawl.retry_times,
-        "STORYLINE_RETRY_BACKOFF_BASE": crawl.retry_backoff_base,
-        "STORYLINE_RETRY_AFTER_MAX": crawl.retry_after_max,
-        "STORYLINE_MAX_ARTICLES_PER_SOURCE": crawl.max_articles_per_source,
-        "STORYLINE_ALLOW_PRIVATE": list(config.allow_private),
-        "STORYLINE_ARCHIVE_DIR": config.archive_dir,
+    """Return the Scrapy settings a config sets: the ``crawl:`` keys it writes, its network and archive."""
+    crawl = config.crawl
+    written = crawl.model_fields_set
+    settings = {
+        name: compute(crawl)
+        for name, (keys, compute) in CRAWL_SETTINGS.items()
+        if written.intersection(keys)
     }
+    settings["STORYLINE_ALLOW_PRIVATE"] = list(config.allow_private)
+    settings["STORYLINE_ARCHIVE_DIR"] = config.archive_dir
+    return settings

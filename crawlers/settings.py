@@ -2,8 +2,10 @@
 
 Politeness (robots.txt, identifying User-Agent, AutoThrottle, per-domain
 concurrency, retries with backoff and ``Retry-After``, size and time limits) is on
-by default. A config file's ``crawl:`` section overrides these per run (see
-``crawlers.config_settings``), and ``scrapy crawl news -s NAME=VALUE`` overrides both.
+by default. The values a config's ``crawl:`` section can change are not written here
+but read from its registry, :class:`pipelines.config.CrawlSettings` (through
+``crawlers.config_settings``); a config file overrides the keys it writes, and
+``scrapy crawl news -s NAME=VALUE`` overrides both.
 
 Storyline's own settings:
 
@@ -17,24 +19,28 @@ Storyline's own settings:
 - ``STORYLINE_BATCH_SIZE``: rows buffered before a warehouse write (default 500).
 """
 
+from crawlers.config_settings import crawl_defaults
+
+_defaults = crawl_defaults()  # lower case: not a Scrapy setting itself
+
 BOT_NAME = "storyline"
 SPIDER_MODULES = ["crawlers.spiders"]
 NEWSPIDER_MODULE = "crawlers.spiders"
 
 # --- Politeness -------------------------------------------------------------------
-USER_AGENT = "StorylineBot/0.1 (+https://github.com/storyline-news/storyline; news research crawler)"
-ROBOTSTXT_OBEY = True
-DOWNLOAD_DELAY = 1.0
-DOWNLOAD_DELAY_JITTER = 0.5
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
+USER_AGENT = _defaults["USER_AGENT"]
+ROBOTSTXT_OBEY = _defaults["ROBOTSTXT_OBEY"]
+DOWNLOAD_DELAY = _defaults["DOWNLOAD_DELAY"]
+DOWNLOAD_DELAY_JITTER = _defaults["DOWNLOAD_DELAY_JITTER"]
+CONCURRENT_REQUESTS = _defaults["CONCURRENT_REQUESTS"]
+CONCURRENT_REQUESTS_PER_DOMAIN = _defaults["CONCURRENT_REQUESTS_PER_DOMAIN"]
 # Items per response processed in parallel; ours are cheap buffer appends, and every
 # parallel slot costs an asyncio task per response.
 CONCURRENT_ITEMS = 8
-AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_ENABLED = _defaults["AUTOTHROTTLE_ENABLED"]
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = _defaults["AUTOTHROTTLE_TARGET_CONCURRENCY"]
 COOKIES_ENABLED = False
 # The lookup the downloader connects with refuses private answers too (DNS rebinding).
 TWISTED_DNS_RESOLVER = "crawlers.resolver.PublicAddressResolver"
@@ -43,17 +49,17 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 # --- Limits -------------------------------------------------------------------------
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = _defaults["DOWNLOAD_TIMEOUT"]
+DOWNLOAD_MAXSIZE = _defaults["DOWNLOAD_MAXSIZE"]
+DOWNLOAD_WARNSIZE = _defaults["DOWNLOAD_WARNSIZE"]
 REDIRECT_MAX_TIMES = 5
 
 # --- Retries: exponential backoff, Retry-After honoured on 429/503 ------------------
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = _defaults["RETRY_TIMES"]
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-STORYLINE_RETRY_BACKOFF_BASE = 2.0
-STORYLINE_RETRY_AFTER_MAX = 300.0
+STORYLINE_RETRY_BACKOFF_BASE = _defaults["STORYLINE_RETRY_BACKOFF_BASE"]
+STORYLINE_RETRY_AFTER_MAX = _defaults["STORYLINE_RETRY_AFTER_MAX"]
 
 # Every status reaches the spider, so 404s and 500s are recorded as fetch rows.
 HTTPERROR_ALLOW_ALL = True
@@ -78,7 +84,7 @@ STORYLINE_PARTITION_KEY = None
 STORYLINE_DAGSTER_RUN_ID = None
 STORYLINE_CODE_VERSION = None
 STORYLINE_BATCH_SIZE = 500
-STORYLINE_MAX_ARTICLES_PER_SOURCE = None
+STORYLINE_MAX_ARTICLES_PER_SOURCE = _defaults["STORYLINE_MAX_ARTICLES_PER_SOURCE"]
 STORYLINE_ARCHIVE_DIR = None
 
 LOG_LEVEL = "INFO"

@@ -1,10 +1,10 @@
-"""Load and validate a Storyline config file (``config/*.yaml``).
+"""Load and validate a Storyline config file (``config/*.yaml``): the one registry of its settings.
 
 Schema::
 
     network:
       allow_private: ["host:port", ...]   # exact hosts the private-address guard lets through
-    crawl:                                # politeness and limits (all optional)
+    crawl:                                # politeness and limits (all optional, see CrawlSettings)
       download_delay: 1.0
       concurrent_requests_per_domain: 2
       autothrottle: true
@@ -18,70 +18,228 @@ Schema::
         sitemaps: [url, ...]
         article_pattern: "regex"          # optional: which hub links are articles
 
+The models below are the schema (pydantic); :class:`CrawlSettings` holds the crawl's
+defaults, which the Scrapy project settings read too (``crawlers/settings.py``).
 ``${NAME}`` anywhere in a string is replaced from the environment
-(``${NAME:-default}`` falls back to ``default``). Every error
-names the file and the bad key.
+(``${NAME:-default}`` falls back to ``default``). Every error names the file, the bad
+key and what was expected.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 
 class ConfigError(ValueError):
     """The config file is missing, unreadable, or does not match the schema."""
 
 
-@dataclass(frozen=True)
-class CrawlSettings:
-    """Politeness and limits for a crawl; defaults are polite to real outlets."""
-
-    download_delay: float = 1.0
-    concurrent_requests: int = 16
-    concurrent_requests_per_domain: int = 2
-    autothrottle: bool = True
-    autothrottle_target_concurrency: float = 1.0
-    obey_robots_txt: bool = True
-    user_agent: str = "StorylineBot/0.1 (+https://github.com/storyline-news/storyline; news research crawler)"
-    download_timeout: float = 30.0
-    max_page_bytes: int = 10 * 1024 * 1024
-    retry_times: int = 2
-    retry_backoff_base: float = 2.0
-    retry_after_max: float = 300.0
-    max_articles_per_source: int | None = None
+def _expected(what: str, **context: str) -> PydanticCustomError:
+    """A validation error that reads ``KEY: expected WHAT`` (``WHAT`` formatted with ``context``)."""
+    return PydanticCustomError("expected", what, context)
 
 
-@dataclass(frozen=True)
-class SourceConfig:
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _expected("a number")
+    return float(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _expected("a non-empty string")
+    return value.strip()
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _expected("a list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _http_urls(urls: tuple[str, ...]) -> tuple[str, ...]:
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise _expected("absolute http(s) URLs, got {url}", url=repr(url))
+    return urls
+
+
+Number = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+WholeNumber = Annotated[StrictInt, Field(ge=0)]
+Text = Annotated[str, BeforeValidator(_text)]
+Texts = Annotated[tuple[str, ...], BeforeValidator(_texts)]
+Urls = Annotated[tuple[str, ...], BeforeValidator(_texts), AfterValidator(_http_urls)]
+
+
+class _Section(BaseModel):
+    """A mapping of the file: frozen, and an unknown key is an error that lists the known ones."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys_only(cls, data: Any) -> Any:
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise _expected("a mapping")
+        allowed = sorted(name for name in cls.model_fields if not name.startswith("_"))
+        unknown = sorted(str(key) for key in data if key not in cls.model_fields)
+        if unknown:
+            context = {"key": unknown[0], "allowed": ", ".join(allowed)}
+            raise PydanticCustomError("unknown_key", "{key} (allowed: {allowed})", context)
+        return data
+
+
+class CrawlSettings(_Section):
+    """Politeness and limits for a crawl (``crawl:``): the defaults are polite to real outlets.
+
+    This class is the one place the crawl's defaults are written; the Scrapy settings
+    they become are named in ``crawlers/config_settings.py``.
+    """
+
+    download_delay: Number = Field(1.0, description="seconds between requests to one site (jittered)")
+    concurrent_requests: WholeNumber = Field(16, description="requests in flight over all sites")
+    concurrent_requests_per_domain: WholeNumber = Field(2, description="requests in flight per site")
+    autothrottle: StrictBool = Field(True, description="adapt the delay to each site's latency")
+    autothrottle_target_concurrency: Number = Field(1.0, description="AutoThrottle's aim per site")
+    obey_robots_txt: StrictBool = Field(True, description="honour robots.txt")
+    user_agent: Text = Field(
+        "StorylineBot/0.1 (+https://github.com/storyline-news/storyline; news research crawler)",
+        description="who we are, with a page that says why we crawl",
+    )
+    download_timeout: Number = Field(30.0, description="seconds before a request times out")
+    max_page_bytes: WholeNumber = Field(10 * 1024 * 1024, description="larger pages are refused (too_large)")
+    retry_times: WholeNumber = Field(2, description="retries of a failed request (exponential backoff)")
+    retry_backoff_base: Number = Field(2.0, description="seconds of the first backoff, doubled each retry")
+    retry_after_max: Number = Field(300.0, description="longest Retry-After (seconds) honoured on 429/503")
+    max_articles_per_source: Annotated[StrictInt, Field(gt=0)] | None = Field(
+        None, description="stop requesting a source's articles after this many (null: no limit)"
+    )
+
+
+class SourceConfig(_Section):
     """One outlet: where to discover its stories."""
 
-    name: str
-    feeds: tuple[str, ...] = ()
-    hubs: tuple[str, ...] = ()
-    sitemaps: tuple[str, ...] = ()
+    name: Text
+    feeds: Urls = ()
+    hubs: Urls = ()
+    sitemaps: Urls = ()
     article_pattern: str | None = None
 
+    @field_validator("article_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise _expected("a valid regex ({reason})", reason=str(exc)) from exc
+        return pattern
 
-@dataclass(frozen=True)
-class StorylineConfig:
-    """A whole validated config file."""
-
-    path: str
-    sources: tuple[SourceConfig, ...]
-    crawl: CrawlSettings = field(default_factory=CrawlSettings)
-    allow_private: tuple[str, ...] = ()
-    archive_dir: str = "data/archive"
+    @model_validator(mode="after")
+    def _discovers_something(self) -> SourceConfig:
+        if not (self.feeds or self.hubs or self.sitemaps):
+            raise _expected("at least one of feeds, hubs or sitemaps")
+        return self
 
 
-_TOP_KEYS = {"network", "crawl", "archive", "sources"}
+class NetworkSettings(_Section):
+    """Which private or loopback ``host:port`` targets the crawler may fetch (``network:``)."""
+
+    allow_private: Texts = ()
+
+    @field_validator("allow_private")
+    @classmethod
+    def _host_and_port(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            host, _, port = entry.rpartition(":")
+            if not host or not port.isdigit():
+                raise _expected('"host:port" entries, got {entry}', entry=repr(entry))
+        return entries
+
+
+class ArchiveSettings(_Section):
+    """Where the WARC files go (``archive:``)."""
+
+    dir: Annotated[str, BeforeValidator(str)] = "data/archive"
+
+
+class StorylineConfig(_Section):
+    """A whole validated config file; ``path`` is the file it was read from."""
+
+    network: NetworkSettings = NetworkSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    archive: ArchiveSettings = ArchiveSettings()
+    sources: Annotated[tuple[SourceConfig, ...], Field(min_length=1)]
+    _path: str = PrivateAttr("<config>")
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _a_list(cls, value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise _expected("a non-empty list")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: tuple[SourceConfig, ...]) -> tuple[SourceConfig, ...]:
+        names = [source.name for source in sources]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise _expected("unique names (repeated: {names})", names=", ".join(repeated))
+        return sources
+
+    @property
+    def path(self) -> str:
+        """The file the config was read from."""
+        return self._path
+
+    @property
+    def allow_private(self) -> tuple[str, ...]:
+        """``network.allow_private``."""
+        return self.network.allow_private
+
+    @property
+    def archive_dir(self) -> str:
+        """``archive.dir``."""
+        return self.archive.dir
+
+
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# What a pydantic error type means, said the way the rest of the messages say it.
+_EXPECTED = {
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "missing": "a value (the key is required)",
+    "model_type": "a mapping",
+    "dict_type": "a mapping",
+    "too_short": "a non-empty list",
+}
 
 
 def load_config(path: str | os.PathLike[str]) -> StorylineConfig:
@@ -105,94 +263,32 @@ def parse_config(raw: Any, where: str = "<config>") -> StorylineConfig:
     raw = _expand_env(raw, where, "")
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping at the top level")
-    _reject_unknown(raw, _TOP_KEYS, where, "")
-
-    network = raw.get("network") or {}
-    _expect(isinstance(network, dict), where, "network", "a mapping")
-    _reject_unknown(network, {"allow_private"}, where, "network.")
-    allow_private = tuple(_string_list(network.get("allow_private"), where, "network.allow_private"))
-    for entry in allow_private:
-        host, _, port = entry.rpartition(":")
-        _expect(
-            bool(host) and port.isdigit(),
-            where,
-            "network.allow_private",
-            f'"host:port" entries, got {entry!r}',
-        )
-
-    crawl = _parse_crawl(raw.get("crawl") or {}, where)
-
-    archive = raw.get("archive") or {}
-    _expect(isinstance(archive, dict), where, "archive", "a mapping")
-    _reject_unknown(archive, {"dir"}, where, "archive.")
-    archive_dir = str(archive.get("dir", "data/archive"))
-
-    sources_raw = raw.get("sources")
-    _expect(isinstance(sources_raw, list) and sources_raw, where, "sources", "a non-empty list")
-    sources = tuple(_parse_source(item, where, index) for index, item in enumerate(sources_raw))
-    names = [source.name for source in sources]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    _expect(not duplicates, where, "sources", f"unique names (repeated: {', '.join(duplicates)})")
-    return StorylineConfig(
-        path=where, sources=sources, crawl=crawl, allow_private=allow_private, archive_dir=archive_dir
-    )
+    try:
+        config = StorylineConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: {_describe(exc.errors()[0])}") from None
+    config._path = where
+    return config
 
 
-def _parse_crawl(crawl: Any, where: str) -> CrawlSettings:
-    _expect(isinstance(crawl, dict), where, "crawl", "a mapping")
-    known = {f.name: f for f in fields(CrawlSettings)}
-    _reject_unknown(crawl, set(known), where, "crawl.")
-    values: dict[str, Any] = {}
-    defaults = CrawlSettings()
-    for key, value in crawl.items():
-        default = getattr(defaults, key)
-        if key == "max_articles_per_source":
-            ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
-            _expect(ok, where, f"crawl.{key}", "a positive integer or null")
-        elif isinstance(default, bool):
-            _expect(isinstance(value, bool), where, f"crawl.{key}", "true or false")
-        elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-            _expect(ok, where, f"crawl.{key}", "a whole number >= 0")
-        elif isinstance(default, float):
-            ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-            _expect(ok, where, f"crawl.{key}", "a number >= 0")
-            value = float(value)
-        else:
-            _expect(isinstance(value, str) and value.strip(), where, f"crawl.{key}", "a non-empty string")
-        values[key] = value
-    return CrawlSettings(**values)
-
-
-def _parse_source(item: Any, where: str, index: int) -> SourceConfig:
-    key = f"sources[{index}]"
-    _expect(isinstance(item, dict), where, key, "a mapping with name, feeds, hubs, sitemaps")
-    _reject_unknown(item, {"name", "feeds", "hubs", "sitemaps", "article_pattern"}, where, f"{key}.")
-    name = item.get("name")
-    _expect(isinstance(name, str) and name.strip(), where, f"{key}.name", "a non-empty string")
-    urls = {}
-    for kind in ("feeds", "hubs", "sitemaps"):
-        urls[kind] = tuple(_string_list(item.get(kind), where, f"{key}.{kind}"))
-        for url in urls[kind]:
-            parts = urlsplit(url)
-            ok = parts.scheme in ("http", "https") and bool(parts.netloc)
-            _expect(ok, where, f"{key}.{kind}", f"absolute http(s) URLs, got {url!r}")
-    _expect(any(urls.values()), where, key, "at least one of feeds, hubs or sitemaps")
-    pattern = item.get("article_pattern")
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except (re.error, TypeError) as exc:
-            raise ConfigError(f"{where}: {key}.article_pattern: not a valid regex ({exc})") from exc
-    return SourceConfig(name=name.strip(), article_pattern=pattern, **urls)
-
-
-def _string_list(value: Any, where: str, key: str) -> list[str]:
-    if value is None:
-        return []
-    ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-    _expect(ok, where, key, "a list of strings")
-    return [v.strip() for v in value]
+def _describe(error: Any) -> str:
+    """One pydantic error as ``key: expected what`` (or ``unknown key KEY (allowed: ...)``)."""
+    loc = [part for part in error["loc"] if part not in ("function-after", "function-before")]
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    if error["type"] == "unknown_key":
+        prefix = f"{key}." if key else ""
+        return f"unknown key {prefix}{error['msg']}"
+    if error["type"] == "expected":
+        what = error["msg"]
+    elif error["type"] in ("greater_than_equal", "greater_than"):
+        sign = ">=" if error["type"] == "greater_than_equal" else ">"
+        bound = error["ctx"].get("ge", error["ctx"].get("gt"))
+        what = f"a number {sign} {bound}"
+    else:
+        what = _EXPECTED.get(error["type"], error["msg"][:1].lower() + error["msg"][1:])
+    return f"{key or 'the file'}: expected {what}"
 
 
 def _expand_env(value: Any, where: str, key: str) -> Any:
@@ -212,16 +308,3 @@ def _expand_env(value: Any, where: str, key: str) -> Any:
     if isinstance(value, dict):
         return {k: _expand_env(v, where, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
     return value
-
-
-def _reject_unknown(mapping: dict, allowed: set[str], where: str, prefix: str) -> None:
-    unknown = sorted(str(k) for k in mapping if k not in allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {prefix}{unknown[0]} (allowed: {', '.join(sorted(allowed))})"
-        )
-
-
-def _expect(ok: bool, where: str, key: str, what: str) -> None:
-    if not ok:
-        raise ConfigError(f"{where}: {key}: expected {what}")

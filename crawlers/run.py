@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -67,22 +70,55 @@ def crawl_settings(
 
 
 def crawl(
-    config_path: str, warehouse_url: str | None = None, *, spider: str = "news", **options: Any
+    config_path: str,
+    warehouse_url: str | None = None,
+    *,
+    spider: str = "news",
+    progress: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> CrawlOutcome:
     """Crawl every source of ``config_path`` in this process and return the run's outcome.
 
+    ``progress`` receives the crawl's progress lines (``crawlers.extensions.progress``).
     Raises ``pipelines.config.ConfigError`` for a bad config and ``RuntimeError`` when
     the crawler could not start (for example an unreachable warehouse).
     """
     settings = crawl_settings(config_path, warehouse_url, **options)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
-    process.crawl(crawler)
-    process.start()
+    with progress_lines_to(progress):
+        process.crawl(crawler)
+        process.start()
     sink = getattr(crawler, "_storyline_sink", None)
     if sink is None:
         raise RuntimeError("the crawler did not start; see the log above")
     return read_outcome(settings.get("STORYLINE_WAREHOUSE_URL"), sink.crawl_run_id)
+
+
+class _LineHandler(logging.Handler):
+    def __init__(self, report: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.report = report
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.report(record.getMessage())
+
+
+@contextmanager
+def progress_lines_to(report: Callable[[str], None] | None) -> Iterator[None]:
+    """Send the ``crawlers.progress`` lines to ``report`` (instead of the log) for the block."""
+    if report is None:
+        yield
+        return
+    logger = logging.getLogger("crawlers.progress")
+    handler, propagate, level = _LineHandler(report), logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate, logger.level = False, logging.INFO
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate, logger.level = propagate, level
 
 
 def read_outcome(warehouse_url: str, crawl_run_id: int) -> CrawlOutcome:
@@ -137,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         from dagster_pipes import open_dagster_pipes
 
         with open_dagster_pipes() as pipes:
-            code, outcome = _run(args, options, quiet=True)
+            code, outcome = _run(args, {**options, "progress": pipes.log.info}, quiet=True)
             if outcome is not None:
                 pipes.report_asset_materialization(metadata=_pipes_metadata(outcome))
             return code

@@ -17,6 +17,7 @@ Storyline's own settings:
 - ``STORYLINE_PARTITION_KEY`` / ``STORYLINE_DAGSTER_RUN_ID`` / ``STORYLINE_CODE_VERSION``:
   lineage stamped on the crawl run (set by the Dagster crawl asset).
 - ``STORYLINE_BATCH_SIZE``: rows buffered before a warehouse write (default 500).
+- ``STORYLINE_PROGRESS_INTERVAL``: seconds between progress lines (default 10; 0: none).
 """
 
 from crawlers.config_settings import crawl_defaults
@@ -74,6 +75,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.downloadermiddlewares.fetch_recorder.FetchRecorderMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.WarehousePipeline": 300}
+# A progress line (pages fetched and queued, errors, rate) every STORYLINE_PROGRESS_INTERVAL s.
+EXTENSIONS = {"crawlers.extensions.progress.CrawlProgress": 500}
 
 # --- Storyline ------------------------------------------------------------------------
 STORYLINE_CONFIG = "config/sources.yaml"
@@ -86,6 +89,7 @@ STORYLINE_CODE_VERSION = None
 STORYLINE_BATCH_SIZE = 500
 STORYLINE_MAX_ARTICLES_PER_SOURCE = _defaults["STORYLINE_MAX_ARTICLES_PER_SOURCE"]
 STORYLINE_ARCHIVE_DIR = None
+STORYLINE_PROGRESS_INTERVAL = 10.0
 
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

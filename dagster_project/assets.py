@@ -172,6 +172,7 @@ def clean_articles(
             stage_run_id=run_id,
             workers=extraction.workers,
             page_timeout_s=extraction.page_timeout_s,
+            progress=context.log.info,
         ),
     )
     return dg.MaterializeResult(

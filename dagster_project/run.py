@@ -37,11 +37,14 @@ def run_pass(
     partition_key: str | None = None,
     instance: dg.DagsterInstance | None = None,
     workers: int | None = None,
+    log_level: str = "DEBUG",
 ) -> PassOutcome:
     """Materialize every asset for ``partition_key`` (default: today) and return the outcome.
 
     Uses the instance of $DAGSTER_HOME when set (created on first use; runs then show
-    in the UI), else an ephemeral one. Raises ``ValueError`` for a key outside the partitions.
+    in the UI), else an ephemeral one. ``log_level`` is the console's: ``INFO`` keeps the
+    stages' own lines (progress, replay notes) and drops Dagster's step-by-step events.
+    Raises ``ValueError`` for a key outside the partitions.
     """
     key = partition_key or current_partition()
     if not crawl_day_partitions.has_partition_key(key):
@@ -55,6 +58,7 @@ def run_pass(
         partition_key=key,
         instance=instance,
         raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         resources={
             "warehouse": WarehouseResource(url=warehouse_url),
             "crawl_config": CrawlConfigResource(path=config_path),

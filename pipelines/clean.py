@@ -27,6 +27,7 @@ from pipelines.extract import (
     extract_pages,
     extractor_settings_hash,
 )
+from pipelines.progress import Report, track_extraction
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, ExtractionChange, FeedEntry, Fetch, HubLink, SitemapEntry
 
@@ -60,8 +61,11 @@ def clean_partition(
     stage_run_id: int,
     workers: int | None = None,
     page_timeout_s: float = 30.0,
+    progress: Report | None = None,
 ) -> dict[str, Any]:
     """Extract every article page of ``partition_key``; return counts for metadata.
+
+    ``progress`` receives a progress line every few seconds (pages extracted, errors, rate).
 
     Raises nothing for bad pages (they become typed rows); database errors propagate.
     """
@@ -81,7 +85,8 @@ def clean_partition(
                 continue
             yield article_id, body, page["url"], _hints_for(page, hints)
 
-    for article_id, extracted in extract_pages(jobs(), workers=workers, page_timeout_s=page_timeout_s):
+    extracted_pages = extract_pages(jobs(), workers=workers, page_timeout_s=page_timeout_s)
+    for article_id, extracted in track_extraction(extracted_pages, progress, total=len(pages)):
         pending.append((pages[article_id], extracted))
         if len(pending) >= WRITE_BATCH:
             _write(engine, pending, stage_run_id, stats)

@@ -1,4 +1,5 @@
-"""Summaries of the warehouse for people: counts per table, fetches by kind, errors by reason."""
+"""Summaries of the warehouse for people: counts per table, fetches by kind, errors by reason,
+and what one crawl run did."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import (
     Article,
     Base,
+    CrawlRun,
     Fetch,
     Source,
     Story,
@@ -77,7 +79,7 @@ def warehouse_summary(session: Session, *, stories: int = 5) -> dict[str, Any]:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """Render :func:`warehouse_summary` as aligned text."""
-    lines = ["Rows per table:"]
+    lines = ["Warehouse totals, rows per table:"]
     lines += [f"  {name:<20} {count:>7}" for name, count in summary["tables"].items()]
     for title, key in (
         ("Fetches by kind:", "fetches_by_kind"),
@@ -109,3 +111,64 @@ def articles_per_source(engine: Engine, partition_key: str) -> dict[str, int]:
             .order_by(Source.name)
         ).all()
     return {name: count for name, count in rows}
+
+
+def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
+    """What one crawl run did: responses fetched, 304s, articles stored, known ones skipped, failures.
+
+    Raises ``LookupError`` when there is no such crawl run.
+    """
+    run = session.get(CrawlRun, crawl_run_id)
+    if run is None:
+        raise LookupError(f"no crawl run with id {crawl_run_id}")
+    of_run = Fetch.crawl_run_id == crawl_run_id
+    responses = session.execute(
+        select(func.count(), func.count().filter(Fetch.status_code == 304))
+        .select_from(Fetch)
+        .where(of_run, Fetch.status_code.is_not(None))
+    ).one()
+    failures = session.execute(
+        select(Fetch.error, func.count())
+        .where(of_run, Fetch.error.is_not(None))
+        .group_by(Fetch.error)
+        .order_by(func.count().desc(), Fetch.error)
+    ).all()
+    stored = session.execute(
+        select(func.count()).select_from(Article).where(Article.crawl_run_id == crawl_run_id)
+    ).scalar_one()
+    return {
+        "crawl_run_id": run.id,
+        "mode": run.mode,
+        "partition_key": run.partition_key,
+        "status": run.status,
+        "fetched": responses[0],
+        "not_modified": responses[1],
+        "articles_stored": stored,
+        "skipped_as_known": (run.stats or {}).get("storyline/articles_skipped_known", 0),
+        "failed_by_reason": dict(failures),
+    }
+
+
+def latest_crawl_run(session: Session, dagster_run_id: str | None = None) -> int | None:
+    """The id of the newest crawl run (of ``dagster_run_id`` when given), or ``None``."""
+    query = select(func.max(CrawlRun.id))
+    if dagster_run_id is not None:
+        query = query.where(CrawlRun.dagster_run_id == dagster_run_id)
+    return session.execute(query).scalar_one()
+
+
+def format_crawl_run_report(report: dict[str, Any], heading: str = "This crawl") -> str:
+    """Render :func:`crawl_run_report` as aligned text."""
+    lines = [
+        f"{heading} (crawl run {report['crawl_run_id']}, {report['mode']}, "
+        f"partition {report['partition_key']}, {report['status']}):",
+        f"  {'responses fetched':<26} {report['fetched']:>7}",
+        f"  {'not modified (304)':<26} {report['not_modified']:>7}",
+        f"  {'articles stored':<26} {report['articles_stored']:>7}",
+        f"  {'skipped as known':<26} {report['skipped_as_known']:>7}",
+    ]
+    failures = report["failed_by_reason"]
+    lines += [f"  {'failed: ' + reason:<26} {count:>7}" for reason, count in failures.items()]
+    if not failures:
+        lines.append(f"  {'failed':<26} {0:>7}")
+    return "\n".join(lines)

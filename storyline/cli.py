@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
@@ -82,12 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     _warehouse_option(run)
     run.add_argument("--partition", help="UTC day YYYY-MM-DD (default: today)")
     run.add_argument("--workers", type=int, help="extraction processes (default: every core)")
+    _verbose_option(run)
 
     demo = command("demo", _demo, "Serve the bundled offline news site and crawl it into data/demo/.")
     demo.add_argument("--serve", action="store_true", help="only serve the site until interrupted")
     demo.add_argument("--port", type=int, default=None,
                       help=f"default {DEMO_PORT}, or a free port when that one is taken")
     demo.add_argument("--warehouse", default=DEMO_WAREHOUSE, help=f"default {DEMO_WAREHOUSE}")
+    _verbose_option(demo)
 
     extract = command(
         "extract", _extract, "Extract article text and metadata from pages given as JSON lines."
@@ -130,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _verbose_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose", action="store_true", help="also print Dagster's DEBUG events and preview/beta warnings"
+    )
+
+
 def _warehouse_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warehouse",
@@ -164,20 +173,23 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _crawl(args: argparse.Namespace) -> int:
-    from crawlers.run import crawl, summary_metadata
+    from crawlers.run import crawl
 
     day = _backfill_day(args.mode, args.day)
     load_config(args.config)
     _upgrade(args.warehouse)
-    outcome = crawl(args.config, args.warehouse, mode=args.mode, day=day, log_level=args.log_level)
-    metadata = summary_metadata(outcome)
+    outcome = crawl(
+        args.config, args.warehouse, mode=args.mode, day=day, log_level=args.log_level, progress=_to_stderr
+    )
     print(f"crawl run {outcome.crawl_run_id}: {outcome.status}")
-    for key in ("fetches_by_kind", "errors_by_reason"):
-        print(f"  {key}: {metadata[key]}")
-    print(f"  articles stored: {metadata['articles_stored']}")
+    _print_crawl_report(args.warehouse, crawl_run_id=outcome.crawl_run_id)
     if outcome.status != "succeeded":
         raise CommandError(f"crawl run {outcome.crawl_run_id} failed: {outcome.error}")
     return 0
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _backfill_day(mode: str, day: str | None) -> str | None:
@@ -202,18 +214,35 @@ def _backfill_day(mode: str, day: str | None) -> str | None:
 
 def _run(args: argparse.Namespace) -> int:
     load_config(args.config)
-    outcome = _run_pass(args.config, args.warehouse, args.partition, args.workers)
+    outcome = _run_pass(args.config, args.warehouse, args.partition, args.workers, verbose=args.verbose)
     print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})")
+    _print_crawl_report(args.warehouse, dagster_run_id=outcome.run_id)
     return 0
 
 
-def _run_pass(config: str, warehouse: str | None, partition: str | None, workers: int | None = None):
+def _run_pass(
+    config: str,
+    warehouse: str | None,
+    partition: str | None,
+    workers: int | None = None,
+    *,
+    verbose: bool = False,
+):
+    import dagster as dg
+
     from dagster_project.run import run_pass
 
+    if not verbose:
+        for category in (dg.PreviewWarning, dg.BetaWarning):
+            warnings.filterwarnings("ignore", category=category)
     _upgrade(warehouse)
     try:
         outcome = run_pass(
-            config_path=config, warehouse_url=warehouse, partition_key=partition, workers=workers
+            config_path=config,
+            warehouse_url=warehouse,
+            partition_key=partition,
+            workers=workers,
+            log_level="DEBUG" if verbose else "INFO",
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
@@ -251,9 +280,11 @@ def _demo(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 return 0
         print(f"demo site on {site.base_url}; running the pipeline into {args.warehouse}", flush=True)
-        outcome = _run_pass(DEMO_CONFIG, args.warehouse, None)
+        outcome = _run_pass(DEMO_CONFIG, args.warehouse, None, verbose=args.verbose)
         print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})\n")
-    _print_summary(args.warehouse)
+    _print_crawl_report(args.warehouse, dagster_run_id=outcome.run_id)
+    print()
+    _print_summary(args.warehouse, crawl_report=False)
     print(f"\nInspect the demo warehouse: storyline summary --warehouse {args.warehouse}"
           f"\n                        or: storyline lineage ARTICLE_ID --warehouse {args.warehouse}")
     return 0
@@ -347,16 +378,48 @@ def _serve_ui(args: argparse.Namespace, stack: ExitStack, env: dict[str, str]) -
         time.sleep(3600)
 
 
-def _print_summary(warehouse: str | None) -> None:
+def _print_summary(warehouse: str | None, *, crawl_report: bool = True) -> None:
+    """Print the warehouse totals, after what the latest crawl run did (with ``crawl_report``)."""
     from pipelines.report import format_summary, warehouse_summary
     from pipelines.warehouse.db import session_scope
 
+    if crawl_report and _print_crawl_report(warehouse, heading="Latest crawl"):
+        print()
     engine = _open_for_reading(warehouse)
     try:
         with session_scope(engine) as session:
             print(format_summary(warehouse_summary(session)))
     finally:
         engine.dispose()
+
+
+def _print_crawl_report(
+    warehouse: str | None,
+    *,
+    crawl_run_id: int | None = None,
+    dagster_run_id: str | None = None,
+    heading: str = "This crawl",
+) -> bool:
+    """Print what a crawl run did (the given one, that of a Dagster run, or the newest one).
+
+    Returns False, after saying so for a Dagster run, when there is no such crawl run.
+    """
+    from pipelines.report import crawl_run_report, format_crawl_run_report, latest_crawl_run
+    from pipelines.warehouse.db import session_scope
+
+    engine = _open_for_reading(warehouse)
+    try:
+        with session_scope(engine) as session:
+            if crawl_run_id is None:
+                crawl_run_id = latest_crawl_run(session, dagster_run_id)
+            if crawl_run_id is None:
+                if dagster_run_id is not None:
+                    print("This pass fetched nothing: the day was replayed from the raw archive.")
+                return False
+            print(format_crawl_run_report(crawl_run_report(session, crawl_run_id), heading))
+    finally:
+        engine.dispose()
+    return True
 
 
 def _summary(args: argparse.Namespace) -> int:

@@ -207,6 +207,7 @@ def test_demo_runs_the_whole_pipeline_with_a_new_dagster_home(tmp_path: Path):
     assert "pipeline pass for" in result.stdout and "succeeded" in result.stdout
     assert "Stories with more than one article:" in result.stdout
     assert "[rewrite    ]" in result.stdout and "[copy       ]" in result.stdout
+    assert f"storyline summary --warehouse sqlite:///{tmp_path}/demo.db" in result.stdout
     assert (home / "dagster.yaml").exists(), "the Dagster home is created on first use"
     assert list((tmp_path / "archive").rglob("*.warc.gz")), "the raw pages went to the given archive"
 

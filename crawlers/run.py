@@ -194,10 +194,16 @@ def _run(
 
 
 def _pipes_metadata(outcome: CrawlOutcome) -> dict[str, Any]:
-    return {
-        key: ({"raw_value": value, "type": "json"} if isinstance(value, dict) else value)
-        for key, value in summary_metadata(outcome).items()
-    }
+    """The summary as Pipes metadata: counts by kind and reason as a JSON table and as numbers
+    (``fetches_by_kind/feed``, ``errors_by_reason/http_404``) that Dagster can plot."""
+    metadata: dict[str, Any] = {}
+    for key, value in summary_metadata(outcome).items():
+        if isinstance(value, dict):
+            metadata[key] = {"raw_value": value, "type": "json"}
+            metadata.update({f"{key}/{name}": number for name, number in value.items()})
+        else:
+            metadata[key] = value
+    return metadata
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dagster_project import checks
+from dagster_project.metadata import plottable
 from dagster_project.partitions import crawl_day_partitions
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from pipelines import plan, versions
@@ -58,6 +59,11 @@ def _spec(name: str, asset: str, description: str) -> dg.AssetCheckSpec:
         _spec(checks.LINEAGE_COMPLETE, "raw_pages", "Every article has its fetch, raw page and crawl run."),
         _spec(
             checks.PARTITION_FRESH, "raw_pages", "The day was crawled (today: within the freshness window)."
+        ),
+        _spec(
+            checks.DAY_STORED_HERE,
+            "raw_pages",
+            "Warns when the day stored nothing because a later crawl day already holds its articles.",
         ),
     ],
     **COMMON,
@@ -107,7 +113,11 @@ def raw_pages(
                 metadata.update(materialization.metadata or {})
     return dg.MaterializeResult(
         metadata=metadata,
-        check_results=[checks.lineage_complete(engine, day), checks.partition_fresh(engine, day)],
+        check_results=[
+            checks.lineage_complete(engine, day),
+            checks.partition_fresh(engine, day),
+            checks.day_stored_here(engine, day),
+        ],
     )
 
 
@@ -178,7 +188,7 @@ def clean_articles(
     return dg.MaterializeResult(
         metadata={
             "pages": stats.get("pages", 0),
-            "pages_by_type": dg.MetadataValue.json(_prefixed(stats, "page_type/")),
+            **plottable("pages_by_type", _prefixed(stats, "page_type/")),
             "empty_bodies": stats.get("empty_body", 0),
             "truncated": stats.get("truncated", 0),
             "timed_out": stats.get("timed_out", 0),
@@ -215,17 +225,40 @@ def deduplicated_articles(
     )
 
 
-@dg.asset(deps=[deduplicated_articles], code_version=versions.CLUSTER_VERSION, kinds={"sql"}, **COMMON)
+@dg.asset(
+    deps=[deduplicated_articles],
+    code_version=versions.CLUSTER_VERSION,
+    kinds={"sql"},
+    check_specs=[
+        _spec(checks.EVERY_ARTICLE_IN_A_STORY, "stories", "Every article of the day belongs to a story."),
+        _spec(checks.STORY_COUNTS_MATCH, "stories", "Each story's article_count is its number of members."),
+    ],
+    **COMMON,
+)
 def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Group the day's articles into stories across outlets and days, with relations."""
     engine = warehouse.engine()
     stats = _run_stage(
         context, engine, "cluster", versions.CLUSTER_VERSION, _in_session(engine, context, cluster_partition)
     )
-    return dg.MaterializeResult(metadata=_numbers(stats))
+    return dg.MaterializeResult(
+        metadata=_numbers(stats),
+        check_results=[
+            checks.every_article_in_a_story(engine, context.partition_key),
+            checks.story_counts_match(engine, context.partition_key),
+        ],
+    )
 
 
-@dg.asset(deps=[stories], code_version=versions.ENRICH_VERSION, kinds={"sql"}, **COMMON)
+@dg.asset(
+    deps=[stories],
+    code_version=versions.ENRICH_VERSION,
+    kinds={"sql"},
+    check_specs=[
+        _spec(checks.ARTICLES_ENRICHED, "enriched_articles", "Every article has a language and a word count.")
+    ],
+    **COMMON,
+)
 def enriched_articles(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -241,10 +274,11 @@ def enriched_articles(
     return dg.MaterializeResult(
         metadata={
             "articles": stats.get("articles", 0),
-            "languages": dg.MetadataValue.json(_prefixed(stats, "language/")),
-            "articles_per_source": dg.MetadataValue.json(articles_per_source(engine, context.partition_key)),
+            **plottable("languages", _prefixed(stats, "language/")),
+            **plottable("articles_per_source", articles_per_source(engine, context.partition_key)),
             "stage_run_id": stats["stage_run_id"],
-        }
+        },
+        check_results=[checks.articles_enriched(engine, context.partition_key)],
     )
 
 

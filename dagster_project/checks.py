@@ -22,6 +22,10 @@ LINEAGE_COMPLETE = "lineage_complete"
 PARTITION_FRESH = "partition_fresh"
 EMPTY_BODIES = "empty_bodies_below_threshold"
 CANONICAL_URLS_UNIQUE = "canonical_urls_unique"
+DAY_STORED_HERE = "day_stored_here"
+EVERY_ARTICLE_IN_A_STORY = "every_article_in_a_story"
+STORY_COUNTS_MATCH = "story_counts_match_members"
+ARTICLES_ENRICHED = "articles_enriched"
 
 
 def _measure_result(
@@ -80,3 +84,50 @@ def canonical_urls_unique(engine: Engine, partition_key: str) -> dg.AssetCheckRe
     """No two articles that are not marked duplicates share a canonical URL."""
     measure = quality.duplicate_canonical_urls(engine, partition_key)
     return _measure_result(CANONICAL_URLS_UNIQUE, measure, measure.failing == 0)
+
+
+def day_stored_here(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """Warn when the day stored no article because its articles live under later crawl days.
+
+    Partitions follow crawl time: a live crawl stores yesterday's stories under today, and
+    a sitemap backfill of yesterday then finds them known and fetches nothing.
+    """
+    found = quality.day_stored_elsewhere(engine, partition_key)
+    passed = found.stored_in_partition > 0 or found.count == 0
+    metadata: dict[str, object] = {
+        "articles_in_partition": found.stored_in_partition,
+        "articles_under_other_days": found.count,
+        **{f"articles_under/{day}": count for day, count in found.elsewhere.items()},
+    }
+    description = None
+    if not passed:
+        days = ", ".join(f"{count} under {day}" for day, count in found.elsewhere.items())
+        description = (
+            f"{partition_key} stored no article: the {found.count} articles its sitemaps date to "
+            f"that day were already stored by a later crawl ({days}); partitions follow crawl time"
+        )
+    return dg.AssetCheckResult(
+        check_name=DAY_STORED_HERE,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata=metadata,
+    )
+
+
+def every_article_in_a_story(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """Every article (page type ``article``) of the partition belongs to a story."""
+    measure = quality.articles_without_story(engine, partition_key)
+    return _measure_result(EVERY_ARTICLE_IN_A_STORY, measure, measure.failing == 0)
+
+
+def story_counts_match(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """The stories the partition touches count exactly the articles that belong to them."""
+    measure = quality.story_counts_off(engine, partition_key)
+    return _measure_result(STORY_COUNTS_MATCH, measure, measure.failing == 0)
+
+
+def articles_enriched(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+    """Every article (page type ``article``) of the partition has a language and a word count."""
+    measure = quality.articles_not_enriched(engine, partition_key)
+    return _measure_result(ARTICLES_ENRICHED, measure, measure.failing == 0)

@@ -38,6 +38,10 @@ CHECKS = {
     ("raw_pages", "partition_fresh"),
     ("clean_articles", "empty_bodies_below_threshold"),
     ("deduplicated_articles", "canonical_urls_unique"),
+    ("raw_pages", "day_stored_here"),
+    ("stories", "every_article_in_a_story"),
+    ("stories", "story_counts_match_members"),
+    ("enriched_articles", "articles_enriched"),
 }
 
 

@@ -107,6 +107,10 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
         "partition_fresh": True,
         "empty_bodies_below_threshold": True,
         "canonical_urls_unique": True,
+        "day_stored_here": True,
+        "every_article_in_a_story": True,
+        "story_counts_match_members": True,
+        "articles_enriched": True,
     }
 
     before = snapshot(warehouse)

@@ -8,7 +8,7 @@ import dagster as dg
 
 from dagster_project.assets import ALL_ASSETS
 from dagster_project.instance import local_instance
-from dagster_project.partitions import crawl_day_partitions
+from dagster_project.partitions import PARTITIONS_START, crawl_day_partitions
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 
 
@@ -49,7 +49,8 @@ def run_pass(
     key = partition_key or current_partition()
     if not crawl_day_partitions.has_partition_key(key):
         raise ValueError(
-            f"no partition {key!r}: expected a UTC day YYYY-MM-DD from the partition start to today"
+            f"no partition {key!r}: expected a UTC day YYYY-MM-DD from {PARTITIONS_START} to today "
+            "(set STORYLINE_PARTITIONS_START to reach further back)"
         )
     if instance is None:
         instance = local_instance()

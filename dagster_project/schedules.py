@@ -18,9 +18,11 @@ SCHEDULE_CRON = os.environ.get("STORYLINE_SCHEDULE_CRON", "0 * * * *")
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Incremental crawl of today's partition, then every downstream stage.",
 )
-def crawl_current_day(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def crawl_current_day(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     """Request a run of today's partition, keyed by the tick so each tick runs once."""
     with dg.partition_loading_context(effective_dt=context.scheduled_execution_time):
         partition_key = crawl_day_partitions.get_last_partition_key()
+    if partition_key is None:
+        return dg.SkipReason("the tick falls before the first partition (STORYLINE_PARTITIONS_START)")
     tick = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
     return dg.RunRequest(run_key=f"{partition_key}@{tick}", partition_key=partition_key)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from pipelines.warehouse.db import session_scope
+from pipelines.warehouse.db import WarehouseError, make_engine, session_scope
 from pipelines.warehouse.models import CrawlRun
 
 LIVE = "live"
@@ -42,3 +43,23 @@ def successful_crawls(engine: Engine, partition_key: str) -> int:
             .select_from(CrawlRun)
             .where(CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded")
         ).scalar_one()
+
+
+def first_crawl_day(url: str | None = None) -> date | None:
+    """The earliest day any crawl run of the warehouse at ``url`` belongs to.
+
+    ``None`` when there is none yet, or no warehouse to ask (missing file, no tables,
+    server not answering). Creates nothing.
+    """
+    try:
+        engine = make_engine(url, create=False)
+    except WarehouseError:
+        return None
+    try:
+        with session_scope(engine) as session:
+            first = session.execute(select(func.min(CrawlRun.partition_key))).scalar_one()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return date.fromisoformat(first) if first else None

@@ -230,12 +230,15 @@ def _run_pass(
 ):
     import dagster as dg
 
-    from dagster_project.run import run_pass
-
     if not verbose:
         for category in (dg.PreviewWarning, dg.BetaWarning):
             warnings.filterwarnings("ignore", category=category)
     _upgrade(warehouse)
+    if warehouse:
+        # The partitions begin a week before this warehouse's first crawl (dagster_project.partitions).
+        os.environ["STORYLINE_WAREHOUSE_URL"] = warehouse
+    from dagster_project.run import run_pass
+
     try:
         outcome = run_pass(
             config_path=config,

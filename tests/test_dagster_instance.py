@@ -101,11 +101,16 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
         assert schedule.cron_schedule == "0 * * * *", "default cadence should be hourly"
 
     # A tick asks for the UTC day it falls on, once per tick.
-    tick = datetime(2026, 3, 4, 5, 0, tzinfo=UTC)
+    today = datetime.now(UTC).date()
+    tick = datetime(today.year, today.month, today.day, 5, 0, tzinfo=UTC)
     with dg.build_schedule_context(scheduled_execution_time=tick, repository_def=repository) as context:
         request = schedule.evaluate_tick(context).run_requests[0]
-    assert request.partition_key == "2026-03-04"
-    assert request.run_key == "2026-03-04@2026-03-04T05:00"
+    assert request.partition_key == today.isoformat()
+    assert request.run_key == f"{today}@{today}T05:00"
+    # A tick before the first partition (a week before the first crawl) asks for nothing.
+    early = datetime(2020, 3, 4, 5, 0, tzinfo=UTC)
+    with dg.build_schedule_context(scheduled_execution_time=early, repository_def=repository) as context:
+        assert not schedule.evaluate_tick(context).run_requests
 
 
 # --- the PostgreSQL instance template ---------------------------------------------------------

@@ -22,6 +22,13 @@ LINEAGE_COMPLETE = "lineage_complete"
 PARTITION_FRESH = "partition_fresh"
 EMPTY_BODIES = "empty_bodies_below_threshold"
 CANONICAL_URLS_UNIQUE = "canonical_urls_unique"
+#: The asset each check belongs to (raw_pages and clean_articles share one step).
+CHECKED_ASSET = {
+    LINEAGE_COMPLETE: "raw_pages",
+    PARTITION_FRESH: "raw_pages",
+    EMPTY_BODIES: "clean_articles",
+    CANONICAL_URLS_UNIQUE: "deduplicated_articles",
+}
 
 
 def _measure_result(
@@ -29,6 +36,7 @@ def _measure_result(
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=name,
+        asset_key=CHECKED_ASSET[name],
         passed=passed,
         metadata={
             "rows_checked": measure.total,
@@ -58,6 +66,7 @@ def partition_fresh(engine: Engine, partition_key: str, now: datetime | None = N
         rule = "crawled at least once"
     return dg.AssetCheckResult(
         check_name=PARTITION_FRESH,
+        asset_key=CHECKED_ASSET[PARTITION_FRESH],
         passed=passed,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"last_successful_crawl": str(finished) if finished else "never", "rule": rule},

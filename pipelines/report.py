@@ -109,3 +109,16 @@ def articles_per_source(engine: Engine, partition_key: str) -> dict[str, int]:
             .order_by(Source.name)
         ).all()
     return {name: count for name, count in rows}
+
+
+def partition_totals(engine: Engine, partition_key: str) -> dict[str, int]:
+    """Return a partition's article pages, how many are extracted, and how many are articles."""
+    with session_scope(engine) as session:
+        pages, extracted, articles = session.execute(
+            select(
+                func.count(),
+                func.count(Article.extracted_by_id),
+                func.count().filter(Article.page_type == "article"),
+            ).where(Article.partition_key == partition_key)
+        ).one()
+    return {"partition_pages": pages, "partition_extracted": extracted, "partition_articles": articles}

@@ -82,7 +82,7 @@ def clean_partition(
     ``workers`` processes is started and stopped here). Raises nothing for bad pages
     (they become typed rows); database errors propagate.
     """
-    stats: Counter[str] = Counter()
+    stats: Counter[str] = Counter(pages=0)
     owned = pool is None
     pool = pool or ExtractionPool(workers, page_timeout_s)
     try:

@@ -71,7 +71,7 @@ def test_db_upgrade_is_repeatable(tmp_path: Path):
         storyline("db", "upgrade", "--warehouse", url),
     )
     assert first.returncode == second.returncode == 0
-    assert first.stdout.strip() == second.stdout.strip() == "warehouse at revision 0004"
+    assert first.stdout.strip() == second.stdout.strip() == "warehouse at revision 0005"
 
 
 @pytest.mark.slow

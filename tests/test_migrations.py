@@ -31,7 +31,7 @@ def _downgrade(engine: Engine, url: str, revision: str) -> None:
 
 
 def test_head_matches_the_models(warehouse: Engine) -> None:
-    assert _revision(warehouse) == "0004"
+    assert _revision(warehouse) == "0005"
     with warehouse.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
@@ -66,7 +66,7 @@ def test_story_origin_foreign_key_and_update_index(warehouse_url: str, warehouse
         assert _revision(warehouse) == "0002" and not indexed() and origin_fks() == []
         with warehouse.begin() as connection:
             connection.execute(text("update stories set origin_article_id = null"))
-    assert upgrade(warehouse_url, engine=warehouse) == "0004"
+    assert upgrade(warehouse_url, engine=warehouse) == "0005"
     assert indexed()
     assert origin_fks() == ["articles"]
 
@@ -86,8 +86,34 @@ def test_story_summary_migration_downgrades_and_upgrades(warehouse_url: str, war
     assert _revision(warehouse) == "0001"
     assert "summary" not in _story_columns(warehouse)
 
-    assert upgrade(warehouse_url, engine=warehouse) == "0004"
+    assert upgrade(warehouse_url, engine=warehouse) == "0005"
     assert "summary" in _story_columns(warehouse)
     with warehouse.connect() as connection:
         rows = connection.execute(text("select title, summary from stories")).all()
     assert [(title, summary) for title, summary in rows] == [("Quay fire", None)]
+
+
+def test_url_identity_migration_fills_stored_articles(warehouse_url: str, warehouse: Engine) -> None:
+    now = datetime(2031, 5, 10, tzinfo=UTC)
+    _downgrade(warehouse, warehouse_url, "0004")
+    with warehouse.begin() as connection:
+        connection.execute(
+            text("insert into crawl_runs (id, started_at, status, mode, stats) values (1, :now, 'succeeded', 'live', '{}')"),
+            {"now": now},
+        )
+        connection.execute(
+            text("insert into fetches (id, crawl_run_id, kind, url, requested_at)"
+                 " values ('f1', 1, 'article', 'http://www.quay.example/a?utm_source=x', :now)"),
+            {"now": now},
+        )
+        connection.execute(
+            text("insert into articles (fetch_id, crawl_run_id, partition_key, fetched_at, url, canonical_url,"
+                 " truncated) values ('f1', 1, '2031-05-10', :now, 'http://www.quay.example/a?utm_source=x',"
+                 " 'https://quay.example/news/a', false)"),
+            {"now": now},
+        )
+    assert upgrade(warehouse_url, engine=warehouse) == "0005"
+    with warehouse.connect() as connection:
+        row = connection.execute(text("select url_identity, requested_url_identity from articles")).one()
+    # Identity drops the scheme, a leading www. and tracking parameters.
+    assert row == ("//quay.example/news/a", "//quay.example/a")

@@ -39,7 +39,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pipelines.stories.engine import ClusterConfig, Doc, StoryClusterer  # noqa: E402
+from pipelines.stories.engine import StoryClusterer  # noqa: E402
+from pipelines.stories.types import ClusterConfig, Doc  # noqa: E402
 
 DATASETS = {"gva": "gva_dev.jsonl", "ecbplus": "ecbplus_dev.jsonl"}
 TARGETS = {"gva": 0.94, "ecbplus": 0.90}

@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         with open_dagster_pipes() as pipes:
             code, outcome = _run(args, {**options, "progress": pipes.log.info}, quiet=True)
             if outcome is not None:
-                pipes.report_asset_materialization(metadata=_pipes_metadata(outcome))
+                pipes.report_asset_materialization(metadata=_pipes_metadata(outcome), asset_key="raw_pages")
             return code
     return _run(args, options)[0]
 

@@ -65,6 +65,11 @@ STORYLINE_RETRY_AFTER_MAX = _defaults["STORYLINE_RETRY_AFTER_MAX"]
 # Every status reaches the spider, so 404s and 500s are recorded as fetch rows.
 HTTPERROR_ALLOW_ALL = True
 
+SPIDER_MIDDLEWARES = {
+    # Drops article requests for stories already stored, one indexed lookup per page of links.
+    "crawlers.spidermiddlewares.known_articles.KnownArticleMiddleware": 600,
+}
+
 DOWNLOADER_MIDDLEWARES = {
     # Refuse non-http(s) schemes and private addresses before anything else, robots.txt too.
     "crawlers.downloadermiddlewares.private_address.PrivateAddressGuardMiddleware": 50,

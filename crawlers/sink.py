@@ -65,7 +65,8 @@ class CrawlSink:
             )
             for source in self.config.sources
         )
-        self.known_urls = self.store.known_article_urls()
+        # URL identities of the articles this crawl stored (earlier ones are looked up).
+        self.stored_identities: set[str] = set()
         self.validators = self.store.validators()
         archive_dir = Path(settings.get("STORYLINE_ARCHIVE_DIR") or self.config.archive_dir)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -11,13 +11,13 @@ annotation at definition time.)
 """
 
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from dagster_project import checks
 from dagster_project.metadata import plottable
@@ -27,9 +27,8 @@ from pipelines import plan, versions
 from pipelines.clean import clean_partition
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
-from pipelines.report import articles_per_source
+from pipelines.report import articles_per_source, partition_totals
 from pipelines.stories.store import cluster_partition
-from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.migrate import upgrade
 from pipelines.warehouse.stage_runs import stage_run
 
@@ -51,10 +50,49 @@ def _spec(name: str, asset: str, description: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(name, asset=asset, description=description)
 
 
-@dg.asset(
-    code_version=versions.CRAWL_VERSION,
-    pool="crawler",
-    kinds={"scrapy", "sql"},
+REBUILD_TAG = "storyline/rebuild"
+
+
+def rebuilds(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run rebuilds its partitions rather than doing only the new work.
+
+    A backfill, the ``rederive_from_archive`` job (the stale-extraction sensor launches
+    it) and runs tagged ``storyline/rebuild=true`` rebuild; scheduled runs do not.
+    """
+    tags = context.run.tags
+    return (
+        "dagster/backfill" in tags
+        or context.run.job_name == "rederive_from_archive"
+        or tags.get(REBUILD_TAG, "").lower() == "true"
+    )
+
+
+RAW_PAGES = dg.AssetKey("raw_pages")
+CLEAN_ARTICLES = dg.AssetKey("clean_articles")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            RAW_PAGES,
+            code_version=versions.CRAWL_VERSION,
+            kinds={"scrapy", "sql"},
+            description=(
+                "The day's fetched pages, kept raw in WARC files, with fetches and discovery rows. "
+                "Today: an incremental live crawl; a past day already crawled: nothing is fetched "
+                "(replay); a past day never crawled: its articles are found in sitemaps and fetched."
+            ),
+            skippable=True,
+        ),
+        dg.AssetSpec(
+            CLEAN_ARTICLES,
+            deps=[RAW_PAGES],
+            code_version=versions.CLEAN_VERSION,
+            kinds={"trafilatura", "sql"},
+            description="Text and metadata of the day's pages, extracted from the WARC archive.",
+            skippable=True,
+        ),
+    ],
     check_specs=[
         _spec(checks.LINEAGE_COMPLETE, "raw_pages", "Every article has its fetch, raw page and crawl run."),
         _spec(
@@ -65,60 +103,128 @@ def _spec(name: str, asset: str, description: str) -> dg.AssetCheckSpec:
             "raw_pages",
             "Warns when the day stored nothing because a later crawl day already holds its articles.",
         ),
+        _spec(checks.EMPTY_BODIES, "clean_articles", "Few articles have an empty body."),
     ],
+    can_subset=True,
+    pool="crawler",
     **COMMON,
 )
-def raw_pages(
+def crawl_and_clean(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     crawl_config: CrawlConfigResource,
+    extraction: ExtractionResource,
     pipes_subprocess_client: dg.PipesSubprocessClient,
-) -> dg.MaterializeResult:
-    """Crawl the day's partition with Scrapy in a child process, or replay it from the archive.
+):
+    """Crawl the day's partition with Scrapy in a child process while extracting what it lands.
 
-    Today: an incremental live crawl. A past day already crawled: nothing is fetched
-    (downstream stages re-derive from WARC). A past day never crawled: its articles are
-    discovered from sitemaps (lastmod on that day) and fetched.
+    One step for both assets so that the two overlap: the clean stage follows the crawl,
+    extracting pages in batches as they are stored, on every core. Selected alone (re-derive
+    from the archive), ``clean_articles`` extracts the stored pages and fetches nothing.
     """
     day = context.partition_key
     engine = warehouse.engine()
     upgrade(engine=engine)
-    mode = plan.crawl_mode(engine, day)
-    metadata: dict[str, Any] = {"mode": mode}
-    if mode == plan.REPLAY:
-        context.log.info(f"{day} was crawled before: replaying from the raw archive, fetching nothing")
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "crawlers.run",
-            "--config",
-            crawl_config.resolved_path,
-            "--warehouse",
-            warehouse.resolved_url,
-            "--mode",
-            mode,
-            "--partition-key",
-            day,
-            "--dagster-run-id",
-            context.run.run_id,
-            "--code-version",
-            versions.CRAWL_VERSION,
-        ]
-        if mode == plan.SITEMAP_BACKFILL:
-            command += ["--day", day]
-        invocation = pipes_subprocess_client.run(command=command, context=context)
-        for materialization in invocation.get_results():
-            if isinstance(materialization, dg.MaterializeResult):
-                metadata.update(materialization.metadata or {})
-    return dg.MaterializeResult(
-        metadata=metadata,
-        check_results=[
-            checks.lineage_complete(engine, day),
-            checks.partition_fresh(engine, day),
-            checks.day_stored_here(engine, day),
-        ],
-    )
+    selected = context.selected_asset_keys
+    mode = plan.crawl_mode(engine, day) if RAW_PAGES in selected else plan.REPLAY
+    crawling = mode != plan.REPLAY
+    rebuild = rebuilds(context) or mode == plan.REPLAY
+    crawl_metadata: dict[str, Any] = {"mode": mode}
+    crawl_finished = threading.Event()
+    clean_result: dict[str, Any] = {}
+
+    def clean() -> None:
+        try:
+            clean_result["stats"] = _run_stage(
+                context, engine, "clean", versions.CLEAN_VERSION,
+                lambda run_id: clean_partition(
+                    engine, day, stage_run_id=run_id, workers=extraction.workers,
+                    page_timeout_s=extraction.page_timeout_s, rebuild=rebuild,
+                    crawl_done=crawl_finished.is_set if crawling else None,
+                    progress=context.log.info,
+                ),
+            )
+        except BaseException as error:  # noqa: BLE001 - raised again in the step's thread
+            clean_result["error"] = error
+
+    cleaner = threading.Thread(target=clean, name="clean-follows-crawl", daemon=True)
+    if CLEAN_ARTICLES in selected:
+        cleaner.start()
+    try:
+        if crawling:
+            crawl_metadata.update(_crawl(context, warehouse, crawl_config, pipes_subprocess_client, mode))
+        else:
+            context.log.info(f"{day}: nothing to fetch ({mode}); extracting from the raw archive")
+    finally:
+        crawl_finished.set()
+        if cleaner.is_alive() or CLEAN_ARTICLES in selected:
+            cleaner.join()
+    if "error" in clean_result:
+        raise clean_result["error"]
+    if RAW_PAGES in selected:
+        yield dg.MaterializeResult(
+            asset_key=RAW_PAGES,
+            metadata=crawl_metadata,
+            check_results=[
+                checks.lineage_complete(engine, day),
+                checks.partition_fresh(engine, day),
+                checks.day_stored_here(engine, day),
+            ],
+        )
+    if CLEAN_ARTICLES in selected:
+        stats = clean_result["stats"]
+        yield dg.MaterializeResult(
+            asset_key=CLEAN_ARTICLES,
+            metadata={
+                "pages": stats.get("pages", 0),
+                "rebuild": rebuild,
+                **plottable("pages_by_type", _prefixed(stats, "page_type/")),
+                "empty_bodies": stats.get("empty_body", 0),
+                "truncated": stats.get("truncated", 0),
+                "timed_out": stats.get("timed_out", 0),
+                "changed_since_last_extraction": stats.get("changed", 0),
+                "raw_missing": stats.get("raw_missing", 0),
+                **partition_totals(engine, day),
+                "stage_run_id": stats["stage_run_id"],
+            },
+            check_results=[checks.empty_bodies(engine, day)],
+        )
+
+
+def _crawl(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    crawl_config: CrawlConfigResource,
+    pipes_subprocess_client: dg.PipesSubprocessClient,
+    mode: str,
+) -> dict[str, Any]:
+    """Run the crawl child process for the partition; returns the metadata it reported."""
+    day = context.partition_key
+    command = [
+        sys.executable,
+        "-m",
+        "crawlers.run",
+        "--config",
+        crawl_config.resolved_path,
+        "--warehouse",
+        warehouse.resolved_url,
+        "--mode",
+        mode,
+        "--partition-key",
+        day,
+        "--dagster-run-id",
+        context.run.run_id,
+        "--code-version",
+        versions.CRAWL_VERSION,
+    ]
+    if mode == plan.SITEMAP_BACKFILL:
+        command += ["--day", day]
+    metadata: dict[str, Any] = {}
+    invocation = pipes_subprocess_client.run(command=command, context=context)
+    for materialization in invocation.get_results():
+        if isinstance(materialization, dg.MaterializeResult):
+            metadata.update(materialization.metadata or {})
+    return metadata
 
 
 def _run_stage(
@@ -138,18 +244,6 @@ def _run_stage(
     return stats
 
 
-def _in_session(
-    engine: Engine, context: dg.AssetExecutionContext, stage: Callable[[Session, str, int], dict[str, Any]]
-) -> Callable[[int], dict[str, Any]]:
-    """Wrap a session-based stage function as stage-run work over the asset's partition."""
-
-    def work(run_id: int) -> dict[str, Any]:
-        with session_scope(engine) as session:
-            return stage(session, context.partition_key, run_id)
-
-    return work
-
-
 def _numbers(stats: dict[str, Any]) -> dict[str, int | float]:
     """The numeric stats, as materialization metadata."""
     return {key: value for key, value in stats.items() if isinstance(value, int | float)}
@@ -160,48 +254,7 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 @dg.asset(
-    deps=[raw_pages],
-    code_version=versions.CLEAN_VERSION,
-    kinds={"trafilatura", "sql"},
-    check_specs=[_spec(checks.EMPTY_BODIES, "clean_articles", "Few articles have an empty body.")],
-    **COMMON,
-)
-def clean_articles(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, extraction: ExtractionResource
-) -> dg.MaterializeResult:
-    """Extract text and metadata of the day's pages from the WARC archive, on every core."""
-    engine = warehouse.engine()
-    stats = _run_stage(
-        context,
-        engine,
-        "clean",
-        versions.CLEAN_VERSION,
-        lambda run_id: clean_partition(
-            engine,
-            context.partition_key,
-            stage_run_id=run_id,
-            workers=extraction.workers,
-            page_timeout_s=extraction.page_timeout_s,
-            progress=context.log.info,
-        ),
-    )
-    return dg.MaterializeResult(
-        metadata={
-            "pages": stats.get("pages", 0),
-            **plottable("pages_by_type", _prefixed(stats, "page_type/")),
-            "empty_bodies": stats.get("empty_body", 0),
-            "truncated": stats.get("truncated", 0),
-            "timed_out": stats.get("timed_out", 0),
-            "changed_since_last_extraction": stats.get("changed", 0),
-            "raw_missing": stats.get("raw_missing", 0),
-            "stage_run_id": stats["stage_run_id"],
-        },
-        check_results=[checks.empty_bodies(engine, context.partition_key)],
-    )
-
-
-@dg.asset(
-    deps=[clean_articles],
+    deps=[CLEAN_ARTICLES],
     code_version=versions.DEDUP_VERSION,
     kinds={"sql"},
     check_specs=[
@@ -216,11 +269,13 @@ def deduplicated_articles(
 ) -> dg.MaterializeResult:
     """Mark same-URL, same-text and near-duplicate copies (``duplicate_of_id``); nothing is deleted."""
     engine = warehouse.engine()
+    rebuild = rebuilds(context)
     stats = _run_stage(
-        context, engine, "dedup", versions.DEDUP_VERSION, _in_session(engine, context, dedup_partition)
+        context, engine, "dedup", versions.DEDUP_VERSION,
+        lambda run_id: dedup_partition(engine, context.partition_key, run_id, rebuild=rebuild),
     )
     return dg.MaterializeResult(
-        metadata=_numbers(stats),
+        metadata={**_numbers(stats), "rebuild": rebuild},
         check_results=[checks.canonical_urls_unique(engine, context.partition_key)],
     )
 
@@ -238,11 +293,13 @@ def deduplicated_articles(
 def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Group the day's articles into stories across outlets and days, with relations."""
     engine = warehouse.engine()
+    rebuild = rebuilds(context)
     stats = _run_stage(
-        context, engine, "cluster", versions.CLUSTER_VERSION, _in_session(engine, context, cluster_partition)
+        context, engine, "cluster", versions.CLUSTER_VERSION,
+        lambda run_id: cluster_partition(engine, context.partition_key, run_id, rebuild=rebuild),
     )
     return dg.MaterializeResult(
-        metadata=_numbers(stats),
+        metadata={**_numbers(stats), "rebuild": rebuild},
         check_results=[
             checks.every_article_in_a_story(engine, context.partition_key),
             checks.story_counts_match(engine, context.partition_key),
@@ -264,16 +321,15 @@ def enriched_articles(
 ) -> dg.MaterializeResult:
     """Add language (py3langid), word count, keywords and entities to the day's articles."""
     engine = warehouse.engine()
+    rebuild = rebuilds(context)
     stats = _run_stage(
-        context,
-        engine,
-        "enrich",
-        versions.ENRICH_VERSION,
-        lambda run_id: enrich_partition(engine, context.partition_key, stage_run_id=run_id),
+        context, engine, "enrich", versions.ENRICH_VERSION,
+        lambda run_id: enrich_partition(engine, context.partition_key, stage_run_id=run_id, rebuild=rebuild),
     )
     return dg.MaterializeResult(
         metadata={
             "articles": stats.get("articles", 0),
+            "rebuild": rebuild,
             **plottable("languages", _prefixed(stats, "language/")),
             **plottable("articles_per_source", articles_per_source(engine, context.partition_key)),
             "stage_run_id": stats["stage_run_id"],
@@ -282,4 +338,4 @@ def enriched_articles(
     )
 
 
-ALL_ASSETS = [raw_pages, clean_articles, deduplicated_articles, stories, enriched_articles]
+ALL_ASSETS = [crawl_and_clean, deduplicated_articles, stories, enriched_articles]

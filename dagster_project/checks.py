@@ -27,12 +27,25 @@ EVERY_ARTICLE_IN_A_STORY = "every_article_in_a_story"
 STORY_COUNTS_MATCH = "story_counts_match_members"
 ARTICLES_ENRICHED = "articles_enriched"
 
+#: The asset each check belongs to (raw_pages and clean_articles share one step).
+CHECKED_ASSET = {
+    LINEAGE_COMPLETE: "raw_pages",
+    PARTITION_FRESH: "raw_pages",
+    EMPTY_BODIES: "clean_articles",
+    CANONICAL_URLS_UNIQUE: "deduplicated_articles",
+    DAY_STORED_HERE: "raw_pages",
+    EVERY_ARTICLE_IN_A_STORY: "stories",
+    STORY_COUNTS_MATCH: "stories",
+    ARTICLES_ENRICHED: "enriched_articles",
+}
+
 
 def _measure_result(
     name: str, measure: quality.Measure, passed: bool, **extra: object
 ) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=name,
+        asset_key=CHECKED_ASSET[name],
         passed=passed,
         metadata={
             "rows_checked": measure.total,
@@ -62,6 +75,7 @@ def partition_fresh(engine: Engine, partition_key: str, now: datetime | None = N
         rule = "crawled at least once"
     return dg.AssetCheckResult(
         check_name=PARTITION_FRESH,
+        asset_key=CHECKED_ASSET[PARTITION_FRESH],
         passed=passed,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"last_successful_crawl": str(finished) if finished else "never", "rule": rule},
@@ -108,6 +122,7 @@ def day_stored_here(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
         )
     return dg.AssetCheckResult(
         check_name=DAY_STORED_HERE,
+        asset_key=CHECKED_ASSET[DAY_STORED_HERE],
         passed=passed,
         severity=dg.AssetCheckSeverity.WARN,
         description=description,

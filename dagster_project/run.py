@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from dagster_project.assets import ALL_ASSETS
+from dagster_project.assets import ALL_ASSETS, REBUILD_TAG
 from dagster_project.instance import local_instance
 from dagster_project.partitions import PARTITIONS_START, crawl_day_partitions
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
@@ -37,14 +37,16 @@ def run_pass(
     partition_key: str | None = None,
     instance: dg.DagsterInstance | None = None,
     workers: int | None = None,
+    rebuild: bool | None = None,
     log_level: str = "DEBUG",
 ) -> PassOutcome:
     """Materialize every asset for ``partition_key`` (default: today) and return the outcome.
 
     Uses the instance of $DAGSTER_HOME when set (created on first use; runs then show
-    in the UI), else an ephemeral one. ``log_level`` is the console's: ``INFO`` keeps the
-    stages' own lines (progress, replay notes) and drops Dagster's step-by-step events.
-    Raises ``ValueError`` for a key outside the partitions.
+    in the UI), else an ephemeral one. Today's partition does only new work; a past day,
+    or ``rebuild=True``, is rebuilt from the archive. ``log_level`` is the console's:
+    ``INFO`` keeps the stages' own lines (progress, replay notes) and drops Dagster's
+    step-by-step events. Raises ``ValueError`` for a key outside the partitions.
     """
     key = partition_key or current_partition()
     if not crawl_day_partitions.has_partition_key(key):
@@ -54,9 +56,12 @@ def run_pass(
         )
     if instance is None:
         instance = local_instance()
+    if rebuild is None:
+        rebuild = key != current_partition()
     result = dg.materialize(
         ALL_ASSETS,
         partition_key=key,
+        tags={REBUILD_TAG: "true"} if rebuild else None,
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},

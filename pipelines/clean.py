@@ -1,17 +1,22 @@
 """The clean stage: raw pages from the WARC archive become article text and metadata.
 
-For one partition, every stored article page is read back from the archive (never
-refetched), extracted on every core (:func:`pipelines.extract.extract_pages`),
-and written onto its ``articles`` row; non-articles keep no text and their page
-type is recorded on the fetch too. When a row had been extracted before and the
-output differs, an ``extraction_changes`` row records what changed. Running it
-twice leaves the same rows.
+For one partition, stored article pages are read back from the archive (never
+refetched), extracted on every core (:class:`pipelines.extract.ExtractionPool`), and
+written onto their ``articles`` rows in batches (one bulk UPDATE by primary key per
+batch); non-articles keep no text and their page type is recorded on the fetch too.
+A scheduled run extracts only the pages not extracted yet
+(:data:`pipelines.warehouse.pending.CLEAN`), and can follow a running crawl, extracting
+what it lands while it fetches (:func:`clean_partition` with ``crawl_done``); a rebuild
+extracts every page of the partition. When a row had been extracted before and the
+output differs, an ``extraction_changes`` row records what changed. Running it twice
+leaves the same rows.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,16 +27,19 @@ from pipelines.archive import read_response
 from pipelines.extract import (
     EXTRACTOR_VERSION,
     ExtractedPage,
+    ExtractionPool,
     PageHints,
     changed_fields,
-    extract_pages,
     extractor_settings_hash,
 )
-from pipelines.progress import Report, track_extraction
+from pipelines.progress import Report, Tracker, extraction_tracker
+from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, ExtractionChange, FeedEntry, Fetch, HubLink, SitemapEntry
 
 WRITE_BATCH = 200
+# Pages taken at a time while following a crawl.
+STREAM_BATCH = 400
 # Article columns compared with a new extraction (named as ExtractedPage fields).
 _COMPARED = {
     "page_type": Article.page_type,
@@ -61,19 +69,58 @@ def clean_partition(
     stage_run_id: int,
     workers: int | None = None,
     page_timeout_s: float = 30.0,
+    rebuild: bool = True,
+    pool: ExtractionPool | None = None,
+    crawl_done: Callable[[], bool] | None = None,
+    poll_s: float = 0.5,
     progress: Report | None = None,
 ) -> dict[str, Any]:
-    """Extract every article page of ``partition_key``; return counts for metadata.
+    """Extract the partition's article pages; return counts for metadata.
 
-    ``progress`` receives a progress line every few seconds (pages extracted, errors, rate).
-
-    Raises nothing for bad pages (they become typed rows); database errors propagate.
+    With ``rebuild`` every page is extracted, else only pages never extracted. With
+    ``crawl_done`` the stage follows a crawl that is still landing pages: it extracts
+    what is there, waits ``poll_s`` when nothing is, and returns once ``crawl_done()``
+    is true and nothing is left. ``pool`` is an extraction pool to use (else one of
+    ``workers`` processes is started and stopped here). Raises nothing for bad pages
+    (they become typed rows); database errors propagate. ``progress`` receives a
+    progress line every few seconds (pages extracted, errors, rate).
     """
-    pages = _load_pages(engine, partition_key)
-    hints = _load_hints(engine, [page["canonical_url"] for page in pages.values()])
-    stats: Counter[str] = Counter()
-    pending: list[tuple[dict[str, Any], ExtractedPage]] = []
+    stats: Counter[str] = Counter(pages=0)
+    tracker = extraction_tracker(progress)
+    owned = pool is None
+    pool = pool or ExtractionPool(workers, page_timeout_s)
+    try:
+        if crawl_done is None:
+            pages = _load_pages(engine, partition_key, rebuild=rebuild)
+            _clean_batch(engine, pool, pages, stage_run_id, stats, tracker)
+        else:
+            while True:
+                finished = crawl_done()
+                pages = _load_pages(engine, partition_key, rebuild=False, limit=STREAM_BATCH)
+                if pages:
+                    _clean_batch(engine, pool, pages, stage_run_id, stats, tracker)
+                elif finished:
+                    break
+                else:
+                    time.sleep(poll_s)
+    finally:
+        if owned:
+            pool.close()
+    tracker.finish()
+    return dict(stats)
 
+
+def _clean_batch(
+    engine: Engine,
+    pool: ExtractionPool,
+    pages: dict[int, dict[str, Any]],
+    stage_run_id: int,
+    stats: Counter[str],
+    tracker: Tracker,
+) -> None:
+    """Extract ``pages`` (article id -> page row) and write them, WRITE_BATCH at a time."""
+    hints = _load_hints(engine, [page["canonical_url"] for page in pages.values()])
+    pending: list[tuple[dict[str, Any], ExtractedPage]] = []
     unreadable: list[tuple[dict[str, Any], ExtractedPage]] = []
 
     def jobs() -> Iterator[tuple[int, bytes, str, PageHints | None]]:
@@ -85,18 +132,18 @@ def clean_partition(
                 continue
             yield article_id, body, page["url"], _hints_for(page, hints)
 
-    extracted_pages = extract_pages(jobs(), workers=workers, page_timeout_s=page_timeout_s)
-    for article_id, extracted in track_extraction(extracted_pages, progress, total=len(pages)):
+    for article_id, extracted in tracker.track(pool.map(jobs()), added=len(pages)):
         pending.append((pages[article_id], extracted))
         if len(pending) >= WRITE_BATCH:
             _write(engine, pending, stage_run_id, stats)
             pending = []
     _write(engine, pending + unreadable, stage_run_id, stats)
-    stats["pages"] = len(pages)
-    return dict(stats)
+    stats["pages"] += len(pages)
 
 
-def _load_pages(engine: Engine, partition_key: str) -> dict[int, dict[str, Any]]:
+def _load_pages(
+    engine: Engine, partition_key: str, *, rebuild: bool, limit: int | None = None
+) -> dict[int, dict[str, Any]]:
     columns = [
         Article.id,
         Article.url,
@@ -115,6 +162,10 @@ def _load_pages(engine: Engine, partition_key: str) -> dict[int, dict[str, Any]]
         .where(Article.partition_key == partition_key)
         .order_by(Article.id)
     )
+    if not rebuild:
+        query = query.where(pending.CLEAN)
+    if limit:
+        query = query.limit(limit)
     with session_scope(engine) as session:
         return {row.id: dict(row._mapping) for row in session.execute(query)}
 
@@ -189,87 +240,88 @@ def _write(
     stage_run_id: int,
     stats: Counter[str],
 ) -> None:
+    """Write one batch of results: bulk UPDATEs by primary key in one short transaction."""
     if not results:
         return
     settings_hash = extractor_settings_hash()
     changes = []
+    articles: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    fetches: list[dict[str, Any]] = []
+    for page, extracted in results:
+        stats[f"page_type/{extracted.page_type}"] += 1
+        is_article = extracted.page_type == "article"
+        # Only articles keep text on their row (a live blog's text stays out of the warehouse):
+        # compare with, and write, what the row will hold.
+        stored = extracted if is_article else replace(extracted, body_text=None, word_count=0)
+        if is_article and not (extracted.body_text or "").strip():
+            stats["empty_body"] += 1
+        if extracted.truncated:
+            stats["truncated"] += 1
+        if extracted.page_note and "timed out" in extracted.page_note:
+            stats["timed_out"] += 1
+        if _failed_to_extract(extracted) and page["old_page_type"] is not None:
+            # A timeout or a lost archive says nothing new about the page: keep what
+            # an earlier run extracted, and say why it was not refreshed.
+            stats["kept_previous"] += 1
+            note = f"{extracted.page_note}; previous extraction kept"
+            kept.append({"id": page["id"], "extraction_note": note})
+            continue
+        if page["extractor_version"] is not None:
+            old = {name: page[f"old_{name}"] for name in _COMPARED}
+            diff = {
+                name: values
+                for name, values in changed_fields(old, stored).items()
+                if name not in _OWNED_ELSEWHERE
+            }
+            if diff:
+                stats["changed"] += 1
+                changes.append(
+                    {
+                        "article_id": page["id"],
+                        "stage_run_id": stage_run_id,
+                        "old_extractor_version": page["extractor_version"],
+                        "new_extractor_version": EXTRACTOR_VERSION,
+                        "old_text_sha256": page["old_body_hash"],
+                        "new_text_sha256": stored.body_hash,
+                        "changed_fields": diff,
+                        "changed_at": datetime.now().astimezone(),
+                    }
+                )
+        articles.append(
+            {
+                "id": page["id"],
+                "page_type": extracted.page_type,
+                "title": extracted.title,
+                "body_text": stored.body_text,
+                "text_sha256": stored.body_hash,
+                "authors": extracted.authors,
+                "author_organisations": extracted.author_organisations,
+                "published_at": extracted.published_at,
+                "published_offset_minutes": extracted.published_offset_minutes,
+                "modified_at": extracted.modified_at,
+                "date_source": extracted.date_source,
+                "date_candidates": extracted.date_candidates,
+                "date_rule": extracted.date_rule or None,
+                "description": extracted.description,
+                "site_name": extracted.site_name,
+                "section": extracted.section,
+                "tags": extracted.tags,
+                "image_url": extracted.image_url,
+                "language": extracted.language,
+                "word_count": stored.word_count,
+                "truncated": extracted.truncated,
+                "extraction_note": extracted.page_note,
+                "extractor_version": EXTRACTOR_VERSION,
+                "extractor_settings_hash": settings_hash,
+                "extracted_by_id": stage_run_id,
+            }
+        )
+        fetches.append(
+            {"id": page["fetch_id"], "page_type": extracted.page_type, "page_note": extracted.page_note}
+        )
     with session_scope(engine) as session:
-        for page, extracted in results:
-            stats[f"page_type/{extracted.page_type}"] += 1
-            is_article = extracted.page_type == "article"
-            # Only articles keep text on their row (a live blog's text stays out of the warehouse):
-            # compare with, and write, what the row will hold.
-            stored = extracted if is_article else replace(extracted, body_text=None, word_count=0)
-            if is_article and not (extracted.body_text or "").strip():
-                stats["empty_body"] += 1
-            if extracted.truncated:
-                stats["truncated"] += 1
-            if extracted.page_note and "timed out" in extracted.page_note:
-                stats["timed_out"] += 1
-            if _failed_to_extract(extracted) and page["old_page_type"] is not None:
-                # A timeout or a lost archive says nothing new about the page: keep what
-                # an earlier run extracted, and say why it was not refreshed.
-                stats["kept_previous"] += 1
-                session.execute(
-                    update(Article)
-                    .where(Article.id == page["id"])
-                    .values(extraction_note=f"{extracted.page_note}; previous extraction kept")
-                )
-                continue
-            if page["extractor_version"] is not None:
-                old = {name: page[f"old_{name}"] for name in _COMPARED}
-                diff = {
-                    name: values
-                    for name, values in changed_fields(old, stored).items()
-                    if name not in _OWNED_ELSEWHERE
-                }
-                if diff:
-                    stats["changed"] += 1
-                    changes.append(
-                        {
-                            "article_id": page["id"],
-                            "stage_run_id": stage_run_id,
-                            "old_extractor_version": page["extractor_version"],
-                            "new_extractor_version": EXTRACTOR_VERSION,
-                            "old_text_sha256": page["old_body_hash"],
-                            "new_text_sha256": stored.body_hash,
-                            "changed_fields": diff,
-                            "changed_at": datetime.now().astimezone(),
-                        }
-                    )
-            session.execute(
-                update(Article)
-                .where(Article.id == page["id"])
-                .values(
-                    page_type=extracted.page_type,
-                    title=extracted.title,
-                    body_text=stored.body_text,
-                    text_sha256=stored.body_hash,
-                    authors=extracted.authors,
-                    author_organisations=extracted.author_organisations,
-                    published_at=extracted.published_at,
-                    published_offset_minutes=extracted.published_offset_minutes,
-                    modified_at=extracted.modified_at,
-                    date_source=extracted.date_source,
-                    date_candidates=extracted.date_candidates,
-                    date_rule=extracted.date_rule or None,
-                    description=extracted.description,
-                    site_name=extracted.site_name,
-                    section=extracted.section,
-                    tags=extracted.tags,
-                    image_url=extracted.image_url,
-                    language=extracted.language,
-                    word_count=stored.word_count,
-                    truncated=extracted.truncated,
-                    extraction_note=extracted.page_note,
-                    extractor_version=EXTRACTOR_VERSION,
-                    extractor_settings_hash=settings_hash,
-                    extracted_by_id=stage_run_id,
-                )
-            )
-            session.execute(
-                update(Fetch)
-                .where(Fetch.id == page["fetch_id"])
-                .values(page_type=extracted.page_type, page_note=extracted.page_note)
-            )
+        for rows, model in ((articles, Article), (kept, Article), (fetches, Fetch)):
+            if rows:
+                session.execute(update(model), rows)
         upsert(session, ExtractionChange, changes, key=["article_id", "stage_run_id"])

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
+from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import Article
 
@@ -88,29 +89,45 @@ def entities(text: str, limit: int = ENTITIES_PER_ARTICLE) -> list[dict[str, Any
     return [{"text": name, "count": n} for name, n in ranked[:limit]]
 
 
-def enrich_partition(engine: Engine, partition_key: str, *, stage_run_id: int) -> dict[str, Any]:
-    """Enrich every article (page type ``article``) of a partition; return counts for metadata."""
-    stats: Counter[str] = Counter()
+def enrich_partition(
+    engine: Engine, partition_key: str, *, stage_run_id: int, rebuild: bool = True
+) -> dict[str, Any]:
+    """Enrich the partition's articles (page type ``article``); return counts for metadata.
+
+    A scheduled run (``rebuild`` false) enriches only the articles extracted since they
+    were last enriched (:data:`pipelines.warehouse.pending.ENRICH`); a rebuild enriches
+    every one. Computes first, then writes in one short transaction (a bulk UPDATE by
+    primary key). ``articles`` counts this run's articles, ``language/<code>`` the
+    partition's articles by language.
+    """
+    condition = Article.page_type == "article" if rebuild else pending.ENRICH
     with session_scope(engine) as session:
         rows = session.execute(
             select(Article.id, Article.title, Article.body_text, Article.language)
-            .where(Article.partition_key == partition_key, Article.page_type == "article")
+            .where(Article.partition_key == partition_key, condition)
             .order_by(Article.id)
         ).all()
-        for article_id, title, body, declared in rows:
-            body = body or ""
-            language = detect_language(f"{title or ''}\n{body}", declared)
-            session.execute(
-                update(Article)
-                .where(Article.id == article_id)
-                .values(
-                    language=language,
-                    word_count=word_count(body),
-                    keywords=keywords(title or "", body),
-                    entities=entities(body),
-                    enriched_by_id=stage_run_id,
-                )
-            )
-            stats[f"language/{language}"] += 1
-        stats["articles"] = len(rows)
-    return dict(stats)
+    values = []
+    for article_id, title, body, declared in rows:
+        body = body or ""
+        values.append(
+            {
+                "id": article_id,
+                "language": detect_language(f"{title or ''}\n{body}", declared),
+                "word_count": word_count(body),
+                "keywords": keywords(title or "", body),
+                "entities": entities(body),
+                "enriched_by_id": stage_run_id,
+            }
+        )
+    with session_scope(engine) as session:
+        if values:
+            session.execute(update(Article), values)
+        languages = session.execute(
+            select(Article.language, func.count())
+            .where(Article.partition_key == partition_key, Article.page_type == "article")
+            .group_by(Article.language)
+        ).all()
+    stats: dict[str, Any] = {f"language/{language}": count for language, count in languages}
+    stats["articles"] = len(values)
+    return stats

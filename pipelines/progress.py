@@ -54,6 +54,42 @@ class Progress:
             self.report(self.line(done, verb, total=total, counts=counts))
 
 
+class Tracker:
+    """Counts the items of one stage, over one or several batches, and reports progress lines."""
+
+    def __init__(
+        self,
+        report: Report | None,
+        *,
+        stage: str,
+        verb: str = "extracted",
+        is_error: Callable[[Any], bool] = lambda _item: False,
+        interval_s: float = INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.progress = Progress(stage, report, interval_s=interval_s, clock=clock) if report else None
+        self.verb, self.is_error = verb, is_error
+        self.done = self.errors = self.total = 0
+
+    def track(self, items: Iterable[Item], *, added: int) -> Iterator[Item]:
+        """Yield ``items`` (``added`` more to do) unchanged, counting them and reporting on the way."""
+        self.total += added
+        for item in items:
+            self.done += 1
+            self.errors += self.is_error(item)
+            self._update(final=False)
+            yield item
+
+    def finish(self) -> None:
+        """Report the last line (whatever the interval)."""
+        self._update(final=True)
+
+    def _update(self, *, final: bool) -> None:
+        if self.progress is not None:
+            counts = {"errors": self.errors}
+            self.progress.update(self.done, self.verb, total=self.total, counts=counts, final=final)
+
+
 def track(
     items: Iterable[Item],
     report: Report | None,
@@ -69,26 +105,14 @@ def track(
 
     Without a ``report`` the items pass through untouched.
     """
-    if report is None:
-        yield from items
-        return
-    progress = Progress(stage, report, interval_s=interval_s, clock=clock)
-    done = errors = 0
-    for item in items:
-        done += 1
-        errors += is_error(item)
-        progress.update(done, verb, total=total, counts={"errors": errors})
-        yield item
-    progress.update(done, verb, total=total, counts={"errors": errors}, final=True)
+    tracker = Tracker(report, stage=stage, verb=verb, is_error=is_error, interval_s=interval_s, clock=clock)
+    yield from tracker.track(items, added=total)
+    tracker.finish()
 
 
-def track_extraction(
-    pairs: Iterable[tuple[Any, Any]], report: Report | None, *, total: int
-) -> Iterator[tuple[Any, Any]]:
-    """:func:`track` for the clean stage's ``(article id, extracted page)`` pairs.
+def extraction_tracker(report: Report | None) -> Tracker:
+    """A :class:`Tracker` for the clean stage's ``(article id, extracted page)`` pairs.
 
     A page the extractor typed ``error`` (empty, binary, timed out) counts as an error.
     """
-    return track(
-        pairs, report, stage="clean", total=total, is_error=lambda pair: pair[1].page_type == "error"
-    )
+    return Tracker(report, stage="clean", is_error=lambda pair: pair[1].page_type == "error")

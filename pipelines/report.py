@@ -113,6 +113,19 @@ def articles_per_source(engine: Engine, partition_key: str) -> dict[str, int]:
     return {name: count for name, count in rows}
 
 
+def partition_totals(engine: Engine, partition_key: str) -> dict[str, int]:
+    """Return a partition's article pages, how many are extracted, and how many are articles."""
+    with session_scope(engine) as session:
+        pages, extracted, articles = session.execute(
+            select(
+                func.count(),
+                func.count(Article.extracted_by_id),
+                func.count().filter(Article.page_type == "article"),
+            ).where(Article.partition_key == partition_key)
+        ).one()
+    return {"partition_pages": pages, "partition_extracted": extracted, "partition_articles": articles}
+
+
 def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
     """What one crawl run did: responses fetched, 304s, articles stored, known ones skipped, failures.
 

@@ -98,7 +98,7 @@ def test_story_summary_is_renamed_cluster_state_keeping_its_values(
     warehouse_url: str, warehouse: Engine
 ) -> None:
     now = datetime(2031, 5, 10, tzinfo=UTC)
-    _downgrade(warehouse, warehouse_url, "0004")
+    _downgrade(warehouse, warehouse_url, "0005")
     assert "summary" in _story_columns(warehouse) and "cluster_state" not in _story_columns(warehouse)
     with warehouse.begin() as connection:
         connection.execute(
@@ -112,3 +112,29 @@ def test_story_summary_is_renamed_cluster_state_keeping_its_values(
     with warehouse.connect() as connection:
         state = connection.execute(text("select cluster_state from stories")).scalar_one()
     assert (json.loads(state) if isinstance(state, str) else state) == {"version": 1}
+
+
+def test_url_identity_migration_fills_stored_articles(warehouse_url: str, warehouse: Engine) -> None:
+    now = datetime(2031, 5, 10, tzinfo=UTC)
+    _downgrade(warehouse, warehouse_url, "0004")
+    with warehouse.begin() as connection:
+        connection.execute(
+            text("insert into crawl_runs (id, started_at, status, mode, stats) values (1, :now, 'succeeded', 'live', '{}')"),
+            {"now": now},
+        )
+        connection.execute(
+            text("insert into fetches (id, crawl_run_id, kind, url, requested_at)"
+                 " values ('f1', 1, 'article', 'http://www.quay.example/a?utm_source=x', :now)"),
+            {"now": now},
+        )
+        connection.execute(
+            text("insert into articles (fetch_id, crawl_run_id, partition_key, fetched_at, url, canonical_url,"
+                 " truncated) values ('f1', 1, '2031-05-10', :now, 'http://www.quay.example/a?utm_source=x',"
+                 " 'https://quay.example/news/a', false)"),
+            {"now": now},
+        )
+    assert upgrade(warehouse_url, engine=warehouse) == head_revision()
+    with warehouse.connect() as connection:
+        row = connection.execute(text("select url_identity, requested_url_identity from articles")).one()
+    # Identity drops the scheme, a leading www. and tracking parameters.
+    assert row == ("//quay.example/news/a", "//quay.example/a")

@@ -9,13 +9,10 @@ from datetime import timedelta
 
 from test_stories_fixtures import T0, dam_docs
 
-from pipelines.stories.engine import (
-    ClusterConfig,
-    Doc,
-    StoryClusterer,
-)
+from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.jsonl import run_cluster_jsonl
 from pipelines.stories.similarity import residual_link, shared_passages
+from pipelines.stories.types import ClusterConfig, Doc
 
 
 def _by_id():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipelines.stories.engine import Doc
+from pipelines.stories.types import Doc
 
 T0 = datetime(2031, 3, 4, 6, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.clustering import DATASETS, evaluate, seed_check, shared_dir
-from pipelines.stories.engine import ClusterConfig
+from pipelines.stories.types import ClusterConfig
 
 CORPUS = shared_dir() / "corpus" / "clustering"
 pytestmark = pytest.mark.skipif(

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from test_stories_fixtures import T0, dam_docs
 
 from pipelines.dedup.store import dedup_partition
-from pipelines.stories.engine import Doc
 from pipelines.stories.store import SUMMARY_VERSION, cluster_partition
+from pipelines.stories.types import Doc
 from pipelines.warehouse.models import Article, Base, CrawlRun, Fetch, StageRun, Story, StoryArticle
 
 POSTGRES_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -85,10 +85,15 @@ def _insert_articles(db: Session, docs, partition_key: str) -> dict[int, int]:
     return ids
 
 
-def _run(db: Session, partition_key: str) -> tuple[dict, dict]:
-    dedup = dedup_partition(db, partition_key, _stage_run(db, "dedup", partition_key))
-    cluster = cluster_partition(db, partition_key, _stage_run(db, "cluster", partition_key))
+def _run(db: Session, partition_key: str, *, rebuild: bool = True) -> tuple[dict, dict]:
+    """Run the dedup and cluster stages (which open their own transactions) on the partition."""
+    dedup_run = _stage_run(db, "dedup", partition_key)
     db.commit()
+    dedup = dedup_partition(db.get_bind(), partition_key, dedup_run, rebuild=rebuild)
+    cluster_run = _stage_run(db, "cluster", partition_key)
+    db.commit()
+    cluster = cluster_partition(db.get_bind(), partition_key, cluster_run, rebuild=rebuild)
+    db.expire_all()
     return dedup, cluster
 
 

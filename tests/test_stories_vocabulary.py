@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.stories.engine import ClusterConfig, Doc
 from pipelines.stories.prepare import PreparedBatch, prepare_doc
+from pipelines.stories.types import ClusterConfig, Doc
 from pipelines.stories.vocabulary import TermVocabulary
 
 

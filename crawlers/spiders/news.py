@@ -14,7 +14,6 @@ Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,10 +60,6 @@ class NewsSpider(scrapy.Spider):
         spider.backfill_day = date.fromisoformat(day) if day else None
         if spider.sink.mode == "sitemap_backfill" and spider.backfill_day is None:
             raise ValueError("sitemap_backfill mode needs STORYLINE_BACKFILL_DAY (YYYY-MM-DD)")
-        limit = crawler.settings.get("STORYLINE_MAX_ARTICLES_PER_SOURCE")
-        spider.max_articles_per_source = int(limit) if limit else None
-        spider.requested = set()
-        spider.requested_per_source = Counter()
         return spider
 
     # --- start -----------------------------------------------------------------------
@@ -222,18 +217,8 @@ class NewsSpider(scrapy.Spider):
         self, url: str, canonical: str, source: SourceConfig, parent: Response
     ) -> Iterator[scrapy.Request]:
         source = self._owner(url, source)
-        identity = url_identity(canonical)
-        if identity in self.sink.known_urls or identity in self.requested:
-            self.crawler.stats.inc_value("storyline/articles_skipped_known")
-            return
-        if (
-            self.max_articles_per_source
-            and self.requested_per_source[source.name] >= self.max_articles_per_source
-        ):
-            self.crawler.stats.inc_value("storyline/articles_skipped_limit")
-            return
-        self.requested.add(identity)
-        self.requested_per_source[source.name] += 1
+        # Stored and already requested stories, and the per-source limit, are left to
+        # KnownArticleMiddleware, which looks up a whole page of links at once.
         yield scrapy.Request(
             url,
             callback=self.parse_article,
@@ -242,6 +227,7 @@ class NewsSpider(scrapy.Spider):
                 "storyline_kind": "article",
                 "storyline_source": source.name,
                 "storyline_parent_fetch": parent.meta["fetch_id"],
+                "storyline_identity": url_identity(canonical),
             },
         )
 
@@ -258,7 +244,8 @@ class NewsSpider(scrapy.Spider):
             return
         rel = response.xpath("//link[@rel='canonical']/@href").get()
         canonical = resolve_canonical(response.url, rel)
-        self.sink.known_urls.add(url_identity(canonical))
+        identity = url_identity(canonical)
+        self.sink.stored_identities.add(identity)
         source = self._source(response)
         yield _fetch_update(response, canonical_url=canonical)
         yield WarehouseRow(
@@ -271,6 +258,8 @@ class NewsSpider(scrapy.Spider):
                 "fetched_at": response.meta.get("storyline_started") or datetime.now(UTC),
                 "url": _origin_url(response),
                 "canonical_url": canonical,
+                "url_identity": identity,
+                "requested_url_identity": _requested_identity(_origin_url(response)),
             },
         )
 
@@ -347,3 +336,11 @@ def _canonical_or_none(url: str | None) -> str | None:
 
 def _fetch_update(response: Response, **values: Any) -> WarehouseRow:
     return WarehouseRow("fetch_updates", {"id": response.meta["fetch_id"], **values})
+
+
+def _requested_identity(url: str) -> str | None:
+    """The URL identity of the URL an article was requested by (``None`` if it has none)."""
+    try:
+        return url_identity(canonicalize_url(url))
+    except ValueError:
+        return None

@@ -54,9 +54,8 @@ def _start(ctx: Any) -> _Worker:
     return _Worker(process, parent)
 
 
-def _timed_out(seconds: float) -> ExtractedPage:
-    return ExtractedPage(page_type="error", page_note=f"extraction timed out after {seconds:g}s",
-                         extractor_version=EXTRACTOR_VERSION,
+def _failed(note: str) -> ExtractedPage:
+    return ExtractedPage(page_type="error", page_note=note, extractor_version=EXTRACTOR_VERSION,
                          settings_hash=extractor_settings_hash())
 
 
@@ -66,60 +65,82 @@ def _stop(worker: _Worker) -> None:
     worker.conn.close()
 
 
-def extract_pages(jobs: Iterable[Job], *, workers: int | None = None,
-                  page_timeout_s: float = 30.0) -> Iterator[tuple[Hashable, ExtractedPage]]:
-    """Yield (key, ExtractedPage) for every job, in completion order.
+class ExtractionPool:
+    """Worker processes that extract pages, kept alive between batches (start it once per pass).
 
-    Runs extract_page in worker processes (default: one per core). A page still running after
-    page_timeout_s yields page_type "error" with a timed-out note; its worker is killed and
-    replaced, so one pathological page never stalls the run. A worker that dies yields an
-    "error" page for its job. Raises nothing for bad pages.
+    Workers start lazily, up to ``workers`` (default: one per core). Use as a context
+    manager, or call :meth:`close`.
     """
-    ctx = _context()
-    count = max(1, workers or os.cpu_count() or 1)
-    pending = iter(jobs)
-    pool: list[_Worker] = []
-    exhausted = False
-    try:
-        while True:
-            # Hand a job to every idle worker (starting workers lazily, up to count).
-            while not exhausted and (len(pool) < count or any(w.key is None for w in pool)):
-                job = next(pending, None)
-                if job is None:
-                    exhausted = True
-                    break
-                worker = next((w for w in pool if w.key is None), None)
-                if worker is None:
-                    worker = _start(ctx)
-                    pool.append(worker)
-                key, html, url, hints = job
-                worker.conn.send((key, html, url, hints))
-                worker.key, worker.started = key, time.monotonic()
-            busy = [w for w in pool if w.key is not None]
-            if not busy:
-                return
-            deadline = min(w.started for w in busy) + page_timeout_s
-            ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
-            for worker in busy:
-                if worker.conn in ready:
-                    try:
-                        key, page = worker.conn.recv()
-                    except (EOFError, OSError):
-                        key, page = worker.key, ExtractedPage(
-                            page_type="error", page_note="extraction worker died",
-                            extractor_version=EXTRACTOR_VERSION,
-                            settings_hash=extractor_settings_hash())
+
+    def __init__(self, workers: int | None = None, page_timeout_s: float = 30.0) -> None:
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.page_timeout_s = page_timeout_s
+        self._ctx = _context()
+        self._workers: list[_Worker] = []
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Hashable, ExtractedPage]]:
+        """Yield (key, ExtractedPage) for every job, in completion order.
+
+        A page still running after ``page_timeout_s`` yields page_type "error" with a
+        timed-out note; its worker is killed and replaced, so one pathological page never
+        stalls the run. A worker that dies yields an "error" page for its job. Raises
+        nothing for bad pages. Jobs still running when the caller stops iterating are
+        abandoned (their workers are stopped).
+        """
+        pending = iter(jobs)
+        pool = self._workers
+        exhausted = False
+        timeout = self.page_timeout_s
+        try:
+            while True:
+                # Hand a job to every idle worker (starting workers lazily, up to size).
+                while not exhausted and (len(pool) < self.size or any(w.key is None for w in pool)):
+                    job = next(pending, None)
+                    if job is None:
+                        exhausted = True
+                        break
+                    worker = next((w for w in pool if w.key is None), None)
+                    if worker is None:
+                        worker = _start(self._ctx)
+                        pool.append(worker)
+                    key, html, url, hints = job
+                    worker.conn.send((key, html, url, hints))
+                    worker.key, worker.started = key, time.monotonic()
+                busy = [w for w in pool if w.key is not None]
+                if not busy:
+                    return
+                deadline = min(w.started for w in busy) + timeout
+                ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
+                for worker in busy:
+                    if worker.conn in ready:
+                        try:
+                            key, page = worker.conn.recv()
+                        except (EOFError, OSError):
+                            key, page = worker.key, _failed("extraction worker died")
+                            _stop(worker)
+                            pool.remove(worker)
+                        else:
+                            worker.key = None
+                        yield key, page
+                    elif time.monotonic() - worker.started >= timeout:
+                        key = worker.key
                         _stop(worker)
                         pool.remove(worker)
-                    else:
-                        worker.key = None
-                    yield key, page
-                elif time.monotonic() - worker.started >= page_timeout_s:
-                    key = worker.key
-                    _stop(worker)
-                    pool.remove(worker)
-                    yield key, _timed_out(page_timeout_s)
-    finally:
+                        yield key, _failed(f"extraction timed out after {timeout:g}s")
+        finally:
+            for worker in [w for w in pool if w.key is not None]:
+                _stop(worker)
+                pool.remove(worker)
+
+    def close(self) -> None:
+        """Stop every worker (idle ones are asked to exit, others are killed)."""
+        pool, self._workers = self._workers, []
         for worker in pool:
             try:
                 worker.conn.send(None)
@@ -131,3 +152,13 @@ def extract_pages(jobs: Iterable[Job], *, workers: int | None = None,
                 worker.process.kill()
                 worker.process.join(1)
             worker.conn.close()
+
+
+def extract_pages(jobs: Iterable[Job], *, workers: int | None = None,
+                  page_timeout_s: float = 30.0) -> Iterator[tuple[Hashable, ExtractedPage]]:
+    """Yield (key, ExtractedPage) for every job, in completion order, from a pool of its own.
+
+    See :meth:`ExtractionPool.map`.
+    """
+    with ExtractionPool(workers, page_timeout_s) as pool:
+        yield from pool.map(jobs)

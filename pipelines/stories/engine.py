@@ -77,7 +77,6 @@ warehouse clusters one partition at a time) can take it back through
 from __future__ import annotations
 
 import gc
-import heapq
 import itertools
 import math
 import multiprocessing
@@ -93,122 +92,26 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.dedup.near import NearDuplicateIndex
+from pipelines.dedup.index import DuplicateIndex, DuplicateKeys, id_order
 from pipelines.stories.archive import ArchiveRules, StoryArchive
 from pipelines.stories.prepare import prepare_batch, prepare_doc
 from pipelines.stories.similarity import cosine, passage_runs, residual_link, top_items
+from pipelines.stories.types import Assignment, ClusterConfig, Doc, StoryKey
 from pipelines.stories.vocabulary import TermVocabulary
 
-StoryKey = Hashable
 DAY_SECONDS = 86_400.0
-
-
-def id_order(ident: Hashable) -> tuple:
-    """Return a sort key for an article id: integers by value (7 before 25), others as text."""
-    return (0, ident) if isinstance(ident, int) else (1, str(ident))
-
-
-@dataclass(frozen=True)
-class Doc:
-    """One article as the clusterer sees it (``published_at`` must be timezone-aware)."""
-
-    id: Hashable
-    url: str = ""
-    title: str = ""
-    text: str = ""
-    published_at: datetime | None = None
-    source: str = ""
-    canonical_url: str | None = None
-
-    def sort_key(self) -> tuple:
-        """Return the processing order key: publication time (undated last), then id."""
-        when = self.published_at.timestamp() if self.published_at is not None else math.inf
-        return (when, id_order(self.id))
-
-
-@dataclass(frozen=True)
-class ClusterConfig:
-    """Thresholds and limits of :class:`StoryClusterer` (defaults tuned on the dev sets)."""
-
-    window_days: float = 7.0
-    far_window_days: float = 30.0
-    far_link_threshold: float = 0.22
-    max_story_span_days: float = 45.0
-    choose_by_centroid: bool = False
-    link_threshold: float = 0.22
-    min_shared_terms: int = 10
-    strong_link_threshold: float = 0.5
-    far_residual: float = 0.25
-    centroid_threshold: float = 0.25
-    close_days: float = 2.0
-    close_link_threshold: float = 0.15
-    close_centroid_threshold: float = 0.15
-    dated_centroid_threshold: float = 0.18
-    subject_check: bool = True
-    title_containment: float = 0.6
-    title_link_floor: float = 0.05
-    title_rare_share: float = 0.015
-    near_duplicate_threshold: float = 0.5
-    vector_terms: int = 80
-    centroid_terms: int = 200
-    index_terms: int = 40
-    query_terms: int = 25
-    max_posting: int = 5000
-    max_candidates: int = 8
-    passage_words: int = 8
-    rewrite_min_passages: int = 2
-    rewrite_min_shared_words: int = 20
-    relation_members: int = 6
-    name_boost: float = 3.0
-    title_boost: float = 1.0
-    idf_power: float = 1.0
-    name_pairs: bool = True
-    max_body_words: int = 3000
-    df_halving_docs: int = 20_000
-    source_memory: int = 24
-    source_min_articles: int = 8
-    source_share: float = 0.5
-    archive_days: float = 730.0
-    archive_terms: int = 40
-    archive_index_terms: int = 20
-    archive_query_terms: int = 10
-    archive_candidates: int = 4
-    archive_max_stories: int = 20_000
-    archive_threshold: float = 0.3
-    archive_residual: float = 0.2
-    archive_weight: float = 1.0
-    archive_distinct: float = 0.5
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """The clusterer's decision for one article."""
-
-    id: Hashable
-    story_key: StoryKey
-    new_story: bool
-    duplicate_of: Hashable | None
-    duplicate_kind: str | None
-    relation: str
-    related_to: Hashable | None
-    similarity: float | None
-    shared_passages: int
-    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class _Entry:
     id: Hashable
     time: float | None
-    expires: float | None
     story_key: StoryKey
     source: str
     vector: dict[int, float] | None  # term id -> weight, heaviest first
     vector_ids: np.ndarray  # the vector's term ids and weights as arrays, in the same order
     vector_weights: np.ndarray
     passages: np.ndarray
-    url_key: str | None
-    text_key: str | None
     indexed_terms: tuple[int, ...]
     title_terms: tuple[int, ...] = ()  # ids of the title's content words
     passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
@@ -341,12 +244,7 @@ class StoryClusterer:
         self._sources: dict[str, _SourceProfile] = {}
         self._doc_total = 0
         self._since_halving = 0
-        self._by_url: dict[str, Hashable] = {}
-        self._by_text: dict[str, Hashable] = {}
-        self._near = NearDuplicateIndex(self.config.near_duplicate_threshold)
-        self._duplicate_root: dict[Hashable, Hashable] = {}
-        self._expiry: list[tuple[float, str, Hashable]] = []
-        self._clock: float | None = None
+        self._duplicates = DuplicateIndex(self.config.near_duplicate_threshold, self._window)
         self._new_story_count = 0
         config = self.config
         self._archive = StoryArchive(
@@ -445,7 +343,8 @@ class StoryClusterer:
             return False
         first = first_time.timestamp() if isinstance(first_time, datetime) else float(first_time)
         last = last_time.timestamp() if isinstance(last_time, datetime) else float(last_time)
-        if self._clock is not None and last < self._clock - config.archive_days * DAY_SECONDS:
+        clock = self._duplicates.clock
+        if clock is not None and last < clock - config.archive_days * DAY_SECONDS:
             return False
         id_of = self._vocabulary.id_of
         # Heaviest first (a stable sort keeps the given order of equal weights).
@@ -470,12 +369,9 @@ class StoryClusterer:
             raise ValueError(f"article {doc.id!r} is already held by the clusterer")
         self._advance_clock(doc)
         prepared = self._prepare(doc)
-        if duplicate_of is not None and duplicate_of in self._entries:
-            root = self._duplicate_root.get(duplicate_of, duplicate_of)
-            self._duplicate_root[doc.id] = root
-            self._hold(doc, prepared, story_key, duplicate=True)
-        else:
-            self._hold(doc, prepared, story_key, duplicate=duplicate_of is not None)
+        held = duplicate_of is not None and duplicate_of in self._entries
+        root = self._duplicates.root_of(duplicate_of) if held else None
+        self._hold(doc, prepared, story_key, duplicate=duplicate_of is not None, root=root)
 
     def term_vector(self, doc_id: Hashable) -> dict[str, float]:
         """Return the TF-IDF vector of held article ``doc_id`` by term (empty for a duplicate).
@@ -523,15 +419,14 @@ class StoryClusterer:
         if prepared is None:
             prepared = self._prepare(doc)
         if duplicate_of is not None and duplicate_of in self._entries:
-            root = self._duplicate_root.get(duplicate_of, duplicate_of)
-            duplicate = (root, duplicate_kind or "near", 1.0)
+            duplicate = (self._duplicates.root_of(duplicate_of), duplicate_kind or "near", 1.0)
         else:
-            duplicate = self._find_duplicate(doc, prepared)
+            match = self._duplicates.find(_duplicate_keys(prepared))
+            duplicate = (match.original, match.kind, match.similarity) if match else None
         if duplicate is not None:
             original, kind, similarity = duplicate
             story_key = self._entries[original].story_key
-            self._duplicate_root[doc.id] = original
-            self._hold(doc, prepared, story_key, duplicate=True)
+            self._hold(doc, prepared, story_key, duplicate=True, root=original)
             return Assignment(
                 id=doc.id, story_key=story_key, new_story=False, duplicate_of=original,
                 duplicate_kind=kind, relation="copy", related_to=original,
@@ -730,13 +625,9 @@ class StoryClusterer:
         time = self._time(doc)
         if time is None:
             return
-        if self._clock is None or time > self._clock:
-            self._clock = time
-        horizon = self._clock - self._window
-        while self._expiry and self._expiry[0][0] < horizon:
-            _, _, doc_id = heapq.heappop(self._expiry)
+        for doc_id in self._duplicates.advance(time):
             self._evict(doc_id)
-        self._archive.expire(self._clock)
+        self._archive.expire(self._duplicates.clock)
 
     def _evict(self, doc_id: Hashable) -> None:
         entry = self._entries.pop(doc_id, None)
@@ -748,12 +639,6 @@ class StoryClusterer:
             del posting[doc_id]
             if not posting:
                 del postings[term]
-        if entry.url_key and self._by_url.get(entry.url_key) == doc_id:
-            del self._by_url[entry.url_key]
-        if entry.text_key and self._by_text.get(entry.text_key) == doc_id:
-            del self._by_text[entry.text_key]
-        self._near.remove([doc_id])
-        self._duplicate_root.pop(doc_id, None)
         story = self._stories.get(entry.story_key)
         if story is not None:
             story.members.pop(doc_id, None)
@@ -773,7 +658,13 @@ class StoryClusterer:
         self._archive.keep(story.key, story.first_time, story.last_time, story.size, story.centroid)
 
     def _hold(
-        self, doc: Doc, prepared: dict[str, Any], story_key: StoryKey, *, duplicate: bool
+        self,
+        doc: Doc,
+        prepared: dict[str, Any],
+        story_key: StoryKey,
+        *,
+        duplicate: bool,
+        root: Hashable | None = None,
     ) -> None:
         time = self._time(doc)
         vector = prepared.get("vector")
@@ -791,24 +682,16 @@ class StoryClusterer:
                     postings[term] = {doc_id: weight}
                 else:
                     posting[doc_id] = weight
-        expires = time if time is not None else self._clock
         entry = _Entry(
-            id=doc.id, time=time, expires=expires, story_key=story_key, source=doc.source,
+            id=doc.id, time=time, story_key=story_key, source=doc.source,
             vector=None if duplicate else vector, passages=prepared["passages"],
             vector_ids=prepared.get("vector_ids", _NO_IDS),
             vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
-            url_key=prepared["url_key"], text_key=prepared["text_key"], indexed_terms=indexed,
+            indexed_terms=indexed,
             title_terms=prepared["title_terms"], passage_set=prepared.get("passage_set"),
         )
         self._entries[doc.id] = entry
-        if entry.url_key and entry.url_key not in self._by_url:
-            self._by_url[entry.url_key] = doc.id
-        if entry.text_key and entry.text_key not in self._by_text:
-            self._by_text[entry.text_key] = doc.id
-        if not duplicate and prepared["shingle_count"]:
-            self._near.insert(doc.id, prepared["signature"], prepared["bands"])
-        if expires is not None:
-            heapq.heappush(self._expiry, (expires, str(doc.id), doc.id))
+        self._duplicates.add(doc.id, _duplicate_keys(prepared), time, copy=duplicate, root=root)
         story = self._stories.get(story_key)
         if story is None:
             story = self._stories[story_key] = _Story(key=story_key, names=self._vocabulary.terms)
@@ -834,23 +717,6 @@ class StoryClusterer:
             story.add_vector(vector, self.config.centroid_terms)
 
     # -- decisions ----------------------------------------------------------------------
-
-    def _find_duplicate(
-        self, doc: Doc, prepared: dict[str, Any]
-    ) -> tuple[Hashable, str, float] | None:
-        for kind, key, table in (
-            ("url", prepared["url_key"], self._by_url),
-            ("text", prepared["text_key"], self._by_text),
-        ):
-            if key and key in table:
-                original = table[key]
-                return self._duplicate_root.get(original, original), kind, 1.0
-        if prepared["shingle_count"]:
-            matches = self._near.query(prepared["signature"], prepared["bands"])
-            if matches:
-                original, similarity = min(matches, key=lambda m: (-m[1], id_order(m[0])))
-                return self._duplicate_root.get(original, original), "near", similarity
-        return None
 
     def _score_candidates(
         self, vector: dict[int, float], time: float | None, ids: np.ndarray, weights: np.ndarray
@@ -1093,3 +959,11 @@ class StoryClusterer:
     @staticmethod
     def _earlier(member_time: float | None, time: float | None) -> bool:
         return member_time is None or time is None or member_time <= time
+
+
+def _duplicate_keys(prepared: dict[str, Any]) -> DuplicateKeys:
+    """Return the duplicate-index keys among an article's prepared features."""
+    return DuplicateKeys(
+        url_key=prepared["url_key"], text_key=prepared["text_key"], signature=prepared["signature"],
+        bands=prepared["bands"], shingle_count=prepared["shingle_count"],
+    )

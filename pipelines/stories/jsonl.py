@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from pipelines.stories.engine import ClusterConfig, Doc, StoryClusterer
+from pipelines.stories.engine import StoryClusterer
+from pipelines.stories.types import ClusterConfig, Doc
 
 
 def parse_published_at(value: object, *, line_number: int) -> datetime | None:

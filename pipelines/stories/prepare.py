@@ -22,7 +22,7 @@ from pipelines.stories.features import extract_features
 from pipelines.stories.vocabulary import TermVocabulary
 
 if TYPE_CHECKING:
-    from pipelines.stories.engine import ClusterConfig, Doc
+    from pipelines.stories.types import ClusterConfig, Doc
 
 
 def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> dict[str, Any]:

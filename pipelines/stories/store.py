@@ -9,16 +9,16 @@ stories), and writes ``articles.story_id``,
 ``articles.clustered_by_id``, one ``story_articles`` row per article, and the
 ``stories`` rows it touched.
 
-Stable ids and re-runs: story ids are never renumbered. A re-run first clears the
-partition's own assignments (``articles.story_id`` and its ``story_articles`` rows);
-stories that other partitions' articles belong to are kept and only get members back.
+Stable ids and re-runs: story ids are never renumbered. Every run decides the whole
+partition again in memory (a new article may be published before stored ones, and the
+clusterer takes articles in publication order), then writes, in one short
+transaction, the assignments that are pending or changed (all of them in a rebuild).
 A new story of the run takes back the id that most of its members had before (so a
 re-run keeps ids even for stories that later partitions extended); a story that is
 empty after the run is deleted (an empty story is never kept). Context comes only from
 partitions whose key sorts before this one, so re-runs and backfills see what the
-first run saw. ``stories`` rows whose figures did not change
-are not written, so a re-run of an unchanged partition leaves identical rows apart from
-``clustered_by_id`` / ``stage_run_id`` lineage.
+first run saw, and a sequence of scheduled runs ends in the assignments one rebuild
+gives. ``stories`` rows whose figures did not change are not written.
 
 Duplicates found by the dedup stage (``duplicate_of_id``) join their original's story
 with relation ``"copy"``. ``stories.origin_article_id`` is the earliest published
@@ -47,12 +47,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from pipelines.stories.engine import Assignment, ClusterConfig, StoryClusterer
+from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.rows import ArticleRow, load_context, load_history, load_partition
-from pipelines.warehouse.db import upsert
+from pipelines.stories.types import Assignment, ClusterConfig
+from pipelines.warehouse import pending
+from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
 
 _CHUNK = 500
@@ -74,56 +76,58 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def cluster_partition(
-    session: Session, partition_key: str, stage_run_id: int, config: ClusterConfig | None = None
+    engine: Engine,
+    partition_key: str,
+    stage_run_id: int,
+    config: ClusterConfig | None = None,
+    *,
+    rebuild: bool = True,
 ) -> dict[str, int]:
     """Assign the partition's articles to stories; returns counts.
 
-    The dict holds ``articles``, ``copies``, ``rewrites``, ``independent``, ``origins``,
-    ``stories_created``, ``stories_extended``, ``stories_removed``,
-    ``context_articles``, ``context_archived`` (stories put into the clusterer's
-    archive from their ``summary``) and ``history_articles`` (earlier articles whose
-    terms were counted first). Flushes but does not commit. Raises
+    Reads and computes in one read-only transaction, then writes in one short one, so a
+    crawl writing meanwhile is never locked out. A scheduled run (``rebuild`` false)
+    skips a partition without pending articles (:data:`pipelines.warehouse.pending.CLUSTER`)
+    and otherwise writes only the rows that are pending or changed; a rebuild writes
+    every row; both end in the same assignments.
+
+    The dict holds what this run did (``articles``: pending articles handled,
+    ``written``: assignments written) and the partition's figures (``partition_articles``,
+    ``copies``, ``rewrites``, ``independent``, ``origins``, ``stories_created``,
+    ``stories_extended``, ``stories_removed``, ``context_articles``, ``context_archived``:
+    stories put into the clusterer's archive from their ``summary``, ``history_articles``:
+    earlier articles whose terms were counted first). Raises
     ``sqlalchemy.exc.SQLAlchemyError`` on database errors.
     """
     now = datetime.now(UTC)
-    rows = load_partition(session, partition_key)
-    ids = [row.id for row in rows]
-    previous = {row.id: row.story_id for row in rows if row.story_id is not None}
-    for chunk in _chunks(ids):
-        session.execute(delete(StoryArticle).where(StoryArticle.article_id.in_(chunk)))
-        session.execute(update(Article).where(Article.id.in_(chunk)).values(story_id=None))
-    session.flush()
-    orphans = _empty_stories(session, set(previous.values()))
+    with session_scope(engine) as session:
+        todo = pending.pending_ids(session, partition_key, pending.CLUSTER)
+        if not todo and not rebuild:
+            return {"articles": 0, "written": 0, "skipped": 1}
+        rows = load_partition(session, partition_key)
+        previous = {row.id: row.story_id for row in rows if row.story_id is not None}
+        stored = _stored_links(session, [row.id for row in rows])
+        orphans = _stories_only_in(session, previous)
+        clusterer = StoryClusterer(config)
+        context = load_context(session, partition_key, rows, clusterer.window, clustered_only=True)
+        history = _history(session, partition_key, rows, clusterer)
+        clusterer.count_terms(row.doc for row in history)
+        for row in context:
+            clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
+                           duplicate_kind=row.duplicate_kind)
+        seeded = _seed_archive(session, clusterer, partition_key, rows)
+        own = {row.id for row in rows}
+        assignments: list[tuple[ArticleRow, Assignment]] = []
+        for row in rows:
+            assignment = _outside_window_copy(session, clusterer, row, own) or clusterer.add(
+                row.doc, duplicate_of=row.duplicate_of_id, duplicate_kind=row.duplicate_kind
+            )
+            assignments.append((row, assignment))
 
-    clusterer = StoryClusterer(config)
-    context = load_context(session, partition_key, rows, clusterer.window, clustered_only=True)
-    history = _history(session, partition_key, rows, clusterer)
-    clusterer.count_terms(row.doc for row in history)
-    for row in context:
-        clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
-                       duplicate_kind=row.duplicate_kind)
-    seeded = _seed_archive(session, clusterer, partition_key, rows)
-    assignments: list[tuple[ArticleRow, Assignment]] = []
-    for row in rows:
-        assignment = _outside_window_copy(session, clusterer, row) or clusterer.add(
-            row.doc, duplicate_of=row.duplicate_of_id, duplicate_kind=row.duplicate_kind
-        )
-        assignments.append((row, assignment))
-
-    story_ids, created = _resolve_story_ids(
-        session, assignments, previous, orphans, stage_run_id, now
-    )
-    for row, assignment in assignments:
-        session.execute(
-            update(Article)
-            .where(Article.id == row.id)
-            .values(story_id=story_ids[assignment.story_key], clustered_by_id=stage_run_id)
-        )
-    upsert(
-        session,
-        StoryArticle,
-        (
-            {
+    with session_scope(engine) as session:
+        story_ids, created = _resolve_story_ids(session, assignments, previous, stage_run_id, now)
+        links = {
+            row.id: {
                 "article_id": row.id,
                 "story_id": story_ids[assignment.story_key],
                 "relation": assignment.relation,
@@ -134,23 +138,31 @@ def cluster_partition(
                 "stage_run_id": stage_run_id,
             }
             for row, assignment in assignments
-        ),
-        key=["article_id"],
-        update=["story_id", "relation", "related_to_id", "similarity", "shared_passages",
-                "evidence", "stage_run_id"],
-    )
-    session.flush()
-    touched = set(story_ids.values())
-    removed = _delete_empty(session, set(previous.values()) - touched)
-    _refresh_stories(session, touched, stage_run_id, now)
-    _write_summaries(
-        session, clusterer, partition_key, story_ids,
-        set(previous.values()) - touched, seeded,
-    )
-    session.flush()
+        }
+        written = [
+            link for article_id, link in links.items()
+            if rebuild or article_id in todo or _link_values(link) != stored.get(article_id)
+        ]
+        if written:
+            session.execute(
+                update(Article),
+                [{"id": link["article_id"], "story_id": link["story_id"], "clustered_by_id": stage_run_id}
+                 for link in written],
+            )
+        upsert(session, StoryArticle, written, key=["article_id"], update=_LINK_UPDATES)
+        session.flush()
+        touched = set(story_ids.values())
+        removed = _delete_empty(session, set(previous.values()) - touched)
+        _refresh_stories(session, touched, stage_run_id, now)
+        _write_summaries(
+            session, clusterer, partition_key, story_ids,
+            set(previous.values()) - touched, seeded,
+        )
     relations = Counter(assignment.relation for _, assignment in assignments)
     return {
-        "articles": len(rows),
+        "articles": len(todo),
+        "written": len(written),
+        "partition_articles": len(rows),
         "copies": relations["copy"],
         "rewrites": relations["rewrite"],
         "independent": relations["independent"],
@@ -162,6 +174,45 @@ def cluster_partition(
         "context_archived": len(seeded),
         "history_articles": len(history),
     }
+
+
+_LINK_UPDATES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence",
+                 "stage_run_id"]
+_LINK_VALUES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence"]
+
+
+def _link_values(link: dict[str, Any]) -> tuple:
+    return tuple(link[name] for name in _LINK_VALUES)
+
+
+def _stored_links(session: Session, article_ids: list[int]) -> dict[int, tuple]:
+    """Return the stored ``story_articles`` values of ``article_ids`` (as :func:`_link_values`)."""
+    columns = [getattr(StoryArticle, name) for name in _LINK_VALUES]
+    stored: dict[int, tuple] = {}
+    for chunk in _chunks(article_ids):
+        for values in session.execute(
+            select(StoryArticle.article_id, *columns).where(StoryArticle.article_id.in_(chunk))
+        ):
+            stored[values[0]] = tuple(values[1:])
+    return stored
+
+
+def _stories_only_in(session: Session, previous: dict[int, int]) -> list[int]:
+    """Return, sorted, the stories whose every member is among ``previous``'s articles.
+
+    ``previous`` maps the partition's articles to their stories before this run: these
+    stories would be empty without the partition.
+    """
+    own = Counter(previous.values())
+    only: list[int] = []
+    for chunk in _chunks(sorted(own)):
+        counts = session.execute(
+            select(Article.story_id, func.count())
+            .where(Article.story_id.in_(chunk))
+            .group_by(Article.story_id)
+        )
+        only.extend(story_id for story_id, count in counts if count <= own[story_id])
+    return sorted(only)
 
 
 def _history(
@@ -298,11 +349,14 @@ def _write_summaries(
 
 
 def _outside_window_copy(
-    session: Session, clusterer: StoryClusterer, row: ArticleRow
+    session: Session, clusterer: StoryClusterer, row: ArticleRow, own: set[int]
 ) -> Assignment | None:
-    """A duplicate whose original is clustered but not held joins that story directly."""
+    """A duplicate whose original is clustered but not held joins that story directly.
+
+    ``own`` are the partition's article ids: an original among them is placed by this run.
+    """
     original = row.duplicate_of_id
-    if original is None or original in {row.id}:
+    if original is None or original in own:
         return None
     if clusterer.holds(original):
         return None
@@ -335,7 +389,6 @@ def _resolve_story_ids(
     session: Session,
     assignments: list[tuple[ArticleRow, Assignment]],
     previous: dict[int, int],
-    orphans: list[int],
     stage_run_id: int,
     now: datetime,
 ) -> tuple[dict[object, int], list[int]]:

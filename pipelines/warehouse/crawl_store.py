@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 
-from pipelines.urls import canonicalize_url, url_identity
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import (
     Article,
@@ -170,24 +169,32 @@ class CrawlStore:
             found = session.execute(select(Source.name, Source.id).where(Source.name.in_(names)))
             return {name: source_id for name, source_id in found}
 
-    def known_article_urls(self) -> set[str]:
-        """Return the URL identities (:func:`~pipelines.urls.url_identity`) of every stored
-        article's canonical URL and of the URL it was requested by."""
+    def stored_identities(self, identities: Iterable[str]) -> set[str]:
+        """Return those of ``identities`` (:func:`~pipelines.urls.url_identity` values) that a
+        stored article has, as its canonical URL's identity or its requested URL's.
+
+        Looked up on the indexed identity columns, 500 at a time.
+        """
+        wanted = sorted(set(identities))
+        found: set[str] = set()
         with session_scope(self.engine) as session:
-            known: set[str] = set()
-            for url, canonical in session.execute(select(Article.url, Article.canonical_url)):
-                known.add(url_identity(canonical))
-                try:
-                    known.add(url_identity(canonicalize_url(url)))
-                except ValueError:
-                    pass
-            return known
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for column in (Article.url_identity, Article.requested_url_identity):
+                    found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
+        return found
 
     def validators(self) -> dict[str, tuple[str | None, str | None]]:
-        """Return the newest (ETag, Last-Modified) seen per feed, hub and sitemap URL."""
+        """Return the newest (ETag, Last-Modified) seen per feed, hub and sitemap URL.
+
+        Only crawls that finished count: a crawl that died (or was killed) may not have
+        requested every article its feeds listed, so their pages are fetched in full again.
+        """
         newest = (
             select(Fetch.url, func.max(Fetch.requested_at).label("at"))
+            .join(CrawlRun, CrawlRun.id == Fetch.crawl_run_id)
             .where(Fetch.kind.in_(CONDITIONAL_KINDS), Fetch.status_code == 200)
+            .where(CrawlRun.status == "succeeded")
             .where((Fetch.etag.is_not(None)) | (Fetch.last_modified.is_not(None)))
             .group_by(Fetch.url)
             .subquery()

@@ -238,6 +238,10 @@ class Article(Base):
     fetched_at: Mapped[datetime]
     url: Mapped[str] = mapped_column(Text)
     canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    # URL identities (pipelines.urls.url_identity) of the canonical and of the requested URL:
+    # what the crawl looks up, per batch of discovered links, to skip stored stories.
+    url_identity: Mapped[str | None] = mapped_column(Text, index=True)
+    requested_url_identity: Mapped[str | None] = mapped_column(Text, index=True)
     # clean / extract
     page_type: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(Text)

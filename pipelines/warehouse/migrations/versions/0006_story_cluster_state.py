@@ -1,7 +1,7 @@
 """stories.summary becomes stories.cluster_state: clustering state, not a summary of the story
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0006'
-# 0005 lands on main at the same time; at the merge this points at it instead.
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,43 @@
+"""Which articles a stage still owes work, read off the lineage columns.
+
+Every stage stamps the rows it writes with its stage run (``extracted_by_id``,
+``deduped_by_id``, ``clustered_by_id``, ``enriched_by_id``). Stage run ids only grow,
+so an article is pending for a stage when that stage never wrote it, or wrote it
+before the stage it depends on last changed it. A scheduled run handles the pending
+articles of its partition (and skips the partition when there are none); a rebuild
+(backfill, re-derivation from the archive) handles them all.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from pipelines.warehouse.article_window import eligible
+from pipelines.warehouse.models import Article
+
+
+def _after(own, upstream) -> ColumnElement[bool]:
+    return or_(own.is_(None), and_(upstream.is_not(None), own < upstream))
+
+
+#: Articles never extracted.
+CLEAN = Article.extracted_by_id.is_(None)
+#: Eligible articles not deduplicated since their last extraction.
+DEDUP = and_(eligible(), _after(Article.deduped_by_id, Article.extracted_by_id))
+#: Eligible articles not clustered since their duplicate marks last changed.
+CLUSTER = and_(eligible(), _after(Article.clustered_by_id, Article.deduped_by_id))
+#: Articles not enriched since their last extraction.
+ENRICH = and_(Article.page_type == "article", _after(Article.enriched_by_id, Article.extracted_by_id))
+
+
+def pending_ids(session: Session, partition_key: str, condition: ColumnElement[bool]) -> set[int]:
+    """Return the ids of ``partition_key``'s articles that match ``condition``."""
+    query = select(Article.id).where(Article.partition_key == partition_key, condition)
+    return set(session.execute(query).scalars())
+
+
+def pending_count(session: Session, partition_key: str, condition: ColumnElement[bool]) -> int:
+    """Return how many of ``partition_key``'s articles match ``condition``."""
+    query = select(func.count()).select_from(Article).where(Article.partition_key == partition_key, condition)
+    return session.execute(query).scalar_one()

@@ -62,3 +62,17 @@ def test_scrapy_crawl_on_a_fresh_warehouse_applies_the_migrations(demo_site, tmp
         engine.dispose()
     (run,), partitions = _crawl_runs_and_partitions(url)
     assert run.status == "succeeded" and len(partitions) == 1
+
+
+def test_scrapy_crawl_of_a_sitemap_backfill_without_a_day_opens_no_crawl_run(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("scrapy")), "crawl", "news",
+         "-s", "STORYLINE_CONFIG=config/demo.yaml", "-s", f"STORYLINE_WAREHOUSE_URL={url}",
+         "-s", "STORYLINE_CRAWL_MODE=sitemap_backfill", "-s", "LOG_LEVEL=WARNING"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "STORYLINE_DEMO_HOST": "127.0.0.1:9"},
+    )
+    assert "sitemap_backfill mode needs STORYLINE_BACKFILL_DAY" in result.stderr
+    runs, _partitions = _crawl_runs_and_partitions(url)
+    assert runs == []

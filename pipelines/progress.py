@@ -67,7 +67,8 @@ class Tracker:
         interval_s: float = INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.progress = Progress(stage, report, interval_s=interval_s, clock=clock) if report else None
+        self.report, self.stage, self.interval_s, self.clock = report, stage, interval_s, clock
+        self.progress: Progress | None = None  # started with the first item: the rate is of work only
         self.verb, self.is_error = verb, is_error
         self.done = self.errors = self.total = 0
 
@@ -75,6 +76,10 @@ class Tracker:
         """Yield ``items`` (``added`` more to do) unchanged, counting them and reporting on the way."""
         self.total += added
         for item in items:
+            if self.progress is None and self.report is not None:
+                self.progress = Progress(
+                    self.stage, self.report, interval_s=self.interval_s, clock=self.clock
+                )
             self.done += 1
             self.errors += self.is_error(item)
             self._update(final=False)

@@ -43,9 +43,9 @@ def test_lines_are_throttled_and_the_last_one_always_comes():
 
     assert list(track(pages(), lines.append, stage="clean", total=10, interval_s=5,
                       is_error=lambda n: n % 4 == 0, clock=clock)) == list(range(10))
-    # 15 s in all: a line at 6 s and 12 s (every 5 s at most), then the final one.
+    # The clock starts with the first page; then a line every 5 s at most, and the final one.
     assert [line.split(",")[0] for line in lines] == [
-        "clean: 4/10 pages extracted", "clean: 8/10 pages extracted", "clean: 10/10 pages extracted"
+        "clean: 5/10 pages extracted", "clean: 9/10 pages extracted", "clean: 10/10 pages extracted"
     ]
     assert lines[-1].endswith("3 errors, 0.7 pages/s")
 

@@ -15,6 +15,8 @@ Storyline's own settings:
 - ``STORYLINE_PARTITION_KEY`` / ``STORYLINE_DAGSTER_RUN_ID`` / ``STORYLINE_CODE_VERSION``:
   lineage stamped on the crawl run (set by the Dagster crawl asset).
 - ``STORYLINE_BATCH_SIZE``: rows buffered before a warehouse write (default 500).
+- ``STORYLINE_FLUSH_INTERVAL``: seconds after which waiting rows are written anyway, so
+  the clean stage following the crawl gets pages soon (default 1.0; 0 turns it off).
 """
 
 BOT_NAME = "storyline"
@@ -83,6 +85,7 @@ STORYLINE_PARTITION_KEY = None
 STORYLINE_DAGSTER_RUN_ID = None
 STORYLINE_CODE_VERSION = None
 STORYLINE_BATCH_SIZE = 500
+STORYLINE_FLUSH_INTERVAL = 1.0
 STORYLINE_MAX_ARTICLES_PER_SOURCE = None
 STORYLINE_ARCHIVE_DIR = None
 

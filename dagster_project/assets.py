@@ -157,7 +157,7 @@ def crawl_and_clean(
     if RAW_PAGES in selected:
         yield dg.MaterializeResult(
             asset_key=RAW_PAGES,
-            metadata=crawl_metadata,
+            metadata={**crawl_metadata, **partition_totals(engine, day)},
             check_results=[checks.lineage_complete(engine, day), checks.partition_fresh(engine, day)],
         )
     if CLEAN_ARTICLES in selected:

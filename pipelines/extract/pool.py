@@ -42,7 +42,7 @@ def _context() -> Any:
     # forkserver: workers start clean (no inherited threads or DB sessions) yet start fast.
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        ctx.set_forkserver_preload(["pipelines.extract.core"])
+        ctx.set_forkserver_preload(["pipelines.extract.warmup"])
     return ctx
 
 

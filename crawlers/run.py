@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m crawlers.run``; prints the outcome as one JSON line."""
     parser = argparse.ArgumentParser(prog="python -m crawlers.run", description=__doc__.splitlines()[0])
     parser.add_argument("--config", required=True)
-    parser.add_argument("--warehouse")
+    parser.add_argument(
+        "--warehouse", help="warehouse URL (default: $STORYLINE_WAREHOUSE_URL, the place for secrets)"
+    )
     parser.add_argument("--mode", choices=["live", "sitemap_backfill"], default="live")
     parser.add_argument("--day", help="YYYY-MM-DD, for --mode sitemap_backfill")
     parser.add_argument("--partition-key")

@@ -18,6 +18,8 @@ Storyline's own settings:
   lineage stamped on the crawl run (set by the Dagster crawl asset).
 - ``STORYLINE_BATCH_SIZE``: rows buffered before a warehouse write (default 500).
 - ``STORYLINE_PROGRESS_INTERVAL``: seconds between progress lines (default 10; 0: none).
+- ``STORYLINE_FLUSH_INTERVAL``: seconds after which waiting rows are written anyway, so
+  the clean stage following the crawl gets pages soon (default 1.0; 0 turns it off).
 """
 
 from crawlers.config_settings import crawl_defaults
@@ -92,6 +94,7 @@ STORYLINE_PARTITION_KEY = None
 STORYLINE_DAGSTER_RUN_ID = None
 STORYLINE_CODE_VERSION = None
 STORYLINE_BATCH_SIZE = 500
+STORYLINE_FLUSH_INTERVAL = 1.0
 STORYLINE_MAX_ARTICLES_PER_SOURCE = _defaults["STORYLINE_MAX_ARTICLES_PER_SOURCE"]
 STORYLINE_ARCHIVE_DIR = None
 STORYLINE_PROGRESS_INTERVAL = 10.0

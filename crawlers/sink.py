@@ -2,9 +2,11 @@
 
 One :class:`CrawlSink` exists per crawler (:func:`get_sink`). It opens the crawl
 run when the crawler is built, buffers rows in memory and writes a batch every
-``STORYLINE_BATCH_SIZE`` rows in a worker thread (one transaction per batch, one
-batch at a time), so the reactor never waits on the database. On close it writes
-what is left and finishes the crawl run with its stats.
+``STORYLINE_BATCH_SIZE`` rows, or every ``STORYLINE_FLUSH_INTERVAL`` seconds when
+rows wait (so the clean stage, which follows the crawl, gets pages soon), in a
+worker thread (one transaction per batch, one batch at a time), so the reactor never
+waits on the database. On close it writes what is left and finishes the crawl run
+with its stats.
 """
 
 from __future__ import annotations
@@ -78,7 +80,24 @@ class CrawlSink:
         self._batch = CrawlBatch()
         self._lock = defer.DeferredLock()
         self._write_error: BaseException | None = None
+        self._flush_interval = settings.getfloat("STORYLINE_FLUSH_INTERVAL", 1.0)
+        self._timer: Any = None
+        crawler.signals.connect(self._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    def _spider_opened(self, spider: Any) -> None:
+        # Imported here: twisted.internet.task installs the default reactor on import, and
+        # Scrapy installs its own first.
+        from twisted.internet import task
+
+        if self._flush_interval > 0:
+            self._timer = task.LoopingCall(self._flush_waiting)
+            self._timer.start(self._flush_interval, now=False)
+
+    def _flush_waiting(self) -> None:
+        """Write the rows waiting, unless a batch is being written already."""
+        if len(self._batch) and not self._lock.locked:
+            self.flush()
 
     # --- buffering ------------------------------------------------------------------
     def add_fetch(self, row: dict[str, Any]) -> None:
@@ -132,6 +151,8 @@ class CrawlSink:
 
     @defer.inlineCallbacks
     def _close(self, reason: str) -> Any:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
         yield self.flush()
         yield self._lock.acquire()
         self._lock.release()

@@ -164,7 +164,7 @@ def crawl_and_clean(
     if RAW_PAGES in selected:
         yield dg.MaterializeResult(
             asset_key=RAW_PAGES,
-            metadata=crawl_metadata,
+            metadata={**crawl_metadata, **partition_totals(engine, day)},
             check_results=[
                 checks.lineage_complete(engine, day),
                 checks.partition_fresh(engine, day),
@@ -191,6 +191,28 @@ def crawl_and_clean(
         )
 
 
+def crawl_invocation(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, config_path: str, mode: str
+) -> tuple[list[str], dict[str, str]]:
+    """Return the crawl child's command line and the environment it adds.
+
+    The warehouse URL (which may hold a password) travels in the environment, never on
+    the command line, where ``ps`` would show it to every user of the machine.
+    """
+    day = context.partition_key
+    command = [
+        sys.executable, "-m", "crawlers.run",
+        "--config", config_path,
+        "--mode", mode,
+        "--partition-key", day,
+        "--dagster-run-id", context.run.run_id,
+        "--code-version", versions.CRAWL_VERSION,
+    ]
+    if mode == plan.SITEMAP_BACKFILL:
+        command += ["--day", day]
+    return command, {"STORYLINE_WAREHOUSE_URL": warehouse.resolved_url}
+
+
 def _crawl(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -199,28 +221,9 @@ def _crawl(
     mode: str,
 ) -> dict[str, Any]:
     """Run the crawl child process for the partition; returns the metadata it reported."""
-    day = context.partition_key
-    command = [
-        sys.executable,
-        "-m",
-        "crawlers.run",
-        "--config",
-        crawl_config.resolved_path,
-        "--warehouse",
-        warehouse.resolved_url,
-        "--mode",
-        mode,
-        "--partition-key",
-        day,
-        "--dagster-run-id",
-        context.run.run_id,
-        "--code-version",
-        versions.CRAWL_VERSION,
-    ]
-    if mode == plan.SITEMAP_BACKFILL:
-        command += ["--day", day]
+    command, env = crawl_invocation(context, warehouse, crawl_config.resolved_path, mode)
     metadata: dict[str, Any] = {}
-    invocation = pipes_subprocess_client.run(command=command, context=context)
+    invocation = pipes_subprocess_client.run(command=command, context=context, env=env)
     for materialization in invocation.get_results():
         if isinstance(materialization, dg.MaterializeResult):
             metadata.update(materialization.metadata or {})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,17 +45,31 @@ class ArchivedResponse:
     fetch_id: str | None
 
 
+#: Deflate level of each record's gzip member. warcio compresses at 9; 3 takes a third of
+#: the CPU (about 1.1 ms instead of 3.4 ms for a 180 kB news page) for files about 12%
+#: larger, and the crawl writes every page once while readers seldom come back.
+GZIP_LEVEL = 3
+
+
 class WarcArchive:
-    """Append-only writer of one gzipped WARC file."""
+    """Append-only writer of one gzipped WARC file (one gzip member per record)."""
 
     def __init__(self, path: str | Path, *, software: str = "Storyline") -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: BinaryIO = open(self.path, "ab")  # noqa: SIM115 - closed in close()
-        self._writer = WARCWriter(self._file, gzip=True)
+        # Records are serialized uncompressed into a buffer, then written as gzip members.
+        self._buffer = io.BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=False)
         if self._file.tell() == 0:
-            info = self._writer.create_warcinfo_record(self.path.name, {"software": software})
-            self._writer.write_record(info)
+            self._write(self._writer.create_warcinfo_record(self.path.name, {"software": software}))
+
+    def _write(self, record: object) -> None:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.write_record(record)
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._file.write(compressor.compress(self._buffer.getbuffer()) + compressor.flush())
 
     def write_response(
         self,
@@ -86,7 +101,7 @@ class WarcArchive:
             warc_headers_dict=warc_headers,
         )
         offset = self._file.tell()
-        self._writer.write_record(record)
+        self._write(record)
         return ArchiveLocation(
             path=str(self.path),
             offset=offset,

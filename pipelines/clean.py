@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -132,11 +133,19 @@ def _clean_batch(
                 continue
             yield article_id, body, page["url"], _hints_for(page, hints)
 
-    for article_id, extracted in tracker.track(pool.map(jobs()), added=len(pages)):
-        pending.append((pages[article_id], extracted))
-        if len(pending) >= WRITE_BATCH:
-            _write(engine, pending, stage_run_id, stats)
-            pending = []
+    # Batches are written by one writer thread while the workers go on extracting; at most
+    # one batch waits for it. Every write has finished when this returns.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clean-writer") as writer:
+        writing: Future | None = None
+        for article_id, extracted in tracker.track(pool.map(jobs()), added=len(pages)):
+            pending.append((pages[article_id], extracted))
+            if len(pending) >= WRITE_BATCH:
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(_write, engine, pending, stage_run_id, stats)
+                pending = []
+        if writing is not None:
+            writing.result()
     _write(engine, pending + unreadable, stage_run_id, stats)
     stats["pages"] += len(pages)
 

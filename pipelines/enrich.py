@@ -23,6 +23,10 @@ from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import Article
 
 MIN_LANGUAGE_CONFIDENCE = 0.80
+# py3langid's cost grows with its sample; 1,500 characters of title and body decide the
+# language of a news article as well as 5,000 do (checked on the dev corpora), at a third
+# of the cost.
+LANGUAGE_SAMPLE_CHARS = 1500
 KEYWORDS_PER_ARTICLE = 8
 ENTITIES_PER_ARTICLE = 12
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -46,7 +50,7 @@ def _identifier() -> LanguageIdentifier:
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """Return the ISO 639-1 code of ``text``, or ``declared`` when detection is unsure."""
-    sample = text[:5000].strip()
+    sample = text[:LANGUAGE_SAMPLE_CHARS].strip()
     if not sample:
         return declared
     language, confidence = _identifier().classify(sample)

@@ -350,3 +350,6 @@ def test_a_pass_killed_mid_stage_is_run_again_without_lost_or_doubled_rows(demo_
             select(Article.id).where(Article.page_type == "article", Article.enriched_by_id.is_(None))
         ).scalars().all()
     assert pending_left == []
+    with session_scope(engine) as session:
+        statuses = set(session.execute(select(StageRun.status)).scalars())
+    assert statuses <= {"succeeded", "abandoned"} and "running" not in statuses

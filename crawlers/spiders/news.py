@@ -24,6 +24,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from crawlers.canonical import canonical_link
 from crawlers.config_settings import scrapy_settings_for
 from crawlers.discovery import hub_article_links, parse_feed, parse_sitemap
 from crawlers.downloadermiddlewares.fetch_recorder import record_refused
@@ -242,8 +243,7 @@ class NewsSpider(scrapy.Spider):
             detail = f"content type {_content_type(response) or 'unknown'} is not HTML"
             yield _fetch_update(response, error="not_html", error_detail=detail)
             return
-        rel = response.xpath("//link[@rel='canonical']/@href").get()
-        canonical = resolve_canonical(response.url, rel)
+        canonical = resolve_canonical(response.url, canonical_link(response.body))
         identity = url_identity(canonical)
         self.sink.stored_identities.add(identity)
         source = self._source(response)

@@ -42,7 +42,7 @@ def _context() -> Any:
     # forkserver: workers start clean (no inherited threads or DB sessions) yet start fast.
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        ctx.set_forkserver_preload(["pipelines.extract.core"])
+        ctx.set_forkserver_preload(["pipelines.extract.warmup"])
     return ctx
 
 
@@ -97,9 +97,11 @@ class ExtractionPool:
         pool = self._workers
         exhausted = False
         timeout = self.page_timeout_s
+        done: list[tuple[Hashable, ExtractedPage]] = []
         try:
             while True:
-                # Hand a job to every idle worker (starting workers lazily, up to size).
+                # Hand a job to every idle worker (starting workers lazily, up to size) before
+                # giving finished pages back, so workers never wait on the caller.
                 while not exhausted and (len(pool) < self.size or any(w.key is None for w in pool)):
                     job = next(pending, None)
                     if job is None:
@@ -112,6 +114,8 @@ class ExtractionPool:
                     key, html, url, hints = job
                     worker.conn.send((key, html, url, hints))
                     worker.key, worker.started = key, time.monotonic()
+                yield from done
+                done = []
                 busy = [w for w in pool if w.key is not None]
                 if not busy:
                     return
@@ -127,12 +131,12 @@ class ExtractionPool:
                             pool.remove(worker)
                         else:
                             worker.key = None
-                        yield key, page
+                        done.append((key, page))
                     elif time.monotonic() - worker.started >= timeout:
                         key = worker.key
                         _stop(worker)
                         pool.remove(worker)
-                        yield key, _failed(f"extraction timed out after {timeout:g}s")
+                        done.append((key, _failed(f"extraction timed out after {timeout:g}s")))
         finally:
             for worker in [w for w in pool if w.key is not None]:
                 _stop(worker)

@@ -25,9 +25,18 @@ def stage_run(
     """Open a ``stage_runs`` row for the duration of a stage and close it with its outcome.
 
     Yields a handle whose ``id`` the stage stamps on the rows it writes and whose
-    ``stats`` dict is saved when the stage ends (status ``failed`` if it raised).
+    ``stats`` dict is saved when the stage ends (status ``failed`` if it raised). Runs
+    of the same stage and partition still ``running`` are marked ``abandoned``: one
+    stage of a partition runs at a time, so their process died (killed, or its machine
+    lost) and what they wrote stays valid lineage.
     """
     with session_scope(engine) as session:
+        session.execute(
+            update(StageRun)
+            .where(StageRun.stage == stage, StageRun.partition_key == partition_key,
+                   StageRun.status == "running")
+            .values(status="abandoned", finished_at=datetime.now(UTC))
+        )
         row = StageRun(
             stage=stage,
             partition_key=partition_key,

@@ -4,9 +4,11 @@
 ``hubs`` and ``sitemaps`` start from one kind only. All share the parsing below.
 An article whose canonical URL is already stored (this run or an earlier one; http/https
 and www variants count as one, see ``url_identity``)
-is not requested again. In ``sitemap_backfill`` mode only sitemaps are read and
-only articles whose lastmod (or news publication date) falls on
-``STORYLINE_BACKFILL_DAY`` are fetched.
+is not requested again. A live crawl fetches the sitemap articles whose lastmod (or
+news publication date) lies within the last ``STORYLINE_SITEMAP_RECENT_DAYS`` days
+(config ``crawl.sitemap_recent_days``, default 7), so a first crawl of a site gets its
+recent stories. In ``sitemap_backfill`` mode only sitemaps are read and only articles
+whose lastmod (or news publication date) falls on ``STORYLINE_BACKFILL_DAY`` are fetched.
 
 Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.yaml``.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -26,16 +28,15 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawlers.config_settings import scrapy_settings_for
-from crawlers.discovery import hub_article_links, parse_feed, parse_sitemap
-from crawlers.downloadermiddlewares.fetch_recorder import record_refused
+from crawlers.discovery import FeedParseResult, hub_article_links, parse_feed, parse_sitemap
+from crawlers.downloadermiddlewares.fetch_recorder import record_failure
 from crawlers.items import WarehouseRow
+from crawlers.offload import ParseFailed, ParseOffloader
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
 from pipelines.urls import canonicalize_url, resolve_canonical, url_identity
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# In live mode, sitemap URLs older than this are history, not news.
-SITEMAP_RECENT_DAYS = 3
 
 
 class NewsSpider(scrapy.Spider):
@@ -45,6 +46,7 @@ class NewsSpider(scrapy.Spider):
     start_kinds: tuple[str, ...] = ("feed", "hub", "sitemap")
 
     sink: CrawlSink
+    parser: ParseOffloader
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -65,6 +67,8 @@ class NewsSpider(scrapy.Spider):
         spider.max_articles_per_source = int(limit) if limit else None
         spider.requested = set()
         spider.requested_per_source = Counter()
+        spider.parser = ParseOffloader.from_crawler(crawler)
+        spider.sitemap_recent_days = crawler.settings.getfloat("STORYLINE_SITEMAP_RECENT_DAYS", 7.0)
         return spider
 
     # --- start -----------------------------------------------------------------------
@@ -99,12 +103,25 @@ class NewsSpider(scrapy.Spider):
         )
 
     # --- discovery pages ----------------------------------------------------------------
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        """Record a feed's entries and request their articles."""
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        """Record a feed's entries and request their articles.
+
+        The feed is parsed in a worker process under a time budget (see
+        ``crawlers.offload``), so a hostile feed never holds up the rest of the crawl;
+        one that runs out of budget is recorded on its fetch as ``parse_timeout``.
+        """
         if response.status != 200:
             return
+        try:
+            result = await self.parser.run(parse_feed, response.body, response.url, _content_type(response))
+        except ParseFailed as exc:
+            yield _fetch_update(response, error=exc.reason, error_detail=exc.detail)
+            return
+        for row in self._feed_rows(response, result):
+            yield row
+
+    def _feed_rows(self, response: Response, result: FeedParseResult) -> Iterable[Any]:
         source = self._source(response)
-        result = parse_feed(response.body, response.url, _content_type(response))
         if result.error:
             yield _fetch_update(response, error=result.error, error_detail=result.detail)
         feed_url = _origin_url(response)
@@ -204,7 +221,7 @@ class NewsSpider(scrapy.Spider):
     def _wanted_from_sitemap(self, when: datetime | None, now: datetime) -> bool:
         if self.backfill_day is not None:
             return when is not None and when.astimezone(UTC).date() == self.backfill_day
-        return when is not None and when >= now - timedelta(days=SITEMAP_RECENT_DAYS)
+        return when is not None and when >= now - timedelta(days=self.sitemap_recent_days)
 
     # --- articles ---------------------------------------------------------------------
     def _owner(self, url: str, discovered_by: SourceConfig) -> SourceConfig:
@@ -279,7 +296,7 @@ class NewsSpider(scrapy.Spider):
         """Record a request that failed before or during download; the crawl goes on."""
         request = getattr(failure, "request", None)
         if request is not None:
-            record_refused(self.sink, request, failure.value)
+            record_failure(self.sink, request, failure.value)
 
     def _source(self, response: Response) -> SourceConfig:
         return self.sources[response.meta["storyline_source"]]

@@ -57,6 +57,11 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
+# HTTP(S) attempts are also bounded by the URL's STORYLINE_FETCH_DEADLINE (retries and hops).
+DOWNLOAD_HANDLERS = {
+    "http": "crawlers.downloadhandlers.deadline.DeadlineDownloadHandler",
+    "https": "crawlers.downloadhandlers.deadline.DeadlineDownloadHandler",
+}
 # Gzip/deflate/brotli bodies are inflated only up to DOWNLOAD_MAXSIZE (Scrapy's
 # HttpCompressionMiddleware): a bomb costs that much memory at most, and is recorded too_large.
 

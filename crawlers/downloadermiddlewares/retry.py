@@ -9,10 +9,9 @@ So every request to that host waits, not only the retry, and no downloader place
 held while waiting. A ``Retry-After`` longer than ``STORYLINE_RETRY_AFTER_MAX`` gives
 up at once. The slot's own delay comes back with the first good answer after the wait.
 
-``STORYLINE_FETCH_DEADLINE`` bounds one URL in all: seconds from its first attempt to
-the end of its last (redirects and retries included, each attempt itself bounded by
-``DOWNLOAD_TIMEOUT`` from connect to last byte). A retry that would not fit is not made,
-and the one that is made gets only the time left.
+``STORYLINE_FETCH_DEADLINE`` bounds the seconds one URL spends on the network in all
+(``crawlers.downloadhandlers.deadline`` counts and enforces it): a retry is made only
+while at least ``MIN_ATTEMPT_SECONDS`` of it are left.
 """
 
 from __future__ import annotations
@@ -29,6 +28,8 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Response
 from scrapy.utils.response import response_status_message
+
+from crawlers.downloadhandlers.deadline import network_budget_left
 
 logger = logging.getLogger(__name__)
 # A retry is only worth making with at least this many seconds left of the URL's deadline.
@@ -79,12 +80,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
         crawler.signals.connect(middleware._response_downloaded, signal=signals.response_downloaded)
         return middleware
 
-    def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        # Retries and redirects copy meta, so these keep the first attempt's values.
-        request.meta.setdefault("storyline_first_attempt", monotonic())
-        request.meta.setdefault("storyline_attempt_timeout", request.meta.get("download_timeout"))
-        return None
-
     def _response_downloaded(
         self, response: Response, request: Request, spider: Spider | None = None
     ) -> None:
@@ -97,7 +92,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             if asked is not None and asked > self.retry_after_max:
                 return  # not worth waiting for: give up at once
             wait = wait if asked is None else asked
-        if self._may_retry(request, wait):
+        if self._may_retry(request):
             request.meta["storyline_retry_wait"] = wait
             self._slow_down(request, wait)
 
@@ -108,30 +103,30 @@ class BackoffRetryMiddleware(RetryMiddleware):
         wait = request.meta.pop("storyline_retry_wait", None)
         if wait is None:
             return response
-        return self._retry_request(request, response_status_message(response.status), wait) or response
+        return self._retry_request(request, response_status_message(response.status)) or response
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None):
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
         wait = self._backoff(request)
-        if not self._may_retry(request, wait):
+        if not self._may_retry(request):
             return None
         self._slow_down(request, wait)
-        return self._retry_request(request, exception, wait)
+        return self._retry_request(request, exception)
 
-    def _may_retry(self, request: Request, wait: float) -> bool:
-        """Whether tries are left and the URL's deadline leaves room for one more after ``wait``."""
+    def _may_retry(self, request: Request) -> bool:
+        """Whether tries are left and the URL's network budget leaves room for one more."""
         tries = request.meta.get("max_retry_times", self.max_retry_times)
         if request.meta.get("retry_times", 0) >= tries:
             return False
-        if self._time_left(request) - wait < MIN_ATTEMPT_SECONDS:
+        if network_budget_left(request, self.fetch_deadline) < MIN_ATTEMPT_SECONDS:
             self.crawler.stats.inc_value("storyline/retry_deadline_reached")
             logger.debug("Not retrying %s: its %ss deadline is spent", request, self.fetch_deadline)
             return False
         return True
 
-    def _retry_request(self, request: Request, reason: str | Exception, wait: float) -> Request | None:
-        retry = get_retry_request(
+    def _retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        return get_retry_request(
             request,
             spider=self.crawler.spider,
             reason=reason,
@@ -139,15 +134,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
             priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
             logger=logger,
         )
-        if retry is not None:
-            left = self._time_left(request) - wait
-            attempt_timeout = request.meta.get("storyline_attempt_timeout") or left
-            retry.meta["download_timeout"] = max(MIN_ATTEMPT_SECONDS, min(attempt_timeout, left))
-        return retry
-
-    def _time_left(self, request: Request) -> float:
-        first = request.meta.get("storyline_first_attempt", monotonic())
-        return self.fetch_deadline - (monotonic() - first)
 
     def _backoff(self, request: Request) -> float:
         attempt = request.meta.get("retry_times", 0)

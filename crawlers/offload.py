@@ -4,7 +4,7 @@ A feed is untrusted input, and a parser can spend minutes on it (feedparser's e-
 regex on a huge almost-address, a feed of a million items). Parsing in the crawl's own
 thread would hold up every other download meanwhile, and a worker *thread* would not
 help: a long regular-expression match holds the GIL. So parses run in up to
-``STORYLINE_PARSE_CONCURRENCY`` worker processes (started on first use, reused), each
+``STORYLINE_PARSE_CONCURRENCY`` worker processes (started when the spider opens, reused), each
 waited on by a thread of a small pool so the event loop stays free. A worker that has
 not answered within ``STORYLINE_PARSE_TIMEOUT`` seconds is killed (a fresh one replaces
 it) and the parse fails with :class:`ParseTimeout`; a parser error or a dead worker
@@ -57,7 +57,8 @@ class ParseOffloader:
         self._context = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
-        self._pool = ThreadPool(minthreads=0, maxthreads=max(1, concurrency), name="storyline-parse")
+        self._concurrency = max(1, concurrency)
+        self._pool = ThreadPool(minthreads=0, maxthreads=self._concurrency, name="storyline-parse")
         self._pool.start()
 
     @classmethod
@@ -66,8 +67,19 @@ class ParseOffloader:
             timeout=crawler.settings.getfloat("STORYLINE_PARSE_TIMEOUT", 30.0),
             concurrency=crawler.settings.getint("STORYLINE_PARSE_CONCURRENCY", 2),
         )
+        crawler.signals.connect(offloader.warm_up, signal=signals.spider_opened)
         crawler.signals.connect(offloader.close, signal=signals.spider_closed)
         return offloader
+
+    def warm_up(self) -> None:
+        """Start the workers in the background, so the first feeds do not wait for them."""
+        for _ in range(self._concurrency):
+            self._pool.callInThread(self._start_worker)
+
+    def _start_worker(self) -> None:
+        worker = _Worker(self._context)
+        with self._lock:
+            self._idle.append(worker)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Return ``function(*args)`` computed in a worker process.

@@ -22,7 +22,7 @@ MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 # are a few dozen characters; feedparser's e-mail regex takes seconds on a long almost-address.
 MAX_PERSON_FIELD_CHARS = 512
 _PERSON_FIELD = re.compile(
-    rb"(<(?:[A-Za-z_][\w.-]*:)?(?:author|creator|contributor|name|email|managingEditor|webMaster)"
+    rb"(<(?:[A-Za-z_][\w.-]*:)?(?:author|creator|contributor|publisher|name|email|managingEditor|webMaster)"
     rb"(?:\s[^<>]*)?>\s*(?:<!\[CDATA\[)?)([^<\]]{%d,})" % (MAX_PERSON_FIELD_CHARS + 1),
     re.IGNORECASE,
 )

@@ -84,6 +84,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self, response: Response, request: Request, spider: Spider | None = None
     ) -> None:
         """Decide on a retry as soon as the answer is in, and pause the host for its wait."""
+        self._hold(request)
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return
         wait = self._backoff(request)
@@ -163,6 +164,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         slot.delay, slot.jitter = max(slot.delay, wait), 0.0
         slot.lastseen = max(slot.lastseen, now)
         self.crawler.stats.inc_value("storyline/slot_backoffs")
+
+    def _hold(self, request: Request) -> None:
+        """Keep a paused slot paused: AutoThrottle, which sees each response first, may have
+        lowered its delay on an answer that was already on its way."""
+        key, slot = self._slot(request)
+        state = self._slowed.get(key)
+        if slot is not None and state is not None and monotonic() < state.until:
+            slot.delay = max(slot.delay, state.until - slot.lastseen)
 
     def _ease(self, request: Request) -> None:
         """After the wait, a good answer gives the host's slot its own delay back."""

@@ -4,7 +4,8 @@ A feed is untrusted input, and a parser can spend minutes on it (feedparser's e-
 regex on a huge almost-address, a feed of a million items). Parsing in the crawl's own
 thread would hold up every other download meanwhile, and a worker *thread* would not
 help: a long regular-expression match holds the GIL. So parses run in up to
-``STORYLINE_PARSE_CONCURRENCY`` worker processes (started when the spider opens, reused), each
+``STORYLINE_PARSE_CONCURRENCY`` worker processes (started by :meth:`ParseOffloader.warm_up`
+or on first use, then reused), each
 waited on by a thread of a small pool so the event loop stays free. A worker that has
 not answered within ``STORYLINE_PARSE_TIMEOUT`` seconds is killed (a fresh one replaces
 it) and the parse fails with :class:`ParseTimeout`; a parser error or a dead worker
@@ -67,12 +68,11 @@ class ParseOffloader:
             timeout=crawler.settings.getfloat("STORYLINE_PARSE_TIMEOUT", 30.0),
             concurrency=crawler.settings.getint("STORYLINE_PARSE_CONCURRENCY", 2),
         )
-        crawler.signals.connect(offloader.warm_up, signal=signals.spider_opened)
         crawler.signals.connect(offloader.close, signal=signals.spider_closed)
         return offloader
 
     def warm_up(self) -> None:
-        """Start the workers in the background, so the first feeds do not wait for them."""
+        """Start the workers in the background, so the first parses do not wait for them."""
         for _ in range(self._concurrency):
             self._pool.callInThread(self._start_worker)
 

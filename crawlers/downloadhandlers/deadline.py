@@ -10,6 +10,10 @@ start with nothing left fails as a timeout without connecting. Time queued behin
 host's politeness delay or backoff does not count: waiting is not the host's fault,
 and counting it would turn a polite wait into a lost story.
 
+The moment an attempt leaves for the network is written to ``meta["storyline_started"]``,
+which the fetch recorder stores as ``fetches.requested_at`` (the recorder's own stamp is
+taken earlier, before the host's politeness delay or backoff).
+
 It also counts each response's bytes (signal ``bytes_received``) so that a body
 cancelled for passing ``DOWNLOAD_MAXSIZE`` while streaming (an endless chunked body,
 no ``Content-Length``) fails with a message saying so, which the fetch recorder stores
@@ -21,6 +25,7 @@ Enable with ``DOWNLOAD_HANDLERS = {"http": ..., "https": ...}`` (see ``crawlers.
 from __future__ import annotations
 
 import weakref
+from datetime import UTC, datetime
 from time import monotonic
 
 from scrapy import Request, signals
@@ -59,6 +64,7 @@ class DeadlineDownloadHandler(HTTP11DownloadHandler):
                 "(STORYLINE_FETCH_DEADLINE, crawl.fetch_deadline)."
             )
         request.meta["download_timeout"] = min(attempt, left)
+        request.meta["storyline_started"] = datetime.now(UTC)
         self._received[request] = 0
         started = monotonic()
         try:

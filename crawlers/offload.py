@@ -5,11 +5,10 @@ regex on a huge almost-address, a feed of a million items). Parsing in the crawl
 thread would hold up every other download meanwhile, and a worker *thread* would not
 help: a long regular-expression match holds the GIL. So parses run in up to
 ``STORYLINE_PARSE_CONCURRENCY`` worker processes (started by :meth:`ParseOffloader.warm_up`
-or on first use, then reused), each
-waited on by a thread of a small pool so the event loop stays free. A worker that has
-not answered within ``STORYLINE_PARSE_TIMEOUT`` seconds is killed (a fresh one replaces
-it) and the parse fails with :class:`ParseTimeout`; a parser error or a dead worker
-fails it with :class:`ParseFailed`.
+or on first use, then reused), each waited on by a thread of a small pool so the event
+loop stays free. A worker that has not answered within ``STORYLINE_PARSE_TIMEOUT``
+seconds is killed (a fresh one replaces it) and the parse fails with
+:class:`ParseTimeout`; a parser error or a dead worker fails it with :class:`ParseFailed`.
 
 Settings:
 

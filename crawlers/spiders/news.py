@@ -123,6 +123,7 @@ class NewsSpider(scrapy.Spider):
             yield row
 
     def _feed_rows(self, response: Response, result: FeedParseResult) -> Iterable[Any]:
+        """A parsed feed's rows and requests: its error if any, its entries, their articles."""
         source = self._source(response)
         if result.error:
             yield _fetch_update(response, error=result.error, error_detail=result.detail)

@@ -79,6 +79,11 @@ GOOD = {
     "junk_date": "/news/2026/12/01/story-with-an-unreadable-date.html",
     "sitemap_only": "/news/2026/11/28/story-only-in-the-sitemap.html",
     "redirected": "/news/2026/12/01/story-after-one-redirect.html",
+    # Pages the crawler must store as they are (what the clean stage makes of them is
+    # issue 14 items 3 and 4): deep nesting, mojibake, a date in the future.
+    "nested": "/news/2026/12/01/story-behind-five-thousand-divs.html",
+    "mojibake": "/news/2026/12/01/story-with-a-wrong-charset.html",
+    "future_html": "/news/2026/12/01/story-whose-page-says-2100.html",
 }
 MANY = [f"/news/2026/12/01/one-of-ten-thousand-items-{n}.html" for n in range(4)]
 FAILING = {
@@ -128,6 +133,10 @@ def lay_out(site: HostileSite, canary: CanaryServer) -> dict[str, Any]:
     site.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     for path in (*GOOD.values(), *MANY, PRIVATE):
         site.add(path, page(path.rsplit("/", 1)[-1]))
+    site.add(GOOD["nested"], page("nested").replace("<article>", "<div>" * 5000 + "<article>", 1))
+    site.add_bad_encoding(GOOD["mojibake"])
+    future = '<meta property="article:published_time" content="2100-01-01T00:00:00Z">'
+    site.add(GOOD["future_html"], page("future").replace("</head>", future + "</head>", 1))
     site.add(STALE_SITEMAP, page("stale"))
     # HTTP failures and traps.
     site.add(FAILING["gone"], "<h1>Gone</h1>", status=410)
@@ -158,7 +167,10 @@ def lay_out(site: HostileSite, canary: CanaryServer) -> dict[str, Any]:
         "<html><head><script src='/app.js'></script></head><body><div id='root'></div></body></html>",
     )
 
-    main = [item(base + GOOD["feed"]), item(base + GOOD["feed_two"]), item(base + GOOD["retried_503"])]
+    main = [
+        item(base + GOOD[name])
+        for name in ("feed", "feed_two", "retried_503", "nested", "mojibake", "future_html")
+    ]
     main += [item(base + path, title=name) for name, path in FAILING.items()]
     main += [item(base + path, title=name) for name, path in JUNK.items()]
     main += [

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ LIMITS = {
 }
 # Whole-run bound for the hostile pass with the limits above (the issue's bound for a
 # pass with production limits is 240 s); generous for a shared, loaded CI machine.
-HOSTILE_PASS_SECONDS = 90
+HOSTILE_PASS_SECONDS = 60
 PEAK_RSS_MB = 600  # a 1 GiB gzip bomb must not be inflated in memory
 
 PAGE = (
@@ -279,15 +279,15 @@ def measured_crawl(config: Path, warehouse_url: str, timeout: float = 300) -> Cr
 
 @dataclass
 class HostileCrawl:
-    """Both runs over the hostile site, and what the site and the canary saw."""
+    """A crawl of a hostile site (and the second, incremental one), and what the site saw."""
 
     warehouse_url: str
     base: str
     first: CrawlRun
-    second: CrawlRun
-    hits_after_first: Counter[str]
     site: HostileSite
-    canary: CanaryServer
+    second: CrawlRun | None = None
+    hits_after_first: Counter[str] = field(default_factory=Counter)
+    canary: CanaryServer | None = None
 
     def rows(self, model: type, *where: Any) -> list[Any]:
         engine = make_engine(self.warehouse_url)
@@ -339,7 +339,7 @@ def hostile(
         first = measured_crawl(config, url)
         hits_after_first = Counter(site.hits)
         second = measured_crawl(config, url)
-        yield HostileCrawl(url, site.base_url, first, second, hits_after_first, site, canary)
+        yield HostileCrawl(url, site.base_url, first, site, second, hits_after_first, canary)
 
 
 # --- the run as a whole ----------------------------------------------------------------------
@@ -586,7 +586,7 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
         run = measured_crawl(config, warehouse_url)
         arrivals = {r.path: r.received_at for r in site.requests}
 
-    crawl = HostileCrawl(warehouse_url, base, run, run, Counter(), site, CanaryServer())
+    crawl = HostileCrawl(warehouse_url, base, run, site)
     big_fetch = feed_fetch(crawl, "/feeds/big.xml")
     assert big_fetch.error == "parse_timeout" and "1s" in big_fetch.error_detail
     assert not crawl.rows(FeedEntry, FeedEntry.feed_url == base + "/feeds/big.xml")
@@ -642,6 +642,6 @@ def test_a_429_pauses_its_host_for_retry_after_and_only_that_host(tmp_path, ware
     assert on_host_a[0].received_at - first_429 >= 1.9
     # ... while host B went on meanwhile.
     assert any(r.received_at - first_429 < 1.9 for r in on_host_b)
-    crawl = HostileCrawl(warehouse_url, host_a, run, run, Counter(), site, CanaryServer())
+    crawl = HostileCrawl(warehouse_url, host_a, run, site)
     assert [(a.status_code, a.error) for a in crawl.attempts(busy)] == [(429, "http_429"), (200, None)]
     assert len(crawl.rows(Article)) == 13

@@ -555,7 +555,7 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
             site.add(path, page(path))
         # About 10 MB: feedparser needs many seconds for it, the budget is one.
         big = rss(*(item(base + big_links[n % 3], title=f"Item {n}", guid=f"big-{n}") for n in range(75_000)))
-        site.add("/feeds/big.xml", big, content_type="application/rss+xml")
+        site.add_conditional("/feeds/big.xml", big, content_type="application/rss+xml")
         # Huge almost-e-mail authors: seconds per entry in feedparser unless trimmed first.
         almost = "desk@" + "a." * 10_000
         authors = rss(
@@ -585,6 +585,7 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
         )
         run = measured_crawl(config, warehouse_url)
         arrivals = {r.path: r.received_at for r in site.requests}
+        again = measured_crawl(config, warehouse_url)
 
     crawl = HostileCrawl(warehouse_url, base, run, site)
     big_fetch = feed_fetch(crawl, "/feeds/big.xml")
@@ -597,6 +598,9 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
     # The calm feed's story did not wait for the big feed's parse to end (on the event
     # loop it would have waited the whole parse, many seconds).
     assert arrivals[calm_story] - arrivals["/feeds/big.xml"] < 6.0
+    # A feed never read is asked for in full next time, not conditionally (no 304).
+    (retried,) = crawl.attempts("/feeds/big.xml", again)
+    assert (retried.status_code, retried.error) == (200, "parse_timeout")
 
 
 def test_a_429_pauses_its_host_for_retry_after_and_only_that_host(tmp_path, warehouse_url):

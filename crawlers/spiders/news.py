@@ -110,14 +110,19 @@ class NewsSpider(scrapy.Spider):
 
         The feed is parsed in a worker process under a time budget (see
         ``crawlers.offload``), so a hostile feed never holds up the rest of the crawl;
-        one that runs out of budget is recorded on its fetch as ``parse_timeout``.
+        one that runs out of budget is recorded on its fetch as ``parse_timeout``, and
+        asked for in full again next time.
         """
         if response.status != 200:
             return
         try:
             result = await self.parser.run(parse_feed, response.body, response.url, _content_type(response))
         except ParseFailed as exc:
-            yield _fetch_update(response, error=exc.reason, error_detail=exc.detail)
+            # No validators on this row: the next crawl must not get a 304 for a feed
+            # whose entries it never read (it asks with an older fetch's, if any).
+            yield _fetch_update(
+                response, error=exc.reason, error_detail=exc.detail, etag=None, last_modified=None
+            )
             return
         for row in self._feed_rows(response, result):
             yield row

@@ -103,6 +103,8 @@ FAILING = {
     "endless": "/news/2026/12/01/endless-chunked-body.html",
     "huge": "/news/2026/12/01/sixty-megabyte-page.html",
     "empty": "/news/2026/12/01/empty-page-no-bytes.html",
+    "no_location": "/news/2026/12/01/redirect-without-a-location.html",
+    "no_content": "/news/2026/12/01/answered-204-no-content.html",
 }
 JUNK = {  # served as text/html; issue 14 item 3/4 decide what becomes of them after the crawl
     "pdf": "/news/2026/12/01/pdf-served-as-html.html",
@@ -156,6 +158,8 @@ def lay_out(site: HostileSite, canary: CanaryServer) -> dict[str, Any]:
     site.add_endless_chunked(FAILING["endless"])
     site.add_huge(FAILING["huge"], size_bytes=60 * 1024 * 1024)
     site.add(FAILING["empty"], b"")
+    site.add(FAILING["no_location"], b"", status=302)
+    site.add(FAILING["no_content"], b"", status=204)
     site.add(JUNK["pdf"], PDF_BYTES)
     site.add(JUNK["png"], PNG_BYTES)
     site.add(
@@ -386,6 +390,8 @@ def test_the_canary_on_127_0_0_2_is_never_reached(hostile):
         ("endless", "too_large", None),
         ("huge", "too_large", None),
         ("empty", "empty_body", 200),
+        ("no_location", "unexpected_status", 302),
+        ("no_content", "unexpected_status", 204),
     ],
 )
 def test_a_failed_fetch_ends_in_a_row_with_its_reason(hostile, case, reason, status):

@@ -114,6 +114,8 @@ class NewsSpider(scrapy.Spider):
         asked for in full again next time.
         """
         if response.status != 200:
+            for row in _unusable_status(response):
+                yield row
             return
         try:
             result = await self.parser.run(parse_feed, response.body, response.url, _content_type(response))
@@ -158,7 +160,12 @@ class NewsSpider(scrapy.Spider):
 
     def parse_hub(self, response: Response) -> Iterator[Any]:
         """Record a hub page's article links (first and last seen) and request them."""
-        if response.status != 200 or not _is_html(response):
+        if response.status != 200:
+            yield from _unusable_status(response)
+            return
+        if not _is_html(response):
+            detail = f"content type {_content_type(response) or 'unknown'} is not HTML"
+            yield _fetch_update(response, error="not_html", error_detail=detail)
             return
         source = self._source(response)
         hub_url = _origin_url(response)
@@ -183,6 +190,7 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Follow a sitemap index, or record a sitemap's URLs and request the wanted ones."""
         if response.status != 200:
+            yield from _unusable_status(response)
             return
         source = self._source(response)
         data = parse_sitemap(response.body, response.url)
@@ -273,6 +281,7 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         """Store an article page: its URLs now, its text and metadata in later stages."""
         if response.status != 200:
+            yield from _unusable_status(response)
             return
         if not response.body.strip():
             yield _fetch_update(response, error="empty_body", error_detail="the page has no content")
@@ -368,6 +377,23 @@ def _canonical_or_none(url: str | None) -> str | None:
         return canonicalize_url(url)
     except ValueError:
         return None
+
+
+def _unusable_status(response: Response) -> Iterator[WarehouseRow]:
+    """Give a reason to a status other than 200 that nothing else explains.
+
+    Errors (>= 400) already carry ``http_<status>`` and a 304 answers our conditional
+    request for a discovery page; any other status (a 2xx that is not 200, a 3xx not
+    followed, such as one without a ``Location``) ends as ``unexpected_status``.
+    """
+    status = response.status
+    if status >= 400 or (status == 304 and response.meta.get("storyline_kind") != "article"):
+        return
+    detail = f"HTTP {status} where a 200 was needed"
+    if 300 <= status < 400:
+        location = (response.headers.get(b"Location") or b"none").decode("latin-1")[:300]
+        detail += f"; redirect not followed (Location: {location})"
+    yield _fetch_update(response, error="unexpected_status", error_detail=detail)
 
 
 def _fetch_update(response: Response, **values: Any) -> WarehouseRow:

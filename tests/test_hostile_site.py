@@ -604,6 +604,8 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
     # The calm feed's story did not wait for the big feed's parse to end (on the event
     # loop it would have waited the whole parse, many seconds).
     assert arrivals[calm_story] - arrivals["/feeds/big.xml"] < 6.0
+    # The good story beside the huge authors came promptly too (trimmed, not parsed for minutes).
+    assert arrivals[author_story] - arrivals["/feeds/authors.xml"] < 6.0
     # A feed never read is asked for in full next time, not conditionally (no 304).
     (retried,) = crawl.attempts("/feeds/big.xml", again)
     assert (retried.status_code, retried.error) == (200, "parse_timeout")

@@ -19,6 +19,7 @@ Settings:
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -148,6 +149,9 @@ class _Worker:
 
 def _worker_main(connection: Connection) -> None:
     """Loop of a worker process: answer each ``(function, args)`` with ``(ok, value)`` until EOF."""
+    # Ctrl-C in the terminal reaches the whole process group: the crawl decides, its
+    # workers only stop when their pipe closes or they are killed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             function, args = connection.recv()

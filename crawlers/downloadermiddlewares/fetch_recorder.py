@@ -6,7 +6,10 @@ redirect hop and every retry is its own fetch, linked to the one before it by
 keeps the file, offset, length and SHA-256. Download errors (timeout, DNS,
 refused, too large...) become rows with a short ``error`` code. Requests refused
 before reaching the network (robots.txt, the private-address guard) are recorded
-by the spider's errback through :func:`record_refused`.
+by the spider's errback through :func:`record_failure`, which also puts the reason on
+an exchange that was recorded but then dropped further in: a redirect not followed
+(``redirect_loop``, ``redirect_refused``), a body over ``DOWNLOAD_MAXSIZE`` once
+decompressed (``too_large``).
 """
 
 from __future__ import annotations

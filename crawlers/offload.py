@@ -59,6 +59,7 @@ class ParseOffloader:
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._concurrency = max(1, concurrency)
+        self._shutdown_hooked = False
         self._pool = ThreadPool(minthreads=0, maxthreads=self._concurrency, name="storyline-parse")
         self._pool.start()
 
@@ -73,8 +74,19 @@ class ParseOffloader:
 
     def warm_up(self) -> None:
         """Start the workers in the background, so the first parses do not wait for them."""
+        self._reactor()
         for _ in range(self._concurrency):
             self._pool.callInThread(self._start_worker)
+
+    def _reactor(self) -> Any:
+        """The crawl's installed reactor (imported late: never install a default one), which
+        stops the pool at shutdown too, should the spider never close."""
+        from twisted.internet import reactor
+
+        if not self._shutdown_hooked:
+            reactor.addSystemEventTrigger("during", "shutdown", self.close)
+            self._shutdown_hooked = True
+        return reactor
 
     def _start_worker(self) -> None:
         worker = _Worker(self._context)
@@ -87,13 +99,13 @@ class ParseOffloader:
         Raises :class:`ParseTimeout` when it takes longer than the budget and
         :class:`ParseFailed` when it raises or its worker dies.
         """
-        from twisted.internet import reactor  # the crawl's installed reactor, never a default one
-
-        deferred = threads.deferToThreadPool(reactor, self._pool, self._call, function, args)
+        deferred = threads.deferToThreadPool(self._reactor(), self._pool, self._call, function, args)
         return await maybe_deferred_to_future(deferred)
 
     def close(self) -> None:
-        """Stop the waiting threads and the idle workers."""
+        """Stop the waiting threads and the idle workers (a second call does nothing)."""
+        if not self._pool.started:
+            return
         self._pool.stop()
         with self._lock:
             idle, self._idle = self._idle, []

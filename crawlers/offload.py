@@ -4,11 +4,12 @@ A feed is untrusted input, and a parser can spend minutes on it (feedparser's e-
 regex on a huge almost-address, a feed of a million items). Parsing in the crawl's own
 thread would hold up every other download meanwhile, and a worker *thread* would not
 help: a long regular-expression match holds the GIL. So parses run in up to
-``STORYLINE_PARSE_CONCURRENCY`` worker processes (started by :meth:`ParseOffloader.warm_up`
-or on first use, then reused), each waited on by a thread of a small pool so the event
-loop stays free. A worker that has not answered within ``STORYLINE_PARSE_TIMEOUT``
-seconds is killed (a fresh one replaces it) and the parse fails with
-:class:`ParseTimeout`; a parser error or a dead worker fails it with :class:`ParseFailed`.
+``STORYLINE_PARSE_CONCURRENCY`` worker processes (``crawlers.parse_worker``, light:
+no Scrapy in them; started on first use, then reused), each waited on by a thread of a
+small pool so the event loop stays free. A worker that has not answered within
+``STORYLINE_PARSE_TIMEOUT`` seconds is killed (a fresh one replaces it) and the parse
+fails with :class:`ParseTimeout`; a parser error or a dead worker fails it with
+:class:`ParseFailed`.
 
 Settings:
 
@@ -18,8 +19,9 @@ Settings:
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -55,12 +57,10 @@ class ParseOffloader:
 
     def __init__(self, timeout: float, concurrency: int) -> None:
         self.timeout = timeout
-        self._context = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
-        self._concurrency = max(1, concurrency)
         self._shutdown_hooked = False
-        self._pool = ThreadPool(minthreads=0, maxthreads=self._concurrency, name="storyline-parse")
+        self._pool = ThreadPool(minthreads=0, maxthreads=max(1, concurrency), name="storyline-parse")
         self._pool.start()
 
     @classmethod
@@ -72,14 +72,8 @@ class ParseOffloader:
         crawler.signals.connect(offloader.close, signal=signals.spider_closed)
         return offloader
 
-    def warm_up(self) -> None:
-        """Start the workers in the background, so the first parses do not wait for them."""
-        self._reactor()
-        for _ in range(self._concurrency):
-            self._pool.callInThread(self._start_worker)
-
     def _reactor(self) -> Any:
-        """The crawl's installed reactor (imported late: never install a default one), which
+        """The crawl's installed reactor (imported late: never install a default one); it
         stops the pool at shutdown too, should the spider never close."""
         from twisted.internet import reactor
 
@@ -87,11 +81,6 @@ class ParseOffloader:
             reactor.addSystemEventTrigger("during", "shutdown", self.close)
             self._shutdown_hooked = True
         return reactor
-
-    def _start_worker(self) -> None:
-        worker = _Worker(self._context)
-        with self._lock:
-            self._idle.append(worker)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Return ``function(*args)`` computed in a worker process.
@@ -116,7 +105,7 @@ class ParseOffloader:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         if worker is None:
-            worker = _Worker(self._context)
+            worker = _Worker()
         try:
             ok, value = worker.call(function, args, self.timeout)
         except ParseFailed:
@@ -130,47 +119,35 @@ class ParseOffloader:
 
 
 class _Worker:
-    """One worker process and the pipe to it."""
+    """One ``crawlers.parse_worker`` process and the pipes to it."""
 
-    def __init__(self, context: Any) -> None:
-        self.connection, child_end = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child_end,), daemon=True)
-        self.process.start()
-        child_end.close()
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "crawlers.parse_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.tasks = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
 
     def call(self, function: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> tuple[bool, Any]:
         """Send one task; return ``(ok, result or error text)`` or raise :class:`ParseFailed`."""
         try:
-            self.connection.send((function, args))
-            if not self.connection.poll(timeout):
+            self.tasks.send((function, args))
+            if not self.answers.poll(timeout):
                 raise ParseTimeout(
                     f"parsing took longer than {timeout:g}s and was stopped "
                     "(STORYLINE_PARSE_TIMEOUT, crawl.parse_timeout)"
                 )
-            return self.connection.recv()
+            return self.answers.recv()
         except (EOFError, OSError) as exc:
-            raise ParseFailed(f"the parser process died (exit code {self.process.exitcode})") from exc
+            raise ParseFailed(f"the parser process died (exit code {self.process.poll()})") from exc
 
     def stop(self) -> None:
-        """Kill the process (a parse may still be running in it) and close the pipe."""
-        if self.process.is_alive():
+        """Kill the process (a parse may still be running in it) and close the pipes."""
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(timeout=5)
-        self.connection.close()
-
-
-def _worker_main(connection: Connection) -> None:
-    """Loop of a worker process: answer each ``(function, args)`` with ``(ok, value)`` until EOF."""
-    # Ctrl-C in the terminal reaches the whole process group: the crawl decides, its
-    # workers only stop when their pipe closes or they are killed.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
-            function, args = connection.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            answer: tuple[bool, Any] = (True, function(*args))
-        except Exception as exc:  # noqa: BLE001 - any parser error becomes a recorded failure
-            answer = (False, f"{type(exc).__name__}: {exc}"[:2000])
-        connection.send(answer)
+        self.process.wait(timeout=5)
+        self.tasks.close()
+        self.answers.close()

@@ -74,8 +74,6 @@ class NewsSpider(scrapy.Spider):
     # --- start -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         backfill = self.sink.mode == "sitemap_backfill"
-        if not backfill and "feed" in self.start_kinds and any(s.feeds for s in self.sources.values()):
-            self.parser.warm_up()  # feed parsers start while robots.txt and the feeds download
         for source in self.sources.values():
             plan: list[tuple[str, tuple[str, ...]]] = [("sitemap", source.sitemaps)]
             if not backfill:

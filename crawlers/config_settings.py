@@ -26,6 +26,9 @@ def scrapy_settings_for(config: StorylineConfig) -> dict[str, Any]:
         "STORYLINE_RETRY_BACKOFF_BASE": crawl.retry_backoff_base,
         "STORYLINE_RETRY_AFTER_MAX": crawl.retry_after_max,
         "STORYLINE_MAX_ARTICLES_PER_SOURCE": crawl.max_articles_per_source,
+        "STORYLINE_SITEMAP_RECENT_DAYS": crawl.sitemap_recent_days,
+        "STORYLINE_PARSE_TIMEOUT": crawl.parse_timeout,
+        "STORYLINE_FETCH_DEADLINE": crawl.fetch_deadline,
         "STORYLINE_ALLOW_PRIVATE": list(config.allow_private),
         "STORYLINE_ARCHIVE_DIR": config.archive_dir,
     }

@@ -56,6 +56,9 @@ class CrawlSettings:
     retry_backoff_base: float = 2.0
     retry_after_max: float = 300.0
     max_articles_per_source: int | None = None
+    sitemap_recent_days: float = 7.0
+    parse_timeout: float = 30.0
+    fetch_deadline: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ bench: $(STAMP)
 	-$(BIN)/python benchmarks/clustering.py
 	-$(BIN)/python benchmarks/clustering.py --scale
 	-$(BIN)/python benchmarks/crawl.py
+	-$(BIN)/python benchmarks/pipeline.py
 
 clean:
 	rm -rf data/demo .dagster_home artifacts

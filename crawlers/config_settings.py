@@ -42,6 +42,9 @@ CRAWL_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CrawlSettings], Any]]
     "STORYLINE_MAX_ARTICLES_PER_SOURCE": (
         ("max_articles_per_source",), lambda c: c.max_articles_per_source
     ),
+    "STORYLINE_SITEMAP_RECENT_DAYS": (("sitemap_recent_days",), lambda c: c.sitemap_recent_days),
+    "STORYLINE_PARSE_TIMEOUT": (("parse_timeout",), lambda c: c.parse_timeout),
+    "STORYLINE_FETCH_DEADLINE": (("fetch_deadline",), lambda c: c.fetch_deadline),
 }
 
 

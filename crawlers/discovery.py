@@ -18,6 +18,15 @@ import feedparser
 from lxml import etree, html
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+# Longest text kept in a feed's people fields (author, creator, name, e-mail...). Real ones
+# are a few dozen characters; feedparser's e-mail regex takes seconds on a long almost-address.
+MAX_PERSON_FIELD_CHARS = 512
+_PERSON_FIELD = re.compile(
+    rb"(<(?:[A-Za-z_][\w.-]*:)?(?:author|creator|contributor|publisher|name|email|managingEditor|webMaster)"
+    rb"(?:\s[^<>]*)?>\s*(?:<!\[CDATA\[)?)([^<\]]{%d,})" % (MAX_PERSON_FIELD_CHARS + 1),
+    re.IGNORECASE,
+)
+_PARTIAL_TAIL = re.compile(rb"&[#\w]{0,10}$")
 # feedparser flags these, but the feed itself is fine (a charset or media type mismatch).
 _BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -114,6 +123,7 @@ class SitemapUrl:
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedParseResult:
     """Parse an RSS 0.9x/1.0/2.0 or Atom feed with feedparser; links resolve against ``url``."""
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    body = trim_person_fields(body)
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     entries: list[FeedEntryData] = []
     for entry in parsed.entries:
@@ -153,6 +163,25 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedPa
     if not entries and not parsed.get("version"):
         return FeedParseResult([], "bad_feed", "not an RSS or Atom document")
     return FeedParseResult(entries, None)
+
+
+def trim_person_fields(body: bytes) -> bytes:
+    """Return ``body`` with every author-like field cut to ``MAX_PERSON_FIELD_CHARS`` bytes.
+
+    Works on the raw bytes before any parsing (plain text and CDATA alike), in linear time,
+    so a feed cannot make the parser spend seconds per entry on a huge almost-e-mail author.
+    """
+
+    def cut(match: re.Match[bytes]) -> bytes:
+        text = match.group(2)[:MAX_PERSON_FIELD_CHARS]
+        text = _PARTIAL_TAIL.sub(b"", text)  # no half entity like "&am"
+        while text and 0x80 <= text[-1] < 0xC0:  # no half UTF-8 character
+            text = text[:-1]
+        if text and text[-1] >= 0xC0:
+            text = text[:-1]
+        return match.group(1) + text
+
+    return _PERSON_FIELD.sub(cut, body)
 
 
 def looks_like_article_url(url: str, site_host: str | None = None) -> bool:

@@ -20,6 +20,16 @@ Storyline's own settings:
 - ``STORYLINE_PROGRESS_INTERVAL``: seconds between progress lines (default 10; 0: none).
 - ``STORYLINE_FLUSH_INTERVAL``: seconds after which waiting rows are written anyway, so
   the clean stage following the crawl gets pages soon (default 1.0; 0 turns it off).
+- ``STORYLINE_SITEMAP_RECENT_DAYS``: a live crawl fetches sitemap articles whose lastmod
+  (or news publication date) is at most this many days old (default 7; config
+  ``crawl.sitemap_recent_days``).
+- ``STORYLINE_PARSE_TIMEOUT`` / ``STORYLINE_PARSE_CONCURRENCY``: feeds are parsed in worker
+  processes, off the event loop; a parse over this many seconds is stopped and recorded
+  as ``parse_timeout`` (default 30; config ``crawl.parse_timeout``), with this many
+  parses at once (default 2). See ``crawlers.offload``.
+- ``STORYLINE_FETCH_DEADLINE``: seconds one URL may take in all, retries and redirects
+  included (default 60; config ``crawl.fetch_deadline``); ``DOWNLOAD_TIMEOUT`` bounds each
+  attempt from connect to last byte, a trickling body included.
 """
 
 from crawlers.config_settings import crawl_defaults
@@ -56,6 +66,13 @@ DOWNLOAD_TIMEOUT = _defaults["DOWNLOAD_TIMEOUT"]
 DOWNLOAD_MAXSIZE = _defaults["DOWNLOAD_MAXSIZE"]
 DOWNLOAD_WARNSIZE = _defaults["DOWNLOAD_WARNSIZE"]
 REDIRECT_MAX_TIMES = 5
+# HTTP(S) attempts are also bounded by the URL's STORYLINE_FETCH_DEADLINE (retries and hops).
+DOWNLOAD_HANDLERS = {
+    "http": "crawlers.downloadhandlers.deadline.DeadlineDownloadHandler",
+    "https": "crawlers.downloadhandlers.deadline.DeadlineDownloadHandler",
+}
+# Gzip/deflate/brotli bodies are inflated only up to DOWNLOAD_MAXSIZE (Scrapy's
+# HttpCompressionMiddleware): a bomb costs that much memory at most, and is recorded too_large.
 
 # --- Retries: exponential backoff, Retry-After honoured on 429/503 ------------------
 RETRY_ENABLED = True
@@ -63,6 +80,7 @@ RETRY_TIMES = _defaults["RETRY_TIMES"]
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 STORYLINE_RETRY_BACKOFF_BASE = _defaults["STORYLINE_RETRY_BACKOFF_BASE"]
 STORYLINE_RETRY_AFTER_MAX = _defaults["STORYLINE_RETRY_AFTER_MAX"]
+STORYLINE_FETCH_DEADLINE = _defaults["STORYLINE_FETCH_DEADLINE"]
 
 # Every status reaches the spider, so 404s and 500s are recorded as fetch rows.
 HTTPERROR_ALLOW_ALL = True
@@ -76,6 +94,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Refuse non-http(s) schemes and private addresses before anything else, robots.txt too.
     "crawlers.downloadermiddlewares.private_address.PrivateAddressGuardMiddleware": 50,
     "crawlers.downloadermiddlewares.conditional_get.ConditionalGetMiddleware": 560,
+    # Redirects not followed (a refused scheme, a loop) end with a reason on the hop's row.
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawlers.downloadermiddlewares.redirect.CheckedRedirectMiddleware": 600,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     # Closest to the network: sees every HTTP exchange (each redirect hop and retry).
@@ -96,6 +117,9 @@ STORYLINE_CODE_VERSION = None
 STORYLINE_BATCH_SIZE = 500
 STORYLINE_FLUSH_INTERVAL = 1.0
 STORYLINE_MAX_ARTICLES_PER_SOURCE = _defaults["STORYLINE_MAX_ARTICLES_PER_SOURCE"]
+STORYLINE_SITEMAP_RECENT_DAYS = _defaults["STORYLINE_SITEMAP_RECENT_DAYS"]
+STORYLINE_PARSE_TIMEOUT = _defaults["STORYLINE_PARSE_TIMEOUT"]
+STORYLINE_PARSE_CONCURRENCY = 2
 STORYLINE_ARCHIVE_DIR = None
 STORYLINE_PROGRESS_INTERVAL = 10.0
 

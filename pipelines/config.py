@@ -139,6 +139,13 @@ class CrawlSettings(_Section):
     max_articles_per_source: Annotated[StrictInt, Field(gt=0)] | None = Field(
         None, description="stop requesting a source's articles after this many (null: no limit)"
     )
+    sitemap_recent_days: Number = Field(
+        7.0, description="a live crawl fetches sitemap articles modified this many days back at most"
+    )
+    parse_timeout: Number = Field(30.0, description="seconds a feed's parse may take (else parse_timeout)")
+    fetch_deadline: Number = Field(
+        60.0, description="seconds one URL may spend on the network, retries and redirects included"
+    )
 
 
 class SourceConfig(_Section):

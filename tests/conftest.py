@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +50,12 @@ def require_postgres() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty warehouse: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+@contextmanager
+def fresh_warehouse(backend: str, directory: Path) -> Iterator[str]:
+    """Yield the URL of a migrated, empty warehouse: a SQLite file in ``directory``, or a
+    fresh PostgreSQL schema (dropped afterwards; skips or fails as :func:`require_postgres`)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{directory / 'warehouse.db'}"
         upgrade(url)
         yield url
         return
@@ -70,6 +72,13 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         with admin.begin() as connection:
             connection.execute(text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty warehouse: a SQLite file, or a fresh PostgreSQL schema."""
+    with fresh_warehouse(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -103,20 +112,16 @@ def run_crawl(config: str | Path, warehouse_url: str, *extra: str) -> dict[str, 
 
     Fails the test with the child's stderr when it exits non-zero.
     """
-    command = [
-        sys.executable,
-        "-m",
-        "crawlers.run",
-        "--config",
-        str(config),
-        "--warehouse",
-        warehouse_url,
-        *extra,
-    ]
+    command = crawl_command(config, warehouse_url, *extra)
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300, check=False)
     if result.returncode != 0:
         pytest.fail(f"crawl exited {result.returncode}:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def crawl_command(config: str | Path, warehouse_url: str, *extra: str) -> list[str]:
+    """The command line of a crawl in a child process (run it from ``REPO_ROOT``)."""
+    return [sys.executable, "-m", "crawlers.run", "--config", str(config), "--warehouse", warehouse_url, *extra]
 
 
 def write_config(path: Path, host_port: str, sources: list[dict[str, Any]], **crawl: Any) -> Path:

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from crawlers.discovery import (
+    MAX_PERSON_FIELD_CHARS,
     hub_article_links,
     looks_like_article_url,
     parse_feed,
     parse_sitemap,
     parse_w3c_datetime,
+    trim_person_fields,
 )
 from tests.conftest import SHARED_DIR
 
@@ -90,3 +92,50 @@ def test_w3c_datetimes_become_utc():
     assert parse_w3c_datetime("2026-01-05T10:00:00+02:00").isoformat() == "2026-01-05T08:00:00+00:00"
     assert parse_w3c_datetime("2026-01-05T10:00:00Z").hour == 10
     assert parse_w3c_datetime("yesterday") is None
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "<author>{}</author>",
+        "<dc:creator><![CDATA[{}]]></dc:creator>",
+        '<managingEditor type="x">{}</managingEditor>',
+        "<dc:publisher>{}</dc:publisher>",
+        "<author><name>{}</name></author>",
+    ],
+)
+def test_huge_people_fields_are_cut_before_parsing(field):
+    prefix, suffix = field.split("{}")
+    trimmed = trim_person_fields(field.format("desk@" + "a." * 5_000).encode())
+    # The text is cut to the limit; the markup around it is untouched.
+    assert trimmed.startswith(prefix.encode()) and trimmed.endswith(suffix.encode())
+    assert len(trimmed) == len(prefix) + MAX_PERSON_FIELD_CHARS + len(suffix)
+
+
+def test_ordinary_people_fields_and_long_bodies_are_left_alone():
+    body = (
+        "<item><author>ana@example.org (Ana Reyes)</author><title>t</title>"
+        f"<description>{'long text ' * 10_000}</description></item>"
+    ).encode()
+    assert trim_person_fields(body) == body
+
+
+def test_a_cut_never_splits_an_entity_or_a_character():
+    for unit in ("&amp;", "é", "ø&lt;"):
+        body = f"<author>{unit * 600}</author>".encode()
+        kept = trim_person_fields(body)[len(b"<author>") : -len(b"</author>")]
+        assert len(kept) <= MAX_PERSON_FIELD_CHARS
+        text = kept.decode("utf-8")  # no half character
+        assert text.count("&") == text.count(";"), text[-12:]  # no half entity
+
+
+def test_a_feed_of_huge_authors_parses_quickly_and_keeps_its_entries():
+    import time
+
+    almost = "desk@" + "a." * 10_000
+    items = "".join(f"<item><title>{n}</title><link>http://x/{n}</link><author>{almost}</author></item>" for n in range(20))
+    body = f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    started = time.monotonic()
+    result = parse_feed(body, "http://x/feed.xml")
+    assert time.monotonic() - started < 2.0  # untrimmed: over a second per entry
+    assert len(result.entries) == 20

@@ -6,7 +6,10 @@ redirect hop and every retry is its own fetch, linked to the one before it by
 keeps the file, offset, length and SHA-256. Download errors (timeout, DNS,
 refused, too large...) become rows with a short ``error`` code. Requests refused
 before reaching the network (robots.txt, the private-address guard) are recorded
-by the spider's errback through :func:`record_refused`.
+by the spider's errback through :func:`record_failure`, which also puts the reason on
+an exchange that was recorded but then dropped further in: a redirect not followed
+(``redirect_loop``, ``redirect_refused``), a body over ``DOWNLOAD_MAXSIZE`` once
+decompressed (``too_large``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from scrapy.http import Response
 from twisted.internet import defer, error
 from twisted.web._newclient import ResponseNeverReceived
 
+from crawlers.downloadermiddlewares.private_address import BlockedRequest
 from crawlers.sink import CrawlSink, get_sink
 
 # Download exceptions (Scrapy's own and Twisted's) by the short code stored in fetches.error.
@@ -55,6 +59,9 @@ def classify_failure(exception: BaseException) -> tuple[str, str]:
     if isinstance(exception, IgnoreRequest):
         if "robots.txt" in message:
             return "robots_disallowed", detail
+        if "DOWNLOAD_MAXSIZE" in message and "decompression" in message:
+            # Scrapy's HttpCompressionMiddleware stops inflating at the limit (a gzip bomb).
+            return "too_large", detail
         return "ignored", detail
     for kinds, code in _FAILURE_CODES:
         if isinstance(exception, kinds):
@@ -97,23 +104,37 @@ def base_fetch_row(sink: CrawlSink, request: Request, fetch_id: str) -> dict[str
     }
 
 
-def record_refused(sink: CrawlSink, request: Request, exception: BaseException) -> str | None:
-    """Record a request that failed without this middleware recording it; return its fetch id.
+def record_failure(sink: CrawlSink, request: Request, exception: BaseException) -> str | None:
+    """Record why ``request`` failed; return the id of a new fetch row, or None.
 
-    Used by spiders' errbacks: a request refused by robots.txt or the address
-    guard never reached the network, so no exchange was recorded for it.
+    Used by spiders' errbacks. A request refused before the network (robots.txt, the
+    address guard) gets a row of its own. An exchange this middleware already recorded
+    but that a later component dropped (an ``IgnoreRequest`` from a redirect not
+    followed, or a body too large once decompressed) gets the reason on its row. A
+    redirect hop whose target the guard refused is marked ``redirect_refused`` as well.
     """
-    if request in sink.recorded_requests:
-        return None
     code, detail = classify_failure(exception)
+    if request in sink.recorded_requests:
+        if isinstance(exception, IgnoreRequest) and request.meta.get("fetch_id"):
+            sink.add_row(
+                "fetch_updates",
+                {"id": request.meta["fetch_id"], "error": code, "error_detail": detail[:2000]},
+            )
+        return None
     fetch_id = str(uuid.uuid4())
     row = base_fetch_row(sink, request, fetch_id)
-    if request.meta.get("fetch_id"):
+    hop = request.meta.get("fetch_id")
+    if hop:
         # A redirect or retry of an exchange we did record: chain to it.
-        row["discovered_from_id"] = request.meta["fetch_id"]
+        row["discovered_from_id"] = hop
     row.update(error=code, error_detail=detail[:2000])
     sink.recorded_requests.add(request)
     sink.add_fetch(row)
+    if hop and request.meta.get("redirect_urls") and isinstance(exception, BlockedRequest):
+        refused = f"redirect to {request.url[:300]} refused ({code}): {detail}"
+        sink.add_row(
+            "fetch_updates", {"id": hop, "error": "redirect_refused", "error_detail": refused[:2000]}
+        )
     return fetch_id
 
 

@@ -4,9 +4,11 @@
 ``hubs`` and ``sitemaps`` start from one kind only. All share the parsing below.
 An article whose canonical URL is already stored (this run or an earlier one; http/https
 and www variants count as one, see ``url_identity``)
-is not requested again. In ``sitemap_backfill`` mode only sitemaps are read and
-only articles whose lastmod (or news publication date) falls on
-``STORYLINE_BACKFILL_DAY`` are fetched.
+is not requested again. A live crawl fetches the sitemap articles whose lastmod (or
+news publication date) lies within the last ``STORYLINE_SITEMAP_RECENT_DAYS`` days
+(config ``crawl.sitemap_recent_days``, default 7), so a first crawl of a site gets its
+recent stories. In ``sitemap_backfill`` mode only sitemaps are read and only articles
+whose lastmod (or news publication date) falls on ``STORYLINE_BACKFILL_DAY`` are fetched.
 
 Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.yaml``.
 """
@@ -14,7 +16,7 @@ Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -26,16 +28,15 @@ from twisted.python.failure import Failure
 
 from crawlers.canonical import canonical_link
 from crawlers.config_settings import scrapy_settings_for
-from crawlers.discovery import hub_article_links, parse_feed, parse_sitemap
-from crawlers.downloadermiddlewares.fetch_recorder import record_refused
+from crawlers.discovery import FeedParseResult, hub_article_links, parse_feed, parse_sitemap
+from crawlers.downloadermiddlewares.fetch_recorder import record_failure
 from crawlers.items import WarehouseRow
+from crawlers.offload import ParseFailed, ParseOffloader
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
 from pipelines.urls import canonicalize_url, resolve_canonical, url_identity
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# In live mode, sitemap URLs older than this are history, not news.
-SITEMAP_RECENT_DAYS = 3
 
 
 class NewsSpider(scrapy.Spider):
@@ -45,6 +46,7 @@ class NewsSpider(scrapy.Spider):
     start_kinds: tuple[str, ...] = ("feed", "hub", "sitemap")
 
     sink: CrawlSink
+    parser: ParseOffloader
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -61,6 +63,8 @@ class NewsSpider(scrapy.Spider):
         spider.backfill_day = date.fromisoformat(day) if day else None
         if spider.sink.mode == "sitemap_backfill" and spider.backfill_day is None:
             raise ValueError("sitemap_backfill mode needs STORYLINE_BACKFILL_DAY (YYYY-MM-DD)")
+        spider.parser = ParseOffloader.from_crawler(crawler)
+        spider.sitemap_recent_days = crawler.settings.getfloat("STORYLINE_SITEMAP_RECENT_DAYS", 7.0)
         return spider
 
     # --- start -----------------------------------------------------------------------
@@ -95,12 +99,33 @@ class NewsSpider(scrapy.Spider):
         )
 
     # --- discovery pages ----------------------------------------------------------------
-    def parse_feed(self, response: Response) -> Iterator[Any]:
-        """Record a feed's entries and request their articles."""
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
+        """Record a feed's entries and request their articles.
+
+        The feed is parsed in a worker process under a time budget (see
+        ``crawlers.offload``), so a hostile feed never holds up the rest of the crawl;
+        one that runs out of budget is recorded on its fetch as ``parse_timeout``, and
+        asked for in full again next time.
+        """
         if response.status != 200:
+            for row in _unusable_status(response):
+                yield row
             return
+        try:
+            result = await self.parser.run(parse_feed, response.body, response.url, _content_type(response))
+        except ParseFailed as exc:
+            # No validators on this row: the next crawl must not get a 304 for a feed
+            # whose entries it never read (it asks with an older fetch's, if any).
+            yield _fetch_update(
+                response, error=exc.reason, error_detail=exc.detail, etag=None, last_modified=None
+            )
+            return
+        for row in self._feed_rows(response, result):
+            yield row
+
+    def _feed_rows(self, response: Response, result: FeedParseResult) -> Iterable[Any]:
+        """A parsed feed's rows and requests: its error if any, its entries, their articles."""
         source = self._source(response)
-        result = parse_feed(response.body, response.url, _content_type(response))
         if result.error:
             yield _fetch_update(response, error=result.error, error_detail=result.detail)
         feed_url = _origin_url(response)
@@ -129,7 +154,12 @@ class NewsSpider(scrapy.Spider):
 
     def parse_hub(self, response: Response) -> Iterator[Any]:
         """Record a hub page's article links (first and last seen) and request them."""
-        if response.status != 200 or not _is_html(response):
+        if response.status != 200:
+            yield from _unusable_status(response)
+            return
+        if not _is_html(response):
+            detail = f"content type {_content_type(response) or 'unknown'} is not HTML"
+            yield _fetch_update(response, error="not_html", error_detail=detail)
             return
         source = self._source(response)
         hub_url = _origin_url(response)
@@ -154,6 +184,7 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Follow a sitemap index, or record a sitemap's URLs and request the wanted ones."""
         if response.status != 200:
+            yield from _unusable_status(response)
             return
         source = self._source(response)
         data = parse_sitemap(response.body, response.url)
@@ -200,7 +231,7 @@ class NewsSpider(scrapy.Spider):
     def _wanted_from_sitemap(self, when: datetime | None, now: datetime) -> bool:
         if self.backfill_day is not None:
             return when is not None and when.astimezone(UTC).date() == self.backfill_day
-        return when is not None and when >= now - timedelta(days=SITEMAP_RECENT_DAYS)
+        return when is not None and when >= now - timedelta(days=self.sitemap_recent_days)
 
     # --- articles ---------------------------------------------------------------------
     def _owner(self, url: str, discovered_by: SourceConfig) -> SourceConfig:
@@ -235,6 +266,7 @@ class NewsSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         """Store an article page: its URLs now, its text and metadata in later stages."""
         if response.status != 200:
+            yield from _unusable_status(response)
             return
         if not response.body.strip():
             yield _fetch_update(response, error="empty_body", error_detail="the page has no content")
@@ -268,7 +300,7 @@ class NewsSpider(scrapy.Spider):
         """Record a request that failed before or during download; the crawl goes on."""
         request = getattr(failure, "request", None)
         if request is not None:
-            record_refused(self.sink, request, failure.value)
+            record_failure(self.sink, request, failure.value)
 
     def _source(self, response: Response) -> SourceConfig:
         return self.sources[response.meta["storyline_source"]]
@@ -332,6 +364,23 @@ def _canonical_or_none(url: str | None) -> str | None:
         return canonicalize_url(url)
     except ValueError:
         return None
+
+
+def _unusable_status(response: Response) -> Iterator[WarehouseRow]:
+    """Give a reason to a status other than 200 that nothing else explains.
+
+    Errors (>= 400) already carry ``http_<status>`` and a 304 answers our conditional
+    request for a discovery page; any other status (a 2xx that is not 200, a 3xx not
+    followed, such as one without a ``Location``) ends as ``unexpected_status``.
+    """
+    status = response.status
+    if status >= 400 or (status == 304 and response.meta.get("storyline_kind") != "article"):
+        return
+    detail = f"HTTP {status} where a 200 was needed"
+    if 300 <= status < 400:
+        location = (response.headers.get(b"Location") or b"none").decode("latin-1")[:300]
+        detail += f"; redirect not followed (Location: {location})"
+    yield _fetch_update(response, error="unexpected_status", error_detail=detail)
 
 
 def _fetch_update(response: Response, **values: Any) -> WarehouseRow:

@@ -42,6 +42,7 @@ class LoggedRequest:
     method: str
     path: str  # raw request target, query included
     headers: dict[str, str]
+    received_at: float = 0.0  # time.monotonic() when the request line arrived
 
 
 class FixtureServer(LoopbackServer):
@@ -226,7 +227,7 @@ class FixtureServer(LoopbackServer):
         path = urlsplit(request.path).path
         with self._lock:
             self.hits[path] += 1
-            logged = LoggedRequest(request.command, request.path, dict(request.headers))
+            logged = LoggedRequest(request.command, request.path, dict(request.headers), time.monotonic())
             self.requests.append(logged)
             handler = self._routes.get(path)
         if handler is None:

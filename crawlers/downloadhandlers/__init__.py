@@ -1,0 +1,1 @@
+"""Download handlers: how a request becomes bytes off the network."""

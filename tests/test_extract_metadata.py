@@ -35,23 +35,51 @@ def test_title_loses_site_and_byline_segments() -> None:
     assert strip_site_suffix(title, ["Lowmere Ledger"]) == "Ferry pier to close for repairs"
 
 
-def test_declared_spelling_wins_when_h1_differs_only_in_typography() -> None:
+def test_visible_spelling_wins_when_h1_differs_only_in_typography() -> None:
     html = _with_h1("<h1>Ferry pier\u2019s closure starts in May</h1>").replace(
         '<meta property="og:title" content="Ferry pier to close for repairs">',
         "<meta property=\"og:title\" content=\"Ferry pier's closure starts in May\">",
     )
-    assert extract_page(html, URL, now=NOW).title == "Ferry pier's closure starts in May"
+    assert extract_page(html, URL, now=NOW).title == "Ferry pier\u2019s closure starts in May"
 
 
-def test_without_a_matching_h1_the_title_most_sources_agree_on_wins() -> None:
+def test_og_title_wins_over_a_differently_worded_h1_and_json_ld() -> None:
     head = ('<script type="application/ld+json">{"@type":"NewsArticle",'
             '"headline":"Harbour pier shuts for eleven weeks"}</script>')
-    html = _with_h1("<h1>Latest: divers photograph every post</h1>", head).replace(
-        "<title>Ferry pier to close for repairs | Lowmere Ledger</title>",
-        "<title>Harbour pier shuts for eleven weeks | Lowmere Ledger</title>",
-    ).replace('content="Ferry pier to close for repairs"', 'content="Pier repairs: what to know"')
-    # og:title says one thing; JSON-LD and <title> (two independent sources) agree on another.
-    assert extract_page(html, URL, now=NOW).title == "Harbour pier shuts for eleven weeks"
+    html = _with_h1("<h1>Harbour pier shuts for eleven weeks</h1>", head).replace(
+        'content="Ferry pier to close for repairs"', 'content="Pier repairs: what to know"')
+    assert extract_page(html, URL, now=NOW).title == "Pier repairs: what to know"
+
+
+@pytest.mark.parametrize(
+    ("og_title", "ld_headline", "expected"),
+    [
+        # A section segment before the headline the page shows: navigation, not headline.
+        ("Harbour works | Ferry pier to close for repairs", None,
+         "Ferry pier to close for repairs"),
+        ("Harbour works: Ferry pier to close for repairs", "Ferry pier to close for repairs",
+         "Ferry pier to close for repairs"),
+        # JSON-LD declares the longer headline too: the segment is part of it.
+        ("Harbour works: Ferry pier to close for repairs",
+         "Harbour works: Ferry pier to close for repairs",
+         "Harbour works: Ferry pier to close for repairs"),
+        # A trailing segment that is not the site's name stays unless JSON-LD leaves it out.
+        ("Ferry pier to close for repairs - updates", None,
+         "Ferry pier to close for repairs - updates"),
+        ("Ferry pier to close for repairs - Harbour", "Ferry pier to close for repairs",
+         "Ferry pier to close for repairs"),
+        ("Ferry pier to close for repairs * Lowmere Ledger", None,
+         "Ferry pier to close for repairs"),
+        ("Ferry pier to close for repairs - ledger.example", None,
+         "Ferry pier to close for repairs"),
+    ],
+)
+def test_og_title_segments(og_title: str, ld_headline: str | None, expected: str) -> None:
+    head = ('<script type="application/ld+json">{"@type":"NewsArticle","headline":'
+            f'"{ld_headline}"}}</script>') if ld_headline else ""
+    html = _with_h1("<h1>Ferry pier to close for repairs</h1>", head).replace(
+        'content="Ferry pier to close for repairs"', f'content="{og_title}"')
+    assert extract_page(html, URL, now=NOW).title == expected
 
 
 @pytest.mark.parametrize(

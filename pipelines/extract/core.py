@@ -120,7 +120,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     tree = parsed.tree
     declared = read_declared(tree)
     site_name = _site_name(declared)
-    title = choose_title(tree, declared, site_name, hints.feed_title)
+    title = choose_title(tree, declared, site_name, hints.feed_title, url)
     ld = declared.main_ld() or {}
     description = declared.first("description", "og:description", "twitter:description")
     if not description and isinstance(ld.get("description"), str):

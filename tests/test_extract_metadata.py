@@ -141,6 +141,9 @@ def test_organisations_are_not_people() -> None:
         ("By Lowmere Newsroom", [], ["Lowmere Newsroom"]),
         ("By Nadia Roux, The Associated Press", ["Nadia Roux"], ["The Associated Press"]),
         ("By Lowmere Ledger", [], ["Lowmere Ledger"]),
+        ("By LL Staff", [], ["LL Staff"]),  # a desk, not a role
+        ("ledger.news, Lowmere, Harbourshire", [], ["ledger.news"]),  # a dateline follows
+        ("Nadia Roux, emma-mackenzie, nadia-roux", ["Nadia Roux", "emma-mackenzie"], []),
     ],
 )
 def test_agencies_and_the_outlet_are_credits_not_people(
@@ -268,3 +271,42 @@ def test_the_innermost_byline_element_names_the_author() -> None:
         '<div class="entry-byline"><span class="author-name">Nadia Roux</span> 19/05/2031 '
         '<a href="#c">Comment!</a> Harbour, Ferries, Town Council</div>')
     assert extract_page(html, URL, now=NOW).authors == ["Nadia Roux"]
+
+
+@pytest.mark.parametrize(
+    ("author_json", "authors", "organisations"),
+    [
+        # Names given in parts, and a list nested in the list.
+        ('[{"@type":"Person","givenName":"Anna Maria","familyName":"Roux"},'
+         '[{"@type":"Person","name":"Omar Lindqvist"}]]', ["Anna Maria Roux", "Omar Lindqvist"],
+         []),
+        # A site account is no one's name: the visible byline decides.
+        ('{"@type":"Person","name":"Ledger Admin","url":"https://ledger.example/author/admin/"}',
+         ["Jonas Whitfield"], []),
+        # A web address as a name is the outlet.
+        ('{"@type":"Person","name":"ledger.news"}', ["Jonas Whitfield"], ["ledger.news"]),
+    ],
+)
+def test_json_ld_author_shapes(author_json: str, authors: list[str],
+                               organisations: list[str]) -> None:
+    head = f'<script type="application/ld+json">{{"@type":"NewsArticle","author":{author_json}}}' \
+           "</script>"
+    page = extract_page(seed_like_page(head), URL, now=NOW)
+    assert (page.authors, page.author_organisations) == (authors, organisations)
+
+
+def test_prefix_only_and_teaser_bylines_are_passed_over() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<div class="teaser"><span class="author">Omar Lindqvist</span></div>'
+        '<div class="article__byline"><span class="byline__by">By</span> '
+        '<span class="byline__name">Nadia Roux</span></div>')
+    assert extract_page(html, URL, now=NOW).authors == ["Nadia Roux"]
+
+
+def test_an_author_class_marks_a_byline() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<p class="article__author">von Nadia Roux, Lowmere</p>').replace(
+        "By Jonas Whitfield", "")
+    assert extract_page(html, URL, now=NOW).authors[0] == "Nadia Roux"

@@ -26,7 +26,7 @@ _ROLE = re.compile(
 )
 _ROLE_ONLY = re.compile(
     r"^([\w-]+ ){0,3}(reporter|writer|editor|correspondent|journalist|columnist|contributor|"
-    r"producer|photographer|analyst|redakteur(in)?|korrespondent(in)?|editor-at-large|staff)$",
+    r"producer|photographer|analyst|redakteur(in)?|korrespondent(in)?|editor-at-large)$",
     re.I,
 )
 # Separators between credits: lists ("A, B and C" in several languages) and "A | B".
@@ -57,8 +57,12 @@ _AGENCIES = frozenset(
 )
 # One upper-case word of 2-6 letters ("SID", "TPN"): an acronym, not a person's name.
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$")
+# Not a credit: links, addresses, digits, site accounts, the editorial desk's unnamed sign
+# ("red." in German-language papers) and a byline prefix left alone ("By").
 _NOT_NAME = re.compile(r"https?://|www\.|@|\d|^(admin|administrator|staff|editor|redaktion|"
-                       r"newsroom|guest|unknown|anonymous)$", re.I)
+                       r"newsroom|guest|unknown|anonymous|red|by|von|por|par)$", re.I)
+# A web address used as a name ("nieuwsblad.be", "mdr.de"): the outlet, not a person.
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,6}$", re.I)
 
 
 # Degrees and post-nominal titles after a name ("Jane Doe, MS, RD"): neither people nor
@@ -89,26 +93,44 @@ def clean_author(raw: str) -> list[str]:
     return names
 
 
+def _ld_name(item: dict[str, Any]) -> str | None:
+    """Return a JSON-LD author's name: "name", else givenName and familyName joined."""
+    name = item.get("name")
+    if isinstance(name, list):
+        name = " ".join(str(n) for n in name)
+    if not isinstance(name, str) or not name.strip():
+        parts = [item.get("givenName"), item.get("familyName")]
+        name = " ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    return name or None
+
+
 def _ld_names(value: Any) -> tuple[list[str], list[str]]:
+    """Return (people, organisations) among JSON-LD authors (nested lists flattened; a site
+    account such as /author/admin/ is no one's name)."""
     people: list[str] = []
     orgs: list[str] = []
     for item in as_list(value):
-        if isinstance(item, str):
+        if isinstance(item, list):
+            more_people, more_orgs = _ld_names(item)
+            people += more_people
+            orgs += more_orgs
+        elif isinstance(item, str):
             people.append(item)
         elif isinstance(item, dict):
-            name = item.get("name")
-            if isinstance(name, list):
-                name = " ".join(str(n) for n in name)
-            if isinstance(name, str) and name.strip():
-                kind = item.get("@type")
-                kinds = {k.lower() for k in as_list(kind) if isinstance(k, str)}
-                (orgs if kinds & {"organization", "newsmediaorganization"} else people).append(name)
+            name = _ld_name(item)
+            link = str(item.get("@id") or item.get("url") or "").split("?")[0]
+            if name is None or _ACCOUNT_PATH.search(link):
+                continue
+            kinds = {k.lower() for k in as_list(item.get("@type")) if isinstance(k, str)}
+            (orgs if kinds & {"organization", "newsmediaorganization"} else people).append(name)
     return people, orgs
 
 
 BYLINE_XPATH = (
     "//*[@rel='author' or @itemprop='author' or contains(@class,'byline') or "
-    "contains(@class,'author-name') or contains(@class,'author__name')]"
+    "contains(@class,'author-name') or contains(@class,'author__name') or "
+    "contains(concat(' ', normalize-space(@class), ' '), ' author ') or "
+    "contains(concat(normalize-space(@class), ' '), '__author ')]"
 )
 # Words that open a visible byline ("By ...", "Von: ..."), for pages without byline markup.
 _BYLINE_WORDS = ("By", "BY", "Von", "Por", "Par", "Av", "Af", "Door", "Autor", "Author", "Text")
@@ -150,18 +172,30 @@ def is_outlet(name: str, outlet_names: list[str]) -> bool:
     return bool(words) and all(w in outlet for w in words)
 
 
-def _markup_bylines(tree: HtmlElement, byline_elements: list[HtmlElement]) -> list[str]:
-    """Return the text of the first byline element, the innermost where they nest (a
-    "byline" box holding the date and categories around an "author-name" span)."""
+def _innermost_bylines(byline_elements: list[HtmlElement]) -> list[HtmlElement]:
+    """Return the first byline elements, the innermost where they nest (a "byline" box holding
+    the date and categories around an "author-name" span), without other stories' cards
+    (teasers) and site accounts ("admin")."""
     marked = set(byline_elements[:6])
-    innermost = [e for e in byline_elements[:6]
-                 if not any(d in marked for d in e.iterdescendants())]
-    for element in innermost[:3]:
-        href = element.get("href") or ""
-        if _ACCOUNT_PATH.search(href.split("?")[0]):
-            continue  # a site account ("admin"), not a person
+    found = []
+    for element in byline_elements[:6]:
+        if any(d in marked for d in element.iterdescendants()):
+            continue
+        if any("teaser" in (a.get("class") or "") for a in element.iterancestors()):
+            continue
+        if _ACCOUNT_PATH.search((element.get("href") or "").split("?")[0]):
+            continue
+        found.append(element)
+    return found
+
+
+def _markup_bylines(byline_elements: list[HtmlElement]) -> list[str]:
+    """Return the text of the first of the innermost byline elements (see
+    _innermost_bylines) that names someone; one holding only the prefix ("By") is passed
+    over."""
+    for element in _innermost_bylines(byline_elements)[:3]:
         text = normalize_space(element.text_content())
-        if 0 < len(text) < 120:
+        if 0 < len(text) < 120 and clean_author(text):
             return [text]
     return []
 
@@ -206,7 +240,12 @@ def is_organisation(name: str, outlet_names: list[str]) -> bool:
     """Return True when a byline name credits an organisation: the outlet itself, a news
     agency, an acronym, or a name with an organisation word ("Newsroom", "Presse")."""
     return (is_outlet(name, outlet_names) or name.casefold() in _AGENCIES
-            or _ACRONYM.match(name) is not None or _ORG_WORD.search(name) is not None)
+            or _ACRONYM.match(name) is not None or _ORG_WORD.search(name) is not None
+            or _DOMAIN.match(name) is not None)
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"\W+", "", name).casefold()
 
 
 @dataclass
@@ -217,9 +256,10 @@ class Byline:
     organisations: list[str] = field(default_factory=list)
 
     def add(self, name: str, organisation: bool) -> None:
-        """Add name to its list unless it is there already (case-insensitively)."""
+        """Add name to its list unless either list has it already (case, spaces and
+        punctuation ignored: "emma-mackenzie" is "Emma Mackenzie")."""
         names = self.organisations if organisation else self.authors
-        if name.casefold() not in {n.casefold() for n in names}:
+        if _compact(name) not in {_compact(n) for n in self.authors + self.organisations}:
             names.append(name)
 
 
@@ -248,19 +288,25 @@ def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None,
     sources = (
         lambda: people,
         lambda: [a for a in declared.all("author", "article:author", "dc.creator",
-                                         "sailthru.author", "parsely-author", "byl")
+                                         "sailthru.author", "parsely-author", "byl",
+                                         "cxenseparse:author")
                  if not a.startswith("http")],
-        lambda: _markup_bylines(tree, byline_elements),
+        lambda: _markup_bylines(byline_elements),
         lambda: _prefixed_bylines(tree, outlet_names),
         lambda: credit_line(first_body_line or ""),
     )
     for source in sources:
         for entry in source():
+            after_organisation = False
             for name in clean_author(entry):
+                if after_organisation and " " not in name:
+                    continue  # a dateline after the credit: "AFP, Manila", "Site, Berlin"
                 if not is_organisation(name, outlet_names):
                     byline.add(name, organisation=False)
-                elif name[0].isupper() or name.casefold() in _AGENCIES:
+                elif (name[0].isupper() or name.casefold() in _AGENCIES
+                      or _DOMAIN.match(name)):
                     byline.add(name, organisation=True)
+                    after_organisation = True
                 # else a fragment such as "in News" (a section after the credit): neither
         if byline.authors:
             break

@@ -95,12 +95,14 @@ class BodyResult:
 
 
 def _trafilatura_lines(tree: HtmlElement, url: str, *, precise: bool) -> list[str]:
+    """Return trafilatura's body lines: the settings' precision choice when precise, else its
+    default (recall) pass."""
     text = trafilatura.extract(
         tree,
         url=url,
-        favor_precision=precise,
-        include_comments=False,
-        include_tables=True,
+        favor_precision=precise and SETTINGS["trafilatura_favor_precision"],
+        include_comments=SETTINGS["trafilatura_include_comments"],
+        include_tables=SETTINGS["trafilatura_include_tables"],
         deduplicate=False,
         with_metadata=False,
     )
@@ -441,11 +443,12 @@ _BOX_PITCH_WORDS = 25
 
 def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
                  captions: set[str] | None = None, tags: set[str] | None = None,
-                 teasers: set[str] | None = None) -> list[str]:
+                 teasers: set[str] | None = None, *, drop_captions: bool = True) -> list[str]:
     """Return lines without page furniture: chrome lines (is_chrome_line), the headline, byline
     lines near the top, links to other stories filling a line (teasers, see
     teaser_link_texts), keyword links (tags, see tag_link_texts), rows of labelled fields
-    (is_field_line), a date line at the top or bottom (is_date_line), captions and credits.
+    (is_field_line), a date line at the top or bottom (is_date_line), and, with drop_captions,
+    captions and credits.
 
     A newsletter box is dropped whole: a short line naming a newsletter ("The Morning Brief
     newsletter") and, under it, its one-line pitch (up to 25 words, not a question).
@@ -477,7 +480,7 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
             continue
         if not _WORD.search(line) or (captions and word_key(line) in captions):
             continue
-        if (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
+        if drop_captions and (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
             # Photo captions and credits (often repeated per gallery slide) are not story text;
             # the length test runs first because the caption search is the slow one.
             continue
@@ -486,11 +489,6 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
 
 
 _SHINGLE = 4
-# The declared articleBody must hold this share of the extracted text's shingles before it may
-# overrule a line: below it, the declared body is a teaser, a truncation or another text.
-_DECLARED_AGREEMENT = SETTINGS["declared_body_agreement"]
-# A line keeps its place when at least this share of its shingles is in the declared body.
-_DECLARED_LINE_SHARE = SETTINGS["declared_body_line_share"]
 
 
 def _shingles(tokens: list[str]) -> list[tuple[str, ...]]:
@@ -507,6 +505,11 @@ def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[li
     when its words occur in that order in the declared body. Measured: metadata set +0.0013
     body F1, extraction set unchanged (its few declared bodies agree or are truncated).
     """
+    # The declared articleBody must hold this share of the extracted text's shingles before
+    # it may overrule a line: below it, the declared body is a teaser, a truncation or another
+    # text. A line keeps its place when at least line_share of its shingles is declared.
+    agreement = SETTINGS["declared_body_agreement"]
+    line_share = SETTINGS["declared_body_line_share"]
     if not declared_body or not lines or len(declared_body) < 200:
         return lines, 0
     declared_tokens = words(declared_body)
@@ -515,13 +518,13 @@ def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[li
     line_shingles = [_shingles(tokens) for tokens in line_tokens]
     shared = [sum(s in declared for s in shingles) for shingles in line_shingles]
     total = sum(len(shingles) for shingles in line_shingles)
-    if not total or sum(shared) < _DECLARED_AGREEMENT * total:
+    if not total or sum(shared) < agreement * total:
         return lines, 0
     declared_text = " " + " ".join(declared_tokens) + " "
     kept = []
     for line, tokens, shingles, in_declared in zip(lines, line_tokens, line_shingles, shared,
                                                    strict=True):
-        if shingles and in_declared < _DECLARED_LINE_SHARE * len(shingles):
+        if shingles and in_declared < line_share * len(shingles):
             continue
         if not shingles and tokens and " " + " ".join(tokens) + " " not in declared_text:
             continue
@@ -609,23 +612,29 @@ def extract_body(
 
     Clears the class of spans that only wrap a link inside a paragraph (clear_link_wrappers).
     """
+    fallback_words = SETTINGS["body_fallback_min_words"]
+    fallback_ratio = SETTINGS["body_fallback_min_ratio"]
+    drop_captions = SETTINGS["drop_captions"]
     clear_link_wrappers(tree)
     lines = _trafilatura_lines(tree, url, precise=True)
     method = "trafilatura_precision"
     words = word_count(" ".join(lines))
-    if words < 60:
+    if words < fallback_words:
         fallback = _trafilatura_lines(tree, url, precise=False)
-        if word_count(" ".join(fallback)) > 2 * max(words, 1):
+        if word_count(" ".join(fallback)) * fallback_ratio > max(words, 1):
             lines, method = fallback, "trafilatura_default"
-    lines, added = _expand_containers(tree, lines)
-    if added:
-        method += "+containers"
+    if SETTINGS["container_expansion"]:
+        lines, added = _expand_containers(tree, lines)
+        if added:
+            method += "+containers"
     lead = _recover_lead(tree, lines, description)
     if lead:
         lines.insert(0, lead)
         method += "+lead"
-    lines = _drop_chrome(lines, title, meta_lines or set(), caption_texts(tree),
-                         tag_link_texts(tree), teaser_link_texts(tree, url, lines))
+    lines = _drop_chrome(lines, title, meta_lines or set(),
+                         caption_texts(tree) if drop_captions else None,
+                         tag_link_texts(tree), teaser_link_texts(tree, url, lines),
+                         drop_captions=drop_captions)
     lines, disagreed = agree_with_declared(lines, declared_body)
     if disagreed:
         method += "+declared"

@@ -18,7 +18,7 @@ from pipelines.extract.body import (
 from pipelines.extract.dates import choose_dates, collect_candidates
 from pipelines.extract.decode import decode_html, looks_binary, looks_binary_bytes
 from pipelines.extract.language import detect_language
-from pipelines.extract.model import TEXT_PAGE_TYPES, ExtractedPage, PageHints
+from pipelines.extract.model import ExtractedPage, PageHints
 from pipelines.extract.page_type import classify
 from pipelines.extract.parse import parse_html
 from pipelines.extract.structured import Declared, as_list, read_declared
@@ -125,8 +125,10 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     description = declared.first("description", "og:description", "twitter:description")
     if not description and isinstance(ld.get("description"), str):
         description = ld["description"]
-    drop_hidden_panes(tree)
-    drop_nested_posts(tree)
+    if SETTINGS["drop_hidden_tab_panes"]:
+        drop_hidden_panes(tree)
+    if SETTINGS["drop_nested_other_posts"]:
+        drop_nested_posts(tree)
     meta_elements = tree.xpath(BYLINE_XPATH + "|//time")
     byline_elements = [e for e in meta_elements if e.tag != "time"]
     declared_body = ld.get("articleBody")
@@ -152,7 +154,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     dates = choose_dates(candidates, now, timedelta(seconds=SETTINGS["future_date_tolerance_s"]))
     # A live blog keeps its text: the type says what the page is, the text what it says; the
     # warehouse stage decides which types become article rows.
-    has_text = page_type in TEXT_PAGE_TYPES
+    has_text = page_type in SETTINGS["text_page_types"]
     return ExtractedPage(
         page_type=page_type,
         page_note="; ".join(notes) or None,

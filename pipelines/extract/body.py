@@ -13,7 +13,14 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from lxml.html import HtmlElement
 
-from pipelines.extract.text import fold_typography, normalize_space, word_count, word_key, words
+from pipelines.extract.text import (
+    fold_typography,
+    length_in_words,
+    normalize_space,
+    word_count,
+    word_key,
+    words,
+)
 from pipelines.extract.version import SETTINGS
 
 _BLOCK_TAGS = ("p",)
@@ -618,10 +625,10 @@ def extract_body(
     clear_link_wrappers(tree)
     lines = _trafilatura_lines(tree, url, precise=True)
     method = "trafilatura_precision"
-    words = word_count(" ".join(lines))
+    words = length_in_words(" ".join(lines))
     if words < fallback_words:
         fallback = _trafilatura_lines(tree, url, precise=False)
-        if word_count(" ".join(fallback)) * fallback_ratio > max(words, 1):
+        if length_in_words(" ".join(fallback)) * fallback_ratio > max(words, 1):
             lines, method = fallback, "trafilatura_default"
     if SETTINGS["container_expansion"]:
         lines, added = _expand_containers(tree, lines)

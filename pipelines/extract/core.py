@@ -22,7 +22,7 @@ from pipelines.extract.model import ExtractedPage, PageHints
 from pipelines.extract.page_type import classify
 from pipelines.extract.parse import parse_html
 from pipelines.extract.structured import Declared, as_list, read_declared
-from pipelines.extract.text import normalize_space, word_count
+from pipelines.extract.text import length_in_words, normalize_space, word_count
 from pipelines.extract.titles import choose_title
 from pipelines.extract.version import EXTRACTOR_VERSION, SETTINGS, extractor_settings_hash
 
@@ -143,7 +143,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     body.paragraphs = drop_author_bio(body.paragraphs, byline.authors)
     body_text = body.text
     words = word_count(body_text)
-    page_type, type_note = classify(tree, declared, url, title, words,
+    page_type, type_note = classify(tree, declared, url, title, length_in_words(body_text),
                                     SETTINGS["min_article_words"])
     if type_note:
         notes.insert(0, type_note)

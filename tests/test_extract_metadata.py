@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 
 from pipelines.extract import changed_fields, extract_page
-from pipelines.extract.authors import clean_author, credit_line, looks_like_person
+from pipelines.extract.authors import clean_author, credit_line, find_bylines, looks_like_person
 from pipelines.extract.body import drop_author_bio
 from pipelines.extract.language import detect_language
 from pipelines.extract.structured import Declared
@@ -310,3 +311,14 @@ def test_an_author_class_marks_a_byline() -> None:
         '<p class="article__author">von Nadia Roux, Lowmere</p>').replace(
         "By Jonas Whitfield", "")
     assert extract_page(html, URL, now=NOW).authors[0] == "Nadia Roux"
+
+
+def test_byline_markers() -> None:
+    html = ('<html><body><p class="author">A</p><span class="article__author x">B</span>'
+            '<a rel="author">C</a><div class="authority">no</div><div class="co-authors">no</div>'
+            '<time>D</time><div class="entry-byline">E</div><i class="author-name__x">F</i>'
+            '</body></html>')
+    tree = lxml.html.document_fromstring(html)
+    assert [e.text for e in find_bylines(tree)] == ["A", "B", "C", "E", "F"]
+    assert [e.text for e in find_bylines(tree, with_times=True)] == ["A", "B", "C", "D", "E",
+                                                                       "F"]

@@ -110,6 +110,7 @@ def _trafilatura_lines(tree: HtmlElement, url: str, *, precise: bool) -> list[st
         favor_precision=precise and SETTINGS["trafilatura_favor_precision"],
         include_comments=SETTINGS["trafilatura_include_comments"],
         include_tables=SETTINGS["trafilatura_include_tables"],
+        fast=SETTINGS["trafilatura_fast"],
         deduplicate=False,
         with_metadata=False,
     )

@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from pipelines.extract.authors import BYLINE_XPATH, choose_authors, credit_line
+from pipelines.extract.authors import choose_authors, credit_line, find_bylines
 from pipelines.extract.body import (
     drop_author_bio,
     drop_hidden_panes,
@@ -125,11 +125,11 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     description = declared.first("description", "og:description", "twitter:description")
     if not description and isinstance(ld.get("description"), str):
         description = ld["description"]
-    if SETTINGS["drop_hidden_tab_panes"]:
+    if SETTINGS["drop_hidden_tab_panes"] and "tab-pane" in text:  # the cheap test first
         drop_hidden_panes(tree)
     if SETTINGS["drop_nested_other_posts"]:
         drop_nested_posts(tree)
-    meta_elements = tree.xpath(BYLINE_XPATH + "|//time")
+    meta_elements = find_bylines(tree, with_times=True)
     byline_elements = [e for e in meta_elements if e.tag != "time"]
     declared_body = ld.get("articleBody")
     body = extract_body(tree, url, title=title, meta_lines=_byline_lines(meta_elements),

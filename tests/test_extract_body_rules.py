@@ -149,3 +149,41 @@ def test_is_field_line(line: str, is_field: bool) -> None:
 def test_chrome_key_drops_list_markers() -> None:
     assert chrome_key("-  Print  Article") == "print article"
     assert chrome_key("• Share") == "share"
+
+
+def test_a_crosshead_the_declared_body_leaves_out_stays() -> None:
+    from pipelines.extract.body import agree_with_declared
+
+    declared = " ".join(STORY)
+    lines = [STORY[0], STORY[1], "Smoke over the terraces", STORY[2], STORY[3],
+             "Get the Gazette in your inbox", "Read the orchard diary"]
+    kept, dropped = agree_with_declared(lines, declared)
+    # The crosshead introduces declared text; the two lines at the end introduce nothing.
+    assert kept == lines[:5] and dropped == 2
+
+
+def test_the_h1_opening_the_body_goes_when_another_title_was_chosen() -> None:
+    # og:title (the chosen title) and the visible <h1> word the headline differently.
+    html = page(before="<h2>Straw fires save the Brannock blossoms</h2>").replace(
+        "<h1>Growers light fires to save the blossom</h1>",
+        "<h1>Straw fires save the Brannock blossoms</h1>")
+    extracted = extract_page(html, URL)
+    assert extracted.title == "Growers light fires to save the blossom"
+    body = extracted.body_text or ""
+    assert STORY[0] in body and "Straw fires save" not in body
+
+
+def test_split_paragraphs_are_not_added_twice() -> None:
+    from pipelines.extract.body import _expand_containers
+
+    def box(*texts: str) -> str:
+        return '<div class="txt">' + "".join(f"<p>{t}</p>" for t in texts) + "</div>"
+
+    tree = lxml.html.document_fromstring(
+        f"<html><body><article>{box(*STORY[:2])}{box(*STORY[2:4])}{box(STORY[4])}</article>"
+        "</body></html>")
+    # trafilatura wrote the paragraphs of the middle box in two pieces each (broken at links).
+    pieces = [piece for text in STORY[2:4] for piece in (text[:40], text[40:])]
+    lines = [*STORY[:2], *pieces, STORY[4]]
+    out, added = _expand_containers(tree, lines)
+    assert added == 0 and out == lines

@@ -187,3 +187,18 @@ def test_split_paragraphs_are_not_added_twice() -> None:
     lines = [*STORY[:2], *pieces, STORY[4]]
     out, added = _expand_containers(tree, lines)
     assert added == 0 and out == lines
+
+
+def test_the_next_story_in_its_own_article_is_not_added() -> None:
+    from pipelines.extract.body import _expand_containers
+
+    other = [f"Another story paragraph number {n} about the harbour ferry timetable and its "
+             "winter changes for commuters" for n in range(3)]
+    boxes = "".join(f'<div class="txt"><p>{t}</p></div>' for t in STORY[:3])
+    next_story = '<div class="txt">' + "".join(f"<p>{t}</p>" for t in other) + "</div>"
+    tree = lxml.html.document_fromstring(
+        f'<html><body><main><article id="main">{boxes}</article>'
+        f'<div class="below"><article id="next">{next_story}</article></div></main>'
+        "</body></html>")
+    out, added = _expand_containers(tree, list(STORY[:3]))
+    assert added == 0 and out == list(STORY[:3])

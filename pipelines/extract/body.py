@@ -168,6 +168,7 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
     matched_index: dict[str, int] = {}
     grandparents: set[HtmlElement] = set()
     matched_parent_nodes: set[HtmlElement] = set()
+    story_articles: set[HtmlElement | None] = set()
     for index, (element, _) in enumerate(blocks):
         if keys[index] in kept:
             parent = element.getparent()
@@ -177,6 +178,7 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
                 matched_parent_nodes.add(parent)
             if parent is not None:
                 grandparents.update(_ancestors(parent, _EXPANSION_LEVELS))
+            story_articles.add(next(element.iterancestors("article"), None))
     total = sum(matched_parents.values())
     if total < 2:
         return lines, 0
@@ -196,6 +198,9 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
             continue
         if not grandparents.intersection(_ancestors(parent, _EXPANSION_LEVELS)):
             continue
+        article = next(element.iterancestors("article"), None)
+        if article is not None and article not in story_articles:
+            continue  # another story's <article>, built like this one (one under the other)
         if word_count(text) < 8 or _link_density(element, len(text)) > 0.3:
             continue
         if any(a.tag in _NON_CONTENT_ANCESTORS for a in element.iterancestors()):

@@ -322,3 +322,35 @@ def test_byline_markers() -> None:
     assert [e.text for e in find_bylines(tree)] == ["A", "B", "C", "E", "F"]
     assert [e.text for e in find_bylines(tree, with_times=True)] == ["A", "B", "C", "D", "E",
                                                                        "F"]
+
+
+@pytest.mark.parametrize(
+    ("head", "byline", "authors", "organisations"),
+    [
+        # JSON-LD credits only the outlet; the visible byline names the writer.
+        ('{"@type":"Organization","name":"Lowmere Ledger"}', "By Nadia Roux", ["Nadia Roux"],
+         []),
+        # ... but an outlet named beside the writer in JSON-LD stays.
+        ('[{"@type":"Person","name":"Nadia Roux"},{"@type":"Organization",'
+         '"name":"Lowmere Ledger"}]', "By Nadia Roux", ["Nadia Roux"], ["Lowmere Ledger"]),
+        # Initials are a credit only when the byline credits nothing else.
+        ('{"@type":"Organization","name":"Lowmere Ledger"}', "nrx", [], ["Lowmere Ledger"]),
+        (None, "nrx", ["nrx"], []),
+        # A credited source; agencies as initials-like words.
+        ('{"@type":"Organization","name":"Lowmere Ledger"}', "Quelle: sid/dpa", [],
+         ["Lowmere Ledger"]),
+        # The outlet's address with a kind of source after it is the outlet.
+        ('{"@type":"Organization","name":"ledger.news"}', "ledger.news/Agenturen", [],
+         ["ledger.news"]),
+        (None, "Nachrichten", [], []),
+    ],
+)
+def test_house_credits_and_signatures(head: str | None, byline: str, authors: list[str],
+                                      organisations: list[str]) -> None:
+    ld = ('<script type="application/ld+json">{"@type":"NewsArticle","author":'
+          f'{head}}}</script>') if head else ""
+    html = seed_like_page(ld).replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        f'<div class="byline">{byline}</div>')
+    page = extract_page(html, URL, now=NOW)
+    assert (page.authors, page.author_organisations) == (authors, organisations)

@@ -14,9 +14,11 @@ from lxml.html import HtmlElement
 from pipelines.extract.structured import Declared, as_list
 from pipelines.extract.text import normalize_space
 
-# "By", "Von:", and "by" after up to three words ("Analysis by", "Story and photos by").
+# "By", "Von:", "by" after up to three words ("Analysis by", "Story and photos by"), and a
+# credited source ("Quelle: dpa", "Source: AFP").
 _PREFIX = re.compile(r"^([\w-]+\s+){0,3}by(\s*:\s*|\s+)|^(von|af|av|por|par|di|door|przez|"
-                     r"tarafından|texte?|autor(in)?|author)(\s*:\s*|\s+)", re.I)
+                     r"tarafından|texte?|autor(in)?|author)(\s*:\s*|\s+)|"
+                     r"^(quelle|source|fuente|fonte)\s*:\s*", re.I)
 _BRACKETS = re.compile(r"\s*[\[(][^\])]*[\])]")
 _ROLE = re.compile(
     r"\s*[,|–—-]\s*(senior |chief |staff |deputy |associate |contributing |political |foreign )*"
@@ -58,11 +60,14 @@ _AGENCIES = frozenset(
 # One upper-case word of 2-6 letters ("SID", "TPN"): an acronym, not a person's name.
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$")
 # Not a credit: links, addresses, digits, site accounts, the editorial desk's unnamed sign
-# ("red." in German-language papers) and a byline prefix left alone ("By").
+# ("red." in German-language papers), a byline prefix left alone ("By") and a section or
+# kind of source in one word ("News", "Nachrichten", "Agenturen").
 _NOT_NAME = re.compile(r"https?://|www\.|@|\d|^(admin|administrator|staff|editor|redaktion|"
-                       r"newsroom|guest|unknown|anonymous|red|by|von|por|par)$", re.I)
-# A web address used as a name ("nieuwsblad.be", "mdr.de"): the outlet, not a person.
-_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,6}$", re.I)
+                       r"newsroom|guest|unknown|anonymous|red|by|von|por|par|news|nachrichten|"
+                       r"noticias|nyheter|nieuws|notizie|agenturen|agencies)$", re.I)
+# A web address in a name ("nieuwsblad.be", "mdr.de", "ORF.at/Agenturen"): an outlet, not
+# a person.
+_DOMAIN = re.compile(r"\b[\w-]+(\.[\w-]+)*\.[a-z]{2,6}\b(?!\.)", re.I)
 
 
 # Degrees and post-nominal titles after a name ("Jane Doe, MS, RD"): neither people nor
@@ -258,7 +263,7 @@ def is_organisation(name: str, outlet_names: list[str]) -> bool:
     agency, an acronym, or a name with an organisation word ("Newsroom", "Presse")."""
     return (is_outlet(name, outlet_names) or name.casefold() in _AGENCIES
             or _ACRONYM.match(name) is not None or _ORG_WORD.search(name) is not None
-            or _DOMAIN.match(name) is not None)
+            or _DOMAIN.search(name) is not None)
 
 
 def _compact(name: str) -> str:
@@ -272,12 +277,20 @@ class Byline:
     authors: list[str] = field(default_factory=list)
     organisations: list[str] = field(default_factory=list)
 
-    def add(self, name: str, organisation: bool) -> None:
+    def add(self, name: str, organisation: bool) -> bool:
         """Add name to its list unless either list has it already (case, spaces and
-        punctuation ignored: "emma-mackenzie" is "Emma Mackenzie")."""
+        punctuation ignored: "emma-mackenzie" is "Emma Mackenzie"), or, for an organisation,
+        a credited organisation's name ends with it or opens it ("ORF.at/Agencies" after
+        "ORF.at"); return True when it was added."""
         names = self.organisations if organisation else self.authors
-        if _compact(name) not in {_compact(n) for n in self.authors + self.organisations}:
-            names.append(name)
+        key = _compact(name)
+        if key in {_compact(n) for n in self.authors + self.organisations}:
+            return False
+        if organisation and any(_compact(n).endswith(key) or key.startswith(_compact(n))
+                                for n in self.organisations):
+            return False  # "hessenschau.de" after "Redaktion hessenschau.de": the same desk
+        names.append(name)
+        return True
 
 
 def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None, *,
@@ -289,6 +302,11 @@ def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None,
     line, a credit line opening the body. People come from the first source that names any;
     organisations (the outlet, news agencies, JSON-LD Organization authors) are gathered from
     the sources read up to that point, so "By Reuters" alone is a credit, not a person.
+
+    A source that credits only the outlet itself (JSON-LD or a meta tag naming the site) is a
+    template's default when a later source names the person who wrote the story: then the
+    outlet is not credited (unless the person's own byline names it too). Initials or a
+    short signature ("amw") are a credit only when the byline credits nothing else.
     """
     if byline_elements is None:
         byline_elements = find_bylines(tree)
@@ -297,34 +315,53 @@ def choose_authors(tree: HtmlElement, declared: Declared, site_name: str | None,
     for publisher in as_list(ld.get("publisher")):
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             outlet_names.append(publisher["name"])
-    people, ld_orgs = _ld_names(ld.get("author"))
-    byline = Byline()
-    for name in ld_orgs:
-        for part in clean_author(name):
-            byline.add(part, organisation=True)
+    ld_people, ld_orgs = _ld_names(ld.get("author"))
     sources = (
-        lambda: people,
-        lambda: [a for a in declared.all("author", "article:author", "dc.creator",
-                                         "sailthru.author", "parsely-author", "byl",
-                                         "cxenseparse:author")
+        lambda: [(name, True) for name in ld_orgs] + [(name, False) for name in ld_people],
+        lambda: [(a, False) for a in declared.all("author", "article:author", "dc.creator",
+                                                  "sailthru.author", "parsely-author", "byl",
+                                                  "cxenseparse:author")
                  if not a.startswith("http")],
-        lambda: _markup_bylines(byline_elements),
-        lambda: _prefixed_bylines(tree, outlet_names),
-        lambda: credit_line(first_body_line or ""),
+        lambda: [(text, False) for text in _markup_bylines(byline_elements)],
+        lambda: [(text, False) for text in _prefixed_bylines(tree, outlet_names)],
+        lambda: [(name, False) for name in credit_line(first_body_line or "")],
     )
+    byline = Byline()
+    house_defaults: list[str] = []
     for source in sources:
-        for entry in source():
-            after_organisation = False
-            for name in clean_author(entry):
-                if after_organisation and " " not in name:
-                    continue  # a dateline after the credit: "AFP, Manila", "Site, Berlin"
-                if not is_organisation(name, outlet_names):
-                    byline.add(name, organisation=False)
-                elif (name[0].isupper() or name.casefold() in _AGENCIES
-                      or _DOMAIN.match(name)):
-                    byline.add(name, organisation=True)
-                    after_organisation = True
-                # else a fragment such as "in News" (a section after the credit): neither
+        people_before = len(byline.authors)
+        added = _add_credits(byline, source(), outlet_names)
+        if len(byline.authors) == people_before:
+            house_defaults += [name for name in added if is_outlet(name, outlet_names)]
         if byline.authors:
             break
+    if byline.organisations and all(_SIGNATURE.fullmatch(n) for n in byline.authors):
+        byline.authors = []  # initials ("amw") credit the writer only when nothing else does
+    if byline.authors:
+        byline.organisations = [n for n in byline.organisations if n not in house_defaults]
     return byline
+
+
+# A writer's initials or short signature: "amw", "kesm", "srf/hosb" (lower case, one word).
+_SIGNATURE = re.compile(r"[a-zß-ÿ]{2,8}(/[a-zß-ÿ]{2,8})?")
+
+
+def _add_credits(byline: Byline, entries: list[tuple[str, bool]],
+                 outlet_names: list[str]) -> list[str]:
+    """Add the names in entries ((credit text, known to be an organisation)) to byline; return
+    the organisations added."""
+    added: list[str] = []
+    for entry, known_organisation in entries:
+        after_organisation = False
+        for name in clean_author(entry):
+            if after_organisation and " " not in name:
+                continue  # a dateline after the credit: "AFP, Manila", "Site, Berlin"
+            if known_organisation or (is_organisation(name, outlet_names) and (
+                    name[0].isupper() or name.casefold() in _AGENCIES or _DOMAIN.search(name))):
+                if byline.add(name, organisation=True):
+                    added.append(name)
+                after_organisation = True
+            elif not is_organisation(name, outlet_names):
+                byline.add(name, organisation=False)
+            # else a fragment such as "in News" (a section after the credit): neither
+    return added

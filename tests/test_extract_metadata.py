@@ -44,6 +44,18 @@ def test_visible_spelling_wins_when_h1_differs_only_in_typography() -> None:
     assert extract_page(html, URL, now=NOW).title == "Ferry pier\u2019s closure starts in May"
 
 
+def test_the_spelling_most_sources_use_wins() -> None:
+    head = ('<script type="application/ld+json">{"@type":"NewsArticle",'
+            '"headline":"Ferry pier\'s closure starts in May"}</script>'
+            '<meta name="twitter:title" content="Ferry pier\'s closure starts in May">')
+    html = _with_h1("<h1>Ferry pier\u2019s closure starts in May</h1>", head).replace(
+        '<meta property="og:title" content="Ferry pier to close for repairs">',
+        "<meta property=\"og:title\" content=\"Ferry pier's closure starts in May\">",
+    )
+    # og:title, twitter:title and JSON-LD type a plain apostrophe; only the <h1> curls it.
+    assert extract_page(html, URL, now=NOW).title == "Ferry pier's closure starts in May"
+
+
 def test_og_title_wins_over_a_differently_worded_h1_and_json_ld() -> None:
     head = ('<script type="application/ld+json">{"@type":"NewsArticle",'
             '"headline":"Harbour pier shuts for eleven weeks"}</script>')
@@ -354,3 +366,9 @@ def test_house_credits_and_signatures(head: str | None, byline: str, authors: li
         f'<div class="byline">{byline}</div>')
     page = extract_page(html, URL, now=NOW)
     assert (page.authors, page.author_organisations) == (authors, organisations)
+
+
+def test_the_title_element_comes_before_the_h1_when_nothing_else_is_declared() -> None:
+    html = _with_h1("<h1>Pier to shut</h1>").replace(
+        '<meta property="og:title" content="Ferry pier to close for repairs">', "")
+    assert extract_page(html, URL, now=NOW).title == "Ferry pier to close for repairs"

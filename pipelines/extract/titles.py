@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -141,7 +142,8 @@ def choose_title(tree: HtmlElement, declared: Declared, site_name: str | None,
     """Return the headline the page declares for the article, in the spelling readers see.
 
     Sources in order: og:title (else twitter:title, filled from the same field), the JSON-LD
-    headline, the meta title, the feed's title, the first <h1>, the <title> element; site
+    headline, the meta title, the feed's title, the <title> element, the first <h1> (the
+    declared ones first: a page may carry several <h1>s, not all of them the story's); site
     names are cut from each (strip_site_name; the <title> also loses short trailing
     segments, see strip_site_suffix).
 
@@ -156,24 +158,26 @@ def choose_title(tree: HtmlElement, declared: Declared, site_name: str | None,
       by Name") and the JSON-LD headline is the <h1> too: two sources against one, and the
       extra segment is navigation (5 pages, none against). Without a JSON-LD headline only a
       leading segment goes; a trailing one ("Headline - updates") is kept as declared.
-    - Spelling: when an <h1> has the chosen title's words and differs only in typography
-      (curly quotes, dashes), the <h1>'s spelling wins: it is the text on the page, and
-      og:title is often typed with plain quotes (net +1 on the dev pages).
+    - Spelling: when sources have the chosen title's words but differ in typography (curly
+      or straight quotes, dashes), the spelling most of them use wins, a tie going to the
+      <h1>: it is the text on the page, and og:title is often typed with plain quotes
+      (_spelling; +2 on the dev pages against keeping og:title's spelling).
     """
     ld = declared.main_ld() or {}
     site_names = [site_name or "", declared.first("og:site_name") or ""]
     names = site_name_keys(site_names, url)
     social = _declared(declared.first("og:title") or declared.first("twitter:title"), names)
     ld_headline = _declared(ld.get("headline"), names)
-    h1s = [t for h in tree.iter("h1") for t in {headline_text(h), normalize_space(
-        h.text_content())} if t]
+    h1s = [t for h in tree.iter("h1") for t in dict.fromkeys(
+        (headline_text(h), normalize_space(h.text_content()))) if t]
     title_tag = tree.find(".//title")
     page_title = (strip_site_suffix(html.unescape(title_tag.text_content()), site_names)
                   if title_tag is not None else None)
-    title = (social or ld_headline or _declared(declared.first("title", "headline", "dc.title",
-                                                                "sailthru.title"), names)
+    meta_title = _declared(declared.first("title", "headline", "dc.title", "sailthru.title"),
+                           names)
+    title = (social or ld_headline or meta_title
              or (normalize_space(feed_title) if feed_title else None)
-             or (h1s[0] if h1s else None) or page_title or None)
+             or page_title or (h1s[0] if h1s else None))
     if title is None:
         return None
     if social and title == social and _compact(social) not in {_compact(h) for h in h1s}:
@@ -186,7 +190,21 @@ def choose_title(tree: HtmlElement, declared: Declared, site_name: str | None,
             ld_key = _compact(ld_headline) if ld_headline else None
             if ld_key == h1_key or (at > 0 and ld_key is None):
                 return h1
-    for h1 in h1s:
-        if _key(h1) == _key(title) and fold_typography(h1) == fold_typography(title):
-            return h1
-    return title
+    # twitter:title is a vote of its own only beside og:title (else it is `social`).
+    twitter = _declared(declared.first("twitter:title"), names) if declared.first(
+        "og:title") else None
+    return _spelling(title, [social, twitter, ld_headline, meta_title, page_title], h1s)
+
+
+def _spelling(title: str, declared_forms: list[str | None], h1s: list[str]) -> str:
+    """Return title as most sources spell it: each declared form and the first <h1> with the
+    same words (typography aside: curly or straight quotes, dashes) is one vote; a tie goes to
+    the <h1>, the text on the page."""
+    folded = fold_typography(title)
+    shown = next((h1 for h1 in h1s if fold_typography(h1) == folded), None)
+    forms = [f for f in declared_forms if f and fold_typography(f) == folded]
+    votes = Counter(forms + ([shown] if shown else []))
+    best = max(votes.values(), default=0)
+    if shown is not None and votes[shown] == best:
+        return shown
+    return next((f for f in forms if votes[f] == best), title)

@@ -202,3 +202,29 @@ def test_the_next_story_in_its_own_article_is_not_added() -> None:
         "</body></html>")
     out, added = _expand_containers(tree, list(STORY[:3]))
     assert added == 0 and out == list(STORY[:3])
+
+
+def test_a_declared_body_holding_all_the_text_and_more_completes_it() -> None:
+    from pipelines.extract.body import complete_from_declared
+
+    # The extraction lost the end of the story; the declared body has all of it.
+    extracted = list(STORY[:3])
+    lines, completed = complete_from_declared(extracted, " ".join(STORY))
+    assert completed and lines == [*STORY[:3], " ".join(STORY[3:])]
+    # With line breaks, the declared body's own paragraphs are kept.
+    lines, completed = complete_from_declared(extracted, "\n".join(STORY))
+    assert completed and lines == list(STORY)
+    # A declared body that adds little, or lacks part of the extraction, changes nothing.
+    assert complete_from_declared(list(STORY), " ".join(STORY)) == (list(STORY), False)
+    assert complete_from_declared(extracted, " ".join(STORY[1:]))[1] is False
+
+
+def test_one_paragraph_containers_are_expanded_when_the_story_is_built_so() -> None:
+    from pipelines.extract.body import _expand_containers
+
+    blocks = "".join(f'<div class="text-block"><p>{t}</p></div>' for t in STORY)
+    tree = lxml.html.document_fromstring(f"<html><body><article>{blocks}</article></body>"
+                                         "</html>")
+    lines = [STORY[0], STORY[1], STORY[3], STORY[4]]  # the third block was cut
+    out, added = _expand_containers(tree, lines)
+    assert added == 1 and out == list(STORY)

@@ -211,7 +211,12 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
     per_parent: Counter[HtmlElement | None] = Counter(
         blocks[index][0].getparent() for index, _ in additions
     )
-    additions = [(i, t) for i, t in additions if per_parent[blocks[i][0].getparent()] >= 2]
+    # A container must add two paragraphs, unless the story's own containers mostly hold one
+    # each (a block per paragraph, as some templates build the text).
+    story_sizes = sorted(Counter(blocks[i][0].getparent() for i in matched_index.values())
+                         .values())
+    least = 1 if story_sizes and story_sizes[len(story_sizes) // 2] == 1 else 2
+    additions = [(i, t) for i, t in additions if per_parent[blocks[i][0].getparent()] >= least]
     if additions:
         # trafilatura breaks some paragraphs at inline markup; such a paragraph is kept already
         # when most of its word 4-grams are in the lines.
@@ -572,6 +577,51 @@ def _is_subheading(line: str) -> bool:
         (".", "!", "?", ":", "…"))
 
 
+# The declared articleBody replaces the extraction when it holds this share of the extracted
+# text's word 4-grams and adds at least declared_body_more of new ones (a share of the
+# extraction's).
+_DECLARED_COVER = 0.97
+
+
+def complete_from_declared(lines: list[str], declared_body: str | None) -> tuple[list[str], bool]:
+    """Return the page's declared articleBody (JSON-LD) as paragraphs, and True, when it holds
+    everything extracted and more; else lines and False.
+
+    Evidence for the declared text over the visible one: it repeats nearly all of what was
+    extracted (97% of its word 4-grams) and adds a fifth more (declared_body_more), so the
+    extraction missed part of the story (a section trafilatura's precision rules cut, a
+    block loaded behind a button) rather than the declared body being another text. The
+    declared text is split where it has line breaks, else at the extracted paragraphs.
+    Measured on the 260 dev pages: it fires on three and raises body F1 on each.
+    """
+    more = SETTINGS["declared_body_more"]
+    if not declared_body or not lines:
+        return lines, False
+    extracted = set(_shingles(words(" ".join(lines).lower())))
+    declared = set(_shingles(words(declared_body.lower())))
+    if not extracted or len(extracted & declared) < _DECLARED_COVER * len(extracted):
+        return lines, False
+    if len(declared - extracted) < more * len(extracted):
+        return lines, False
+    if "\n" in declared_body.strip():
+        return [p for p in (normalize_space(p) for p in declared_body.split("\n")) if p], True
+    text = normalize_space(declared_body)
+    paragraphs: list[str] = []
+    position = 0
+    for line in lines:
+        key = normalize_space(line)
+        at = text.find(key, position)
+        if at < 0:
+            continue  # its words are in the gap before the next line found
+        if text[position:at].strip():
+            paragraphs.append(text[position:at].strip())
+        paragraphs.append(key)
+        position = at + len(key)
+    if text[position:].strip():
+        paragraphs.append(text[position:].strip())
+    return paragraphs, True
+
+
 _SOFT = str.maketrans({"\u00ad": None, "\u200b": None})
 
 
@@ -681,4 +731,7 @@ def extract_body(
     lines, disagreed = agree_with_declared(lines, declared_body)
     if disagreed:
         method += "+declared"
+    lines, completed = complete_from_declared(lines, declared_body)
+    if completed:
+        method += "+declared_body"
     return BodyResult(lines, method)

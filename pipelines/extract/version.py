@@ -54,6 +54,7 @@ SETTINGS = Settings({
     "container_expansion": True,
     "declared_body_agreement": 0.85,
     "declared_body_line_share": 0.2,
+    "declared_body_more": 0.2,
     "drop_captions": True,
     "drop_hidden_tab_panes": True,
     "drop_nested_other_posts": True,

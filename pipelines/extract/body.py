@@ -538,7 +538,8 @@ def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[li
     whole (it holds most of the extracted text's 4-word shingles): then a line it lacks
     (newsletter box, links under the story) is page chrome. A line under four words stays
     when its words occur in that order in the declared body, and a crosshead (_is_subheading)
-    stays when the line under it is declared: declared bodies often leave crossheads out.
+    or the standfirst (_is_standfirst) stays when the line under it is declared: declared
+    bodies often leave both out.
     """
     # The declared articleBody must hold this share of the extracted text's shingles before
     # it may overrule a line: below it, the declared body is a teaser, a truncation or another
@@ -563,11 +564,18 @@ def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[li
     ]
     kept = [line for index, line in enumerate(lines)
             if agrees[index] or (index + 1 < len(lines) and agrees[index + 1]
-                                 and _is_subheading(line))]
+                                 and (_is_subheading(line) or _is_standfirst(index, line)))]
     return kept, len(lines) - len(kept)
 
 
 _SUBHEADING_MAX_WORDS = 8
+_STANDFIRST_MIN_WORDS = 8
+
+
+def _is_standfirst(index: int, line: str) -> bool:
+    """Return True for an opening sentence-long line (the standfirst or lead), which declared
+    article bodies often leave out."""
+    return index == 0 and word_count(line) >= _STANDFIRST_MIN_WORDS
 
 
 def _is_subheading(line: str) -> bool:

@@ -160,11 +160,11 @@ def test_a_crosshead_the_declared_body_leaves_out_stays() -> None:
     kept, dropped = agree_with_declared(lines, declared)
     # The crosshead introduces declared text; the two lines at the end introduce nothing.
     assert kept == lines[:5] and dropped == 2
-    # A standfirst opening the text stays too; a short label there does not.
+    # A standfirst opening the text stays too; a short sentence there does not.
     standfirst = "Growers across the valley spent the night feeding straw fires between rows."
     kept, _ = agree_with_declared([standfirst, *lines[:5]], declared)
     assert kept == [standfirst, *lines[:5]]
-    kept, _ = agree_with_declared(["In short", *lines[:5]], declared)
+    kept, _ = agree_with_declared(["Sign up today.", *lines[:5]], declared)
     assert kept == lines[:5]
 
 

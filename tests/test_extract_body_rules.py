@@ -234,3 +234,14 @@ def test_one_paragraph_containers_are_expanded_when_the_story_is_built_so() -> N
     lines = [STORY[0], STORY[1], STORY[3], STORY[4]]  # the third block was cut
     out, added = _expand_containers(tree, lines)
     assert added == 1 and out == list(STORY)
+
+
+def test_the_standfirst_in_the_article_header_is_kept() -> None:
+    standfirst = ("Growers across the Brannock valley spent a sleepless night feeding straw fires "
+                  "to keep a late frost off the apple blossom.")
+    html = page().replace(
+        "<main><article><h1>Growers light fires to save the blossom</h1>",
+        "<main><article><header><h1>Growers light fires to save the blossom</h1>"
+        f'<p class="intro">{standfirst}</p></header>')
+    body = body_of(html)
+    assert body.startswith(standfirst) and all(paragraph in body for paragraph in STORY)

@@ -637,6 +637,17 @@ def _lead_key(text: str, words: int = 8) -> str:
     return " ".join(normalize_space(text.translate(_SOFT)).split()[:words]).casefold()
 
 
+def _in_story_area(element: HtmlElement) -> bool:
+    """Return True unless element sits in the page's <head>, an aside, navigation, footer,
+    form or figure, or a header outside any <article> (an article's own header holds its
+    headline and standfirst)."""
+    ancestors = list(element.iterancestors())
+    in_article = any(a.tag == "article" for a in ancestors)
+    return not any(a.tag == "head" or (a.tag in _NON_CONTENT_ANCESTORS
+                                       and not (a.tag == "header" and in_article))
+                   for a in ancestors)
+
+
 def _recover_lead(tree: HtmlElement, lines: list[str], description: str | None) -> str | None:
     """Return the standfirst when the page shows its description as a lead the body lacks.
 
@@ -645,22 +656,37 @@ def _recover_lead(tree: HtmlElement, lines: list[str], description: str | None) 
     set +0.004 F1 (its labels keep the lead), extraction set -0.001 (some of its labels leave
     the standfirst out); kept because a reader counts the standfirst as part of the story.
     """
-    if not description or not lines or word_count(description) < 8:
+    if not lines:
         return None
-    key = _lead_key(description)
     body_keys = {_lead_key(line) for line in lines}
+    header_lead = _header_standfirst(tree, body_keys)
+    if not description or word_count(description) < 8:
+        return header_lead
+    key = _lead_key(description)
     if key in body_keys:
         return None
     for element in tree.iter("p", "div", "span"):
         text = element.text
         if not text or len(text) < 40 or _lead_key(text) != key:
             continue
-        if any(a.tag in _NON_CONTENT_ANCESTORS or a.tag == "head" for a in element.iterancestors()):
+        if not _in_story_area(element):
             continue
         lead = normalize_space(element.text_content().translate(_SOFT))
         if not 40 <= len(lead) <= 1500 or _lead_key(lead) in body_keys:
             return None
         return lead
+    return header_lead
+
+
+def _header_standfirst(tree: HtmlElement, body_keys: set[str]) -> str | None:
+    """Return the paragraph an <article>'s <header> holds under its headline when it reads as
+    a standfirst (a sentence of twelve words or more the body lacks)."""
+    for header in tree.xpath("//article//header[.//h1]"):
+        for paragraph in header.iter("p"):
+            text = normalize_space(paragraph.text_content().translate(_SOFT))
+            if (word_count(text) >= 12 and text.endswith((".", "!", "?", "\u201d", '"'))
+                    and _lead_key(text) not in body_keys and len(text) <= 1500):
+                return text
     return None
 
 

@@ -72,6 +72,11 @@ def test_the_story_alone_comes_through() -> None:
     # A newsletter box: a title and a one-line pitch.
     ("", "<p>The Orchard Letter newsletter</p><p>Prices, weather and tips for growers, "
      "every Friday morning.</p>", "", "every Friday morning"),
+    # The closing credit of agency copy.
+    ("", "<p>With files from The Associated Press and Ada Finch</p>", "", "With files"),
+    # A pointer to another story behind a short label and a bar.
+    ("", '<p>READ MORE HERE | <a href="/valley/hail-nets">Hail nets divide the valley\'s '
+     "younger growers</a></p>", "", "Hail nets"),
     # A photo credit with a copyright sign.
     ("", "", "<p>Straw fires between the rows, photos © Valley Gazette, 2028</p>", "photos ©"),
 ])

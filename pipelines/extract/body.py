@@ -64,6 +64,7 @@ _CHROME_LINE = re.compile(
     # the closing credit of contributing reporters, editors and agencies
     | .{3,120}\ contributed\ (reporting|to\ this\ (report|story|article))\b.{0,80}
     | [(–—-]?\ ?(additional\ )?reporting\ by\ .{3,250}
+    | with\ files\ from\ .{3,200}
     | mit\ agenturmaterial\.?|with\ (agency|wire)\ (material|reports)\.?
     )$""",
     re.I | re.X,
@@ -417,6 +418,7 @@ def is_date_line(line: str) -> bool:
 _TEASER_MIN_WORDS = 3
 _TEASER_MAX_WORDS = 40
 _TEASER_MIN_CHARS = 10  # three short words and two spaces
+_TEASER_LABEL_WORDS = 6
 _TEASER_BLOCKS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "div", "dd", "td"}
 _PLAIN_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -430,13 +432,20 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
     articles, "more on this" lists, previous and next posts. Story paragraphs carry links
     inside sentences, and a link to another site (a source, a shop, a partner) may be part of
     the story, so only a whole block linking within the site counts, and only from three
-    words up. A text that also stands somewhere as a block outside any link (a heading of the
-    page itself, repeated in a list of links) is not counted.
+    words up; a short label before the link and a bar ("Read more here | <headline>", in any
+    language) may share its block. A text that also stands somewhere as a block outside any
+    link (a heading of the page itself, repeated in a list of links) is not counted.
     """
     candidates = {chrome_key(line).rstrip(" |") for line in lines
                   if _TEASER_MIN_WORDS <= word_count(line) <= _TEASER_MAX_WORDS}
     if not candidates:
         return set()
+    # "Read more | <headline>": a short label before the link (the block is label and link).
+    labelled: dict[str, str] = {}
+    for candidate in candidates:
+        label, separator, rest = candidate.partition(" | ")
+        if separator and rest and word_count(label) <= _TEASER_LABEL_WORDS:
+            labelled[rest] = candidate
     split = urlsplit(url)
     host, page_path = (split.hostname or "").removeprefix("www."), split.path
     texts: set[str] = set()
@@ -448,6 +457,8 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
         inner_keys = [chrome_key(inner.text_content())
                       for inner in link.iter(*_PLAIN_BLOCKS)] if len(link) else []
         hits = {k for k in [key, *inner_keys] if k in candidates}
+        if key in labelled:
+            hits.add(key)
         if not hits:
             continue
         href = (link.get("href") or "").strip()
@@ -458,8 +469,12 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
             continue
         if key in hits and key not in inner_keys:
             block = next((a for a in link.iterancestors() if a.tag in _TEASER_BLOCKS), None)
-            if block is None or chrome_key(block.text_content()).rstrip(" |") != key:
-                hits.discard(key)
+            block_key = chrome_key(block.text_content()).rstrip(" |") if block is not None else ""
+            hits.discard(key)
+            if block_key == key and key in candidates:
+                hits.add(key)
+            elif key in labelled and block_key == labelled[key]:
+                hits.add(labelled[key])
         texts |= hits
     if texts:
         for element in tree.iter(*_PLAIN_BLOCKS):

@@ -75,7 +75,7 @@ def test_the_story_alone_comes_through() -> None:
     # The closing credit of agency copy.
     ("", "<p>With files from The Associated Press and Ada Finch</p>", "", "With files"),
     # A pointer to another story behind a short label and a bar.
-    ("", '<p>READ MORE HERE | <a href="/valley/hail-nets">Hail nets divide the valley\'s '
+    ("", '<p>FROM OUR ARCHIVE | <a href="/valley/hail-nets">Hail nets divide the valley\'s '
      "younger growers</a></p>", "", "Hail nets"),
     # A photo credit with a copyright sign.
     ("", "", "<p>Straw fires between the rows, photos © Valley Gazette, 2028</p>", "photos ©"),

@@ -77,6 +77,15 @@ def test_the_story_alone_comes_through() -> None:
     # A pointer to another story behind a short label and a bar.
     ("", '<p>FROM OUR ARCHIVE | <a href="/valley/hail-nets">Hail nets divide the valley\'s '
      "younger growers</a></p>", "", "Hail nets"),
+    ("", '<ul><li>Harvest: <a href="/valley/pear-prices">Pear prices climb after a short '
+     "harvest</a></li></ul>", "", "Pear prices"),
+    ("", "<p>With reports from the Valley Gazette and the Brannock Courier</p>", "",
+     "With reports"),
+    # Photo captions: a slide counter, or "Pictured left, ..." opening the line.
+    ("", "", "<p>[2/5] Straw fires between the rows of the lowest orchard, seen at dawn</p>",
+     "[2/5]"),
+    ("", "", "<p>Pictured left, Ilse Marren and her neighbour light the first fire.</p>",
+     "Pictured left"),
     # A photo credit with a copyright sign.
     ("", "", "<p>Straw fires between the rows, photos © Valley Gazette, 2028</p>", "photos ©"),
 ])

@@ -64,7 +64,10 @@ _CHROME_LINE = re.compile(
     # the closing credit of contributing reporters, editors and agencies
     | .{3,120}\ contributed\ (reporting|to\ this\ (report|story|article))\b.{0,80}
     | [(–—-]?\ ?(additional\ )?reporting\ by\ .{3,250}
-    | with\ files\ from\ .{3,200}
+    | with\ (files|reports|information)\ from\ .{3,200}
+    # a photo caption: a slide counter ("[1/5] ..."), or "Pictured left, ..." opening it
+    | \[\d{1,3}/\d{1,3}\]\ ?.{0,600}
+    | pictured\ (left|right|above|below|at\ the\ back|in\ front|from\ (left|right))\b.{0,600}
     | mit\ agenturmaterial\.?|with\ (agency|wire)\ (material|reports)\.?
     )$""",
     re.I | re.X,
@@ -432,9 +435,10 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
     articles, "more on this" lists, previous and next posts. Story paragraphs carry links
     inside sentences, and a link to another site (a source, a shop, a partner) may be part of
     the story, so only a whole block linking within the site counts, and only from three
-    words up; a short label before the link and a bar ("Read more here | <headline>", in any
-    language) may share its block. A text that also stands somewhere as a block outside any
-    link (a heading of the page itself, repeated in a list of links) is not counted.
+    words up; a short label before the link and a bar or colon ("Read more here | <headline>",
+    "Health: <headline>", in any language) may share its block. A text that also stands
+    somewhere as a block outside any link (a heading of the page itself, repeated in a list
+    of links) is not counted.
     """
     candidates = {chrome_key(line).rstrip(" |") for line in lines
                   if _TEASER_MIN_WORDS <= word_count(line) <= _TEASER_MAX_WORDS}
@@ -443,9 +447,10 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
     # "Read more | <headline>": a short label before the link (the block is label and link).
     labelled: dict[str, str] = {}
     for candidate in candidates:
-        label, separator, rest = candidate.partition(" | ")
-        if separator and rest and word_count(label) <= _TEASER_LABEL_WORDS:
-            labelled[rest] = candidate
+        for separator in (" | ", ": "):
+            label, found, rest = candidate.partition(separator)
+            if found and rest and word_count(label) <= _TEASER_LABEL_WORDS:
+                labelled[rest] = candidate
     split = urlsplit(url)
     host, page_path = (split.hostname or "").removeprefix("www."), split.path
     texts: set[str] = set()

@@ -480,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
           f"-> ratio {ratio:.2f}x")
     non_articles = together[0].non_articles
     if non_articles:
-        print("metadata pages typed non-article (no text, body scored 0): " + ", ".join(
+        print("metadata pages typed other than article (live blogs keep their text, other "
+              "types score 0): " + ", ".join(
             f"{pid} ({kind})" for pid, kind in non_articles.items()))
     print("\ntargets: " + ", ".join(f"{key} >= {value}" for key, value in TARGETS.items())
           + f"; per metadata folder body F1 >= bare + {BODY_MARGIN} and no field below bare")

@@ -372,3 +372,9 @@ def test_the_title_element_comes_before_the_h1_when_nothing_else_is_declared() -
     html = _with_h1("<h1>Pier to shut</h1>").replace(
         '<meta property="og:title" content="Ferry pier to close for repairs">', "")
     assert extract_page(html, URL, now=NOW).title == "Ferry pier to close for repairs"
+
+
+def test_a_title_element_that_is_the_h1_and_a_site_segment_gives_the_h1() -> None:
+    html = ("<html><head><title>Pier to shut - Harbour Times</title></head><body><article>"
+            f"<h1>Pier to shut</h1>{''.join(f'<p>{p}</p>' for p in STORY)}</article></body></html>")
+    assert extract_page(html, URL, now=NOW).title == "Pier to shut"

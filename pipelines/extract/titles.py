@@ -180,6 +180,13 @@ def choose_title(tree: HtmlElement, declared: Declared, site_name: str | None,
              or page_title or (h1s[0] if h1s else None))
     if title is None:
         return None
+    if title == page_title:
+        # "<h1> - Site": a segment after a separator that follows the visible headline is the
+        # site's name or section, even when no site name is known.
+        for h1 in h1s:
+            rest = title[len(h1):] if title.startswith(h1) else ""
+            if rest and _SEPARATORS.match(rest):
+                return h1
     if social and title == social and _compact(social) not in {_compact(h) for h in h1s}:
         key = _compact(social)
         for h1 in h1s:

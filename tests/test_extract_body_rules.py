@@ -166,7 +166,7 @@ def test_chrome_key_drops_list_markers() -> None:
 
 
 def test_a_crosshead_the_declared_body_leaves_out_stays() -> None:
-    from pipelines.extract.body import agree_with_declared
+    from pipelines.extract.declared_body import agree_with_declared
 
     declared = " ".join(STORY)
     lines = [STORY[0], STORY[1], "Smoke over the terraces", STORY[2], STORY[3],
@@ -225,7 +225,7 @@ def test_the_next_story_in_its_own_article_is_not_added() -> None:
 
 
 def test_a_declared_body_holding_all_the_text_and_more_completes_it() -> None:
-    from pipelines.extract.body import complete_from_declared
+    from pipelines.extract.declared_body import complete_from_declared
 
     # The extraction lost the end of the story; the declared body has all of it.
     extracted = list(STORY[:3])

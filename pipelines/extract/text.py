@@ -40,6 +40,14 @@ def length_in_words(text: str | None) -> int:
     return word_count(_UNSPACED.sub("", text)) + unspaced // _CHARS_PER_UNSPACED_WORD
 
 
+_SHINGLE = 4
+
+
+def shingles(tokens: list[str]) -> list[tuple[str, ...]]:
+    """Return the runs of four consecutive tokens (word 4-grams), in order."""
+    return [tuple(tokens[i:i + _SHINGLE]) for i in range(len(tokens) - _SHINGLE + 1)]
+
+
 def word_key(text: str) -> str:
     """Return text's lower-cased words joined by spaces (spacing and punctuation ignored)."""
     return " ".join(words(text.lower()))

@@ -8,6 +8,7 @@ Schema::
       download_delay: 1.0
       concurrent_requests_per_domain: 2
       autothrottle: true
+      shards: 1                           # crawl shards, by registrable domain (pipelines/shards.py)
       ...
     archive:
       dir: data/archive                   # where WARC files go
@@ -56,6 +57,8 @@ class CrawlSettings:
     retry_backoff_base: float = 2.0
     retry_after_max: float = 300.0
     max_articles_per_source: int | None = None
+    #: How many crawl shards the sources are divided into (pipelines/shards.py).
+    shards: int = 1
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ def _parse_crawl(crawl: Any, where: str) -> CrawlSettings:
         if key == "max_articles_per_source":
             ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
             _expect(ok, where, f"crawl.{key}", "a positive integer or null")
+        elif key == "shards":
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            _expect(ok, where, f"crawl.{key}", "a whole number >= 1")
         elif isinstance(default, bool):
             _expect(isinstance(value, bool), where, f"crawl.{key}", "true or false")
         elif isinstance(default, int):

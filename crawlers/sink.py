@@ -25,6 +25,7 @@ from twisted.internet import defer, threads
 
 from pipelines.archive import CrawlArchive
 from pipelines.config import load_config
+from pipelines.shards import sources_in_shard
 from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
 from pipelines.warehouse.db import make_engine
 
@@ -47,6 +48,9 @@ class CrawlSink:
         settings = crawler.settings
         self.crawler = crawler
         self.config = load_config(settings.get("STORYLINE_CONFIG"))
+        if settings.get("STORYLINE_SHARD") is not None:
+            # One shard's crawl: only the sources whose registrable domain hashes to it.
+            self.config = sources_in_shard(self.config, settings.getint("STORYLINE_SHARD"))
         self.mode = settings.get("STORYLINE_CRAWL_MODE") or "live"
         self.batch_size = settings.getint("STORYLINE_BATCH_SIZE", 500)
         self.store = CrawlStore(make_engine(settings.get("STORYLINE_WAREHOUSE_URL")))

@@ -110,3 +110,39 @@ def test_filtering_keeps_the_rest_of_the_config():
     assert all(part.crawl == config.crawl and part.path == config.path for part in parts)
     with pytest.raises(ValueError, match=r"test.yaml: shard 3 does not exist \(crawl.shards is 3\)"):
         sources_in_shard(config, 3)
+
+
+@pytest.mark.slow
+def test_a_crawl_of_one_shard_fetches_only_that_shards_sources(demo_site, tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+    from sqlalchemy import func, select
+
+    from pipelines.warehouse.db import make_engine, session_scope
+    from pipelines.warehouse.migrate import upgrade
+    from pipelines.warehouse.models import Fetch, Source
+    from tests.conftest import REPO_ROOT, run_crawl
+
+    document = yaml.safe_load((REPO_ROOT / "config" / "demo.yaml").read_text(encoding="utf-8"))
+    document["crawl"]["shards"] = 2
+    config = tmp_path / "demo.yaml"
+    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    upgrade(url)
+    # Every demo outlet is served from one loopback host, hence one domain and one shard.
+    home = shard_of_domain("127.0.0.1", 2)
+    assert run_crawl(config, url, "--shard", str(1 - home))["status"] == "succeeded"
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Fetch).where(Fetch.kind != "robots")) == 0
+        assert session.scalar(select(func.count()).select_from(Source)) == 0
+    engine.dispose()
+
+    missing = subprocess.run(
+        [sys.executable, "-m", "crawlers.run", "--config", str(config), "--warehouse", url, "--shard", "2"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert missing.returncode == 1
+    assert "shard 2 does not exist (crawl.shards is 2)" in missing.stderr

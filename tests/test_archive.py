@@ -11,7 +11,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-import yaml
 from warcio.archiveiterator import ArchiveIterator
 
 from pipelines.archive import GZIP_LEVEL, CrawlArchive, WarcArchive, read_response
@@ -160,13 +159,10 @@ def test_a_demo_crawl_into_a_url_rolls_files_that_replay_every_fetch(demo_site, 
     from pipelines.warehouse.db import make_engine, session_scope
     from pipelines.warehouse.migrate import upgrade
     from pipelines.warehouse.models import CrawlRun, Fetch
-    from tests.conftest import run_crawl
+    from tests.conftest import demo_config_with, run_crawl
 
     monkeypatch.setenv("STORYLINE_ARCHIVE_DIR", f"file://{tmp_path}/shared-archive")
-    document = yaml.safe_load((REPO_ROOT / "config" / "demo.yaml").read_text(encoding="utf-8"))
-    document["archive"]["max_file_bytes"] = 20_000
-    config = tmp_path / "demo.yaml"
-    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    config = demo_config_with(tmp_path, "archive", max_file_bytes=20_000)
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     upgrade(url)
 

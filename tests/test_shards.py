@@ -117,18 +117,14 @@ def test_a_crawl_of_one_shard_fetches_only_that_shards_sources(demo_site, tmp_pa
     import subprocess
     import sys
 
-    import yaml
     from sqlalchemy import func, select
 
     from pipelines.warehouse.db import make_engine, session_scope
     from pipelines.warehouse.migrate import upgrade
     from pipelines.warehouse.models import Fetch, Source
-    from tests.conftest import REPO_ROOT, run_crawl
+    from tests.conftest import REPO_ROOT, demo_config_with, run_crawl
 
-    document = yaml.safe_load((REPO_ROOT / "config" / "demo.yaml").read_text(encoding="utf-8"))
-    document["crawl"]["shards"] = 2
-    config = tmp_path / "demo.yaml"
-    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    config = demo_config_with(tmp_path, "crawl", shards=2)
     url = f"sqlite:///{tmp_path / 'warehouse.db'}"
     upgrade(url)
     # Every demo outlet is served from one loopback host, hence one domain and one shard.

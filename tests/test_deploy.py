@@ -121,6 +121,9 @@ def test_celery_yaml_is_accepted_by_dagster_celery(celery_env):
     assert config["backend"] == celery_env["STORYLINE_CELERY_BACKEND"]
     source = config["config_source"]
     assert source["task_acks_late"] is True and source["worker_prefetch_multiplier"] == 1
+    # Steps in the worker's own process: the clean step's extraction pool cannot start
+    # inside a prefork child ("daemonic processes are not allowed to have children").
+    assert source["worker_pool"] == "solo"
 
 
 def test_a_worker_without_its_broker_variable_is_refused_by_name(monkeypatch, tmp_path):
@@ -292,6 +295,8 @@ def test_storyline_worker_joins_the_broker_and_stops(tmp_path, celery_env):
         while not answered and time.monotonic() < deadline and worker.poll() is None:
             answered = [reply for reply in app.control.ping(timeout=1) if f"{name}@" in next(iter(reply))]
         assert answered, f"worker {name} never answered: {worker.stderr.read().decode()[-2000:] if worker.poll() is not None else 'still starting'}"
+        stats = app.control.inspect(destination=[next(iter(answered[0]))], timeout=5).stats()
+        assert "solo" in next(iter(stats.values()))["pool"]["implementation"], "celery.yaml's pool was not applied"
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)

@@ -159,7 +159,7 @@ def test_the_executor_follows_storyline_executor(celery_env, monkeypatch):
     execution = _resolved_execution(executor)
     assert list(execution) == ["storyline_celery"]
     assert execution["storyline_celery"]["broker"] == celery_env["STORYLINE_CELERY_BROKER"]
-    assert execution["storyline_celery"]["config_source"]["task_reject_on_worker_lost"] is True
+    assert execution["storyline_celery"]["config_source"]["task_acks_late"] is True
 
     with pytest.raises(ValueError, match="STORYLINE_EXECUTOR='dask': expected in_process, celery or k8s"):
         pipeline_executor("dask")

@@ -36,9 +36,6 @@ def add_worker_command(commands: argparse._SubParsersAction) -> None:
     worker.add_argument(
         "--queue", action="append", help="queue to take steps from (repeatable; default: dagster)"
     )
-    worker.add_argument(
-        "--concurrency", type=int, help="steps run at once (default: Celery's, one per core)"
-    )
     worker.add_argument("--loglevel", default="INFO")
 
 
@@ -47,12 +44,13 @@ def worker_command(
     *,
     name: str | None = None,
     queues: list[str] | None = None,
-    concurrency: int | None = None,
     loglevel: str = "INFO",
 ) -> list[str]:
     """Return the ``dagster-celery worker start`` command line for these options.
 
-    Raises :class:`WorkerSetupError` when the config file does not exist.
+    A worker runs one step at a time (celery.yaml's ``worker_pool: solo``): for more at
+    once, start more workers. Raises :class:`WorkerSetupError` when the config file is
+    missing or does not validate (an unset variable, an unknown key).
     """
     from dagster_project.executors import CELERY_CONFIG  # imports Dagster: only when starting
 
@@ -68,8 +66,6 @@ def worker_command(
         command += ["--name", name]
     for queue in queues or []:
         command += ["--queue", queue]
-    if concurrency:
-        command += ["--", f"--concurrency={concurrency}"]
     return command
 
 
@@ -128,7 +124,6 @@ def _start(args: argparse.Namespace) -> int:
             args.config,
             name=args.name,
             queues=args.queue,
-            concurrency=args.concurrency,
             loglevel=args.loglevel,
         )
         environment = worker_environment()

@@ -244,10 +244,10 @@ def test_workspace_names_the_code_location():
 
 
 def test_worker_command_wraps_dagster_celery_without_secrets(celery_env):
-    command = worker_command(CELERY_DIR / "celery.yaml", name="w1", queues=["dagster"], concurrency=2)
-    assert command[:6] == [sys.executable, "-m", "dagster_celery.cli", "worker", "start", "-A"]
+    command = worker_command(CELERY_DIR / "celery.yaml", name="w1", queues=["dagster"])
+    assert command[:7] == [sys.executable, "-m", "dagster_celery.cli", "worker", "start", "-A", "dagster_celery.app"]
     assert command[command.index("--config-yaml") + 1] == str(CELERY_DIR / "celery.yaml")
-    assert command[-2:] == ["--", "--concurrency=2"]
+    assert command[-4:] == ["--name", "w1", "--queue", "dagster"]
     assert not any("redis://" in part for part in command), "a broker URL leaked onto the command line"
 
     with pytest.raises(WorkerSetupError, match=r"nowhere.yaml: Celery config not found"):
@@ -281,7 +281,7 @@ def test_storyline_worker_joins_the_broker_and_stops(tmp_path, celery_env):
     (tmp_path / "home").mkdir()
     storyline = Path(sys.executable).with_name("storyline")
     worker = subprocess.Popen(
-        [str(storyline), "worker", "--name", name, "--concurrency", "1"],
+        [str(storyline), "worker", "--name", name],
         cwd=REPO_ROOT,
         env={**os.environ, "DAGSTER_HOME": str(tmp_path / "home")},
         stdout=subprocess.DEVNULL,

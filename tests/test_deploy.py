@@ -165,6 +165,30 @@ def test_the_executor_follows_storyline_executor(celery_env, monkeypatch):
         pipeline_executor("dask")
 
 
+@pytest.mark.timeout(120)
+def test_the_code_location_runs_its_jobs_on_celery_when_deployed_so(celery_env):
+    # A fresh interpreter: the code location reads STORYLINE_EXECUTOR when it is loaded.
+    script = (
+        "from dagster_project.definitions import defs\n"
+        "for name in ('daily_pipeline', 'rederive_from_archive'):\n"
+        "    print(name, defs.resolve_job_def(name).executor_def.name)\n"
+    )
+    names = {}
+    for executor in ("celery", "in_process"):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=REPO_ROOT,
+            env={**os.environ, "STORYLINE_EXECUTOR": executor},
+            capture_output=True,
+            text=True,
+            timeout=100,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        names[executor] = dict(line.split() for line in result.stdout.splitlines())
+    assert names["celery"] == {"daily_pipeline": "storyline_celery", "rederive_from_archive": "storyline_celery"}
+    assert names["in_process"] == {"daily_pipeline": "in_process", "rederive_from_archive": "in_process"}
+
+
 def test_executor_config_names_a_file_without_it(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("broker: redis://x\n", encoding="utf-8")

@@ -8,9 +8,12 @@ Schema::
       download_delay: 1.0
       concurrent_requests_per_domain: 2
       autothrottle: true
+      shards: 1                           # crawl shards, by registrable domain (pipelines/shards.py)
       ...
     archive:
-      dir: data/archive                   # where WARC files go
+      dir: data/archive                   # where WARC files go: a path every worker reads, or an
+                                          # fsspec URL (s3://bucket/archive, with s3fs installed)
+      max_file_bytes: 1073741824          # a crawl starts its next WARC file past this size
     sources:
       - name: Outlet name
         feeds: [url, ...]
@@ -59,6 +62,8 @@ class CrawlSettings:
     sitemap_recent_days: float = 7.0
     parse_timeout: float = 30.0
     fetch_deadline: float = 60.0
+    #: How many crawl shards the sources are divided into (pipelines/shards.py).
+    shards: int = 1
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class StorylineConfig:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     allow_private: tuple[str, ...] = ()
     archive_dir: str = "data/archive"
+    #: A crawl's WARC file rolls over to the next serial once it holds this many bytes.
+    archive_max_file_bytes: int = 1024**3
 
 
 _TOP_KEYS = {"network", "crawl", "archive", "sources"}
@@ -127,8 +134,10 @@ def parse_config(raw: Any, where: str = "<config>") -> StorylineConfig:
 
     archive = raw.get("archive") or {}
     _expect(isinstance(archive, dict), where, "archive", "a mapping")
-    _reject_unknown(archive, {"dir"}, where, "archive.")
-    archive_dir = str(archive.get("dir", "data/archive"))
+    _reject_unknown(archive, {"dir", "max_file_bytes"}, where, "archive.")
+    archive_dir = str(archive.get("dir", StorylineConfig.archive_dir))
+    max_file_bytes = archive.get("max_file_bytes", StorylineConfig.archive_max_file_bytes)
+    _expect(_whole_number(max_file_bytes, 1), where, "archive.max_file_bytes", "a whole number of bytes >= 1")
 
     sources_raw = raw.get("sources")
     _expect(isinstance(sources_raw, list) and sources_raw, where, "sources", "a non-empty list")
@@ -137,7 +146,12 @@ def parse_config(raw: Any, where: str = "<config>") -> StorylineConfig:
     duplicates = sorted({name for name in names if names.count(name) > 1})
     _expect(not duplicates, where, "sources", f"unique names (repeated: {', '.join(duplicates)})")
     return StorylineConfig(
-        path=where, sources=sources, crawl=crawl, allow_private=allow_private, archive_dir=archive_dir
+        path=where,
+        sources=sources,
+        crawl=crawl,
+        allow_private=allow_private,
+        archive_dir=archive_dir,
+        archive_max_file_bytes=max_file_bytes,
     )
 
 
@@ -150,13 +164,14 @@ def _parse_crawl(crawl: Any, where: str) -> CrawlSettings:
     for key, value in crawl.items():
         default = getattr(defaults, key)
         if key == "max_articles_per_source":
-            ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
+            ok = value is None or _whole_number(value, 1)
             _expect(ok, where, f"crawl.{key}", "a positive integer or null")
+        elif key == "shards":
+            _expect(_whole_number(value, 1), where, f"crawl.{key}", "a whole number >= 1")
         elif isinstance(default, bool):
             _expect(isinstance(value, bool), where, f"crawl.{key}", "true or false")
         elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-            _expect(ok, where, f"crawl.{key}", "a whole number >= 0")
+            _expect(_whole_number(value, 0), where, f"crawl.{key}", "a whole number >= 0")
         elif isinstance(default, float):
             ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
             _expect(ok, where, f"crawl.{key}", "a number >= 0")
@@ -188,6 +203,11 @@ def _parse_source(item: Any, where: str, index: int) -> SourceConfig:
         except (re.error, TypeError) as exc:
             raise ConfigError(f"{where}: {key}.article_pattern: not a valid regex ({exc})") from exc
     return SourceConfig(name=name.strip(), article_pattern=pattern, **urls)
+
+
+def _whole_number(value: Any, minimum: int) -> bool:
+    """True for an int (not a bool) of at least ``minimum``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
 def _string_list(value: Any, where: str, key: str) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from pipelines.config import ConfigError, load_config
+from storyline.worker import add_worker_command
 
 DEMO_CONFIG = "config/demo.yaml"
 DEMO_WAREHOUSE = "sqlite:///data/demo/warehouse.db"
@@ -107,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="Apply Alembic migrations up to the newest schema.")
     upgrade.set_defaults(handler=_db_upgrade)
     _warehouse_option(upgrade)
+
+    add_worker_command(commands)
     return parser
 
 

@@ -48,6 +48,10 @@ CRAWL_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CrawlSettings], Any]]
 }
 
 
+#: ``crawl:`` keys that the crawl's launcher reads rather than Scrapy (see pipelines/shards.py).
+LAUNCHER_KEYS = ("shards",)
+
+
 def crawl_defaults() -> dict[str, Any]:
     """The Scrapy settings of a ``crawl:`` section left empty (the project's defaults)."""
     defaults = CrawlSettings()

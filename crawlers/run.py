@@ -48,6 +48,7 @@ def crawl_settings(
     partition_key: str | None = None,
     dagster_run_id: str | None = None,
     code_version: str | None = None,
+    shard: int | None = None,
     log_level: str = "WARNING",
 ) -> Settings:
     """Return Scrapy settings for one crawl (project settings plus the run's own)."""
@@ -62,6 +63,7 @@ def crawl_settings(
             "STORYLINE_PARTITION_KEY": partition_key,
             "STORYLINE_DAGSTER_RUN_ID": dagster_run_id,
             "STORYLINE_CODE_VERSION": code_version,
+            "STORYLINE_SHARD": shard,
             "LOG_LEVEL": log_level,
         },
         priority="cmdline",
@@ -160,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partition-key")
     parser.add_argument("--dagster-run-id")
     parser.add_argument("--code-version")
+    parser.add_argument("--shard", type=int, help="crawl only this shard's sources (0 .. crawl.shards-1)")
     parser.add_argument("--spider", default="news")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
@@ -169,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         "partition_key": args.partition_key,
         "dagster_run_id": args.dagster_run_id,
         "code_version": args.code_version,
+        "shard": args.shard,
         "log_level": args.log_level,
     }
     if "DAGSTER_PIPES_CONTEXT" in os.environ:

@@ -1,4 +1,4 @@
-"""The crawl's single way out: rows batched into the warehouse, bodies into the WARC file.
+"""The crawl's single way out: rows batched into the warehouse, bodies into WARC files.
 
 One :class:`CrawlSink` exists per crawler (:func:`get_sink`). It opens the crawl
 run when the crawler is built, buffers rows in memory and writes a batch every
@@ -15,8 +15,6 @@ import json
 import logging
 import weakref
 from collections import Counter
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scrapy import Request, signals
@@ -25,8 +23,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
 from crawlers.partition import crawl_partition_key
-from pipelines.archive import WarcArchive
+from pipelines.archive import CrawlArchive
 from pipelines.config import load_config
+from pipelines.shards import sources_in_shard
 from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
 from pipelines.warehouse.migrate import migrated_engine
 
@@ -49,6 +48,9 @@ class CrawlSink:
         settings = crawler.settings
         self.crawler = crawler
         self.config = load_config(settings.get("STORYLINE_CONFIG"))
+        if settings.get("STORYLINE_SHARD") is not None:
+            # One shard's crawl: only the sources whose registrable domain hashes to it.
+            self.config = sources_in_shard(self.config, settings.getint("STORYLINE_SHARD"))
         self.mode = settings.get("STORYLINE_CRAWL_MODE") or "live"
         self.batch_size = settings.getint("STORYLINE_BATCH_SIZE", 500)
         self.store = CrawlStore(migrated_engine(settings.get("STORYLINE_WAREHOUSE_URL")))
@@ -70,11 +72,14 @@ class CrawlSink:
         # URL identities of the articles this crawl stored (earlier ones are looked up).
         self.stored_identities: set[str] = set()
         self.validators = self.store.validators()
-        archive_dir = Path(settings.get("STORYLINE_ARCHIVE_DIR") or self.config.archive_dir)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        warc_path = archive_dir / self.partition_key / f"crawl-{self.crawl_run_id:06d}-{stamp}.warc.gz"
-        self.archive = WarcArchive(warc_path)
-        self.store.set_warc_path(self.crawl_run_id, str(warc_path))
+        # This crawl's own WARC files, named by crawl run, host and serial, where every worker reads.
+        self.archive = CrawlArchive(
+            settings.get("STORYLINE_ARCHIVE_DIR") or self.config.archive_dir,
+            partition_key=self.partition_key,
+            crawl_run_id=self.crawl_run_id,
+            max_file_bytes=self.config.archive_max_file_bytes,
+        )
+        self.store.set_warc_path(self.crawl_run_id, self.archive.path)
         self.recorded_requests: weakref.WeakSet[Request] = weakref.WeakSet()
         self.counts: Counter[str] = Counter()
         self._batch = CrawlBatch()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.assets import ALL_ASSETS
+from dagster_project.executors import pipeline_executor
 from dagster_project.jobs import daily_pipeline, rederive_from_archive
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from dagster_project.schedules import crawl_current_day
@@ -27,7 +28,8 @@ defs = dg.Definitions(
     schedules=[crawl_current_day],
     sensors=[stale_extraction],
     resources=resources(),
-    # The stages run one after the other anyway; one process per run saves the start-up
-    # of a process per step, and the clean step still spreads over every core itself.
-    executor=dg.in_process_executor,
+    # In process unless the deployment says otherwise (STORYLINE_EXECUTOR=celery or k8s):
+    # the stages run one after the other anyway, one process per run saves the start-up of
+    # a process per step, and the clean step still spreads over every core itself.
+    executor=pipeline_executor(),
 )

@@ -1,23 +1,29 @@
 """The raw archive: every HTTP response kept in gzipped WARC files, readable by offset.
 
-A crawl writes one WARC file; the warehouse stores each record's file, offset,
-length and payload SHA-256, so any page can be re-extracted without refetching.
+A crawl writes its own WARC files (:class:`CrawlArchive`), named by crawl run, host and
+serial, into ``archive.dir`` (a shared directory or an fsspec URL, see
+:mod:`pipelines.archive_storage`); the warehouse stores each record's file, offset,
+length and payload SHA-256, so any worker can re-extract any page without refetching.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
+import socket
 import uuid
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from pipelines import archive_storage
 
 # Headers describing how the bytes travelled, not what they are: the archived body is
 # already de-chunked, so keeping them would make readers decode it a second time.
@@ -52,17 +58,25 @@ GZIP_LEVEL = 3
 
 
 class WarcArchive:
-    """Append-only writer of one gzipped WARC file (one gzip member per record)."""
+    """Append-only writer of one gzipped WARC file (one gzip member per record).
+
+    ``path`` is a local path or an fsspec URL (which must name a new file).
+    """
 
     def __init__(self, path: str | Path, *, software: str = "Storyline") -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: BinaryIO = open(self.path, "ab")  # noqa: SIM115 - closed in close()
+        self.path = str(path)
+        self._file: BinaryIO = archive_storage.open_for_writing(self.path)
         # Records are serialized uncompressed into a buffer, then written as gzip members.
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=False)
         if self._file.tell() == 0:
-            self._write(self._writer.create_warcinfo_record(self.path.name, {"software": software}))
+            name = self.path.rstrip("/").rsplit("/", 1)[-1]
+            self._write(self._writer.create_warcinfo_record(name, {"software": software}))
+
+    @property
+    def size(self) -> int:
+        """Bytes in the file so far."""
+        return self._file.tell()
 
     def _write(self, record: object) -> None:
         self._buffer.seek(0)
@@ -103,7 +117,7 @@ class WarcArchive:
         offset = self._file.tell()
         self._write(record)
         return ArchiveLocation(
-            path=str(self.path),
+            path=self.path,
             offset=offset,
             length=self._file.tell() - offset,
             sha256=hashlib.sha256(body).hexdigest(),
@@ -119,28 +133,103 @@ class WarcArchive:
             self._file.close()
 
 
-def read_response(path: str | Path, offset: int) -> ArchivedResponse:
-    """Read the response record at ``offset`` of the WARC file at ``path``.
+def host_label(host: str | None = None) -> str:
+    """Return ``host`` (default: this machine's name) reduced to letters, digits, ``.`` and ``-``."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", host or socket.gethostname()).strip("-.") or "host"
 
-    Raises ``FileNotFoundError`` when the file is gone and ``ValueError`` when no
-    response record starts at that offset.
+
+class CrawlArchive:
+    """The WARC files of one crawl: ``crawl-000123-<host>-0001.warc.gz``, then ``-0002``, ...
+
+    Files go to ``<archive_dir>/<partition_key>/``; a new serial starts once the current
+    file has reached ``max_file_bytes`` (a file always holds at least one response). A
+    serial whose file already exists is skipped, so no two writers share a file.
     """
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        for record in ArchiveIterator(handle):
-            if record.rec_type != "response":
+
+    def __init__(
+        self,
+        archive_dir: str | Path,
+        *,
+        partition_key: str,
+        crawl_run_id: int,
+        host: str | None = None,
+        max_file_bytes: int,
+        software: str = "Storyline",
+    ) -> None:
+        if max_file_bytes < 1:
+            raise ValueError(f"max_file_bytes must be at least 1, got {max_file_bytes}")
+        self.folder = archive_storage.join(archive_dir, partition_key)
+        self.prefix = f"crawl-{crawl_run_id:06d}-{host_label(host)}"
+        self.max_file_bytes = max_file_bytes
+        self.software = software
+        self.paths: list[str] = []
+        self._serial = 0
+        self._current = self._open_next()
+        self._responses_in_file = 0
+
+    @property
+    def path(self) -> str:
+        """The file being written now."""
+        return self._current.path
+
+    def _open_next(self) -> WarcArchive:
+        while True:
+            self._serial += 1
+            path = archive_storage.join(self.folder, f"{self.prefix}-{self._serial:04d}.warc.gz")
+            if not archive_storage.exists(path):
                 break
-            http = record.http_headers
-            status = int(http.get_statuscode() or 0) if http else 0
-            headers = {name.lower(): value for name, value in (http.headers if http else [])}
-            return ArchivedResponse(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                status=status,
-                headers=headers,
-                body=record.content_stream().read(),
-                fetch_id=record.rec_headers.get_header("WARC-Storyline-Fetch-Id"),
-            )
-    raise ValueError(f"{path}: no WARC response record at offset {offset}")
+        self.paths.append(path)
+        return WarcArchive(path, software=self.software)
+
+    def write_response(self, **response: Any) -> ArchiveLocation:
+        """Append a response record (arguments of :meth:`WarcArchive.write_response`)."""
+        if self._responses_in_file and self._current.size >= self.max_file_bytes:
+            self._current.close()
+            self._current = self._open_next()
+            self._responses_in_file = 0
+        self._responses_in_file += 1
+        return self._current.write_response(**response)
+
+    def flush(self) -> None:
+        """Push written records to the file (a URL's file is readable only once closed)."""
+        self._current.flush()
+
+    def close(self) -> None:
+        """Flush and close the current file."""
+        self._current.close()
+
+
+def read_response(path: str | Path, offset: int, length: int | None = None) -> ArchivedResponse:
+    """Read the response record at ``offset`` of the WARC file at ``path`` (a path or URL).
+
+    With ``length`` (the record's size, as fetches store it) exactly those bytes are read,
+    one ranged read on an object store. Raises ``FileNotFoundError`` when the file is
+    gone and ``ValueError`` when no whole response record starts at that offset.
+    """
+    location = str(path)
+    if length is not None:
+        record = archive_storage.read_range(location, offset, length)
+        return _parse_response(io.BytesIO(record), location, offset)
+    with archive_storage.open_for_reading(location) as handle:
+        handle.seek(offset)
+        return _parse_response(handle, location, offset)
+
+
+def _parse_response(stream: BinaryIO, location: str, offset: int) -> ArchivedResponse:
+    for record in ArchiveIterator(stream):
+        if record.rec_type != "response":
+            break
+        http = record.http_headers
+        status = int(http.get_statuscode() or 0) if http else 0
+        headers = {name.lower(): value for name, value in (http.headers if http else [])}
+        return ArchivedResponse(
+            url=record.rec_headers.get_header("WARC-Target-URI"),
+            status=status,
+            headers=headers,
+            body=record.content_stream().read(),
+            fetch_id=record.rec_headers.get_header("WARC-Storyline-Fetch-Id"),
+        )
+    raise ValueError(f"{location}: no WARC response record at offset {offset}")
 
 
 def _reason(status: int) -> str:

@@ -162,6 +162,7 @@ def _load_pages(
         Article.extractor_version,
         Fetch.warc_path,
         Fetch.warc_offset,
+        Fetch.warc_length,
         Fetch.content_type,
         *(column.label(f"old_{name}") for name, column in _COMPARED.items()),
     ]
@@ -225,7 +226,7 @@ def _raw_body(page: dict[str, Any]) -> tuple[bytes | None, str | None]:
     if not page["warc_path"]:
         return None, "no archived response for this fetch"
     try:
-        return read_response(page["warc_path"], page["warc_offset"]).body, None
+        return read_response(page["warc_path"], page["warc_offset"], page["warc_length"]).body, None
     except (OSError, ValueError) as exc:
         return None, f"raw page unreadable from archive: {exc}"
 

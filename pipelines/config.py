@@ -8,9 +8,12 @@ Schema::
       download_delay: 1.0
       concurrent_requests_per_domain: 2
       autothrottle: true
+      shards: 1                           # crawl shards, by registrable domain (pipelines/shards.py)
       ...
     archive:
-      dir: data/archive                   # where WARC files go
+      dir: data/archive                   # where WARC files go: a path every worker reads, or an
+                                          # fsspec URL (s3://bucket/archive, with s3fs installed)
+      max_file_bytes: 1073741824          # a crawl starts its next WARC file past this size
     sources:
       - name: Outlet name
         feeds: [url, ...]
@@ -146,6 +149,9 @@ class CrawlSettings(_Section):
     fetch_deadline: Number = Field(
         60.0, description="seconds one URL may spend on the network, retries and redirects included"
     )
+    shards: Annotated[StrictInt, Field(ge=1)] = Field(
+        1, description="how many crawl shards the sources are divided into (pipelines/shards.py)"
+    )
 
 
 class SourceConfig(_Section):
@@ -193,6 +199,8 @@ class ArchiveSettings(_Section):
     """Where the WARC files go (``archive:``)."""
 
     dir: Annotated[str, BeforeValidator(str)] = "data/archive"
+    #: A crawl's WARC file rolls over to the next serial once it holds this many bytes.
+    max_file_bytes: Annotated[StrictInt, Field(ge=1)] = 1024**3
 
 
 class StorylineConfig(_Section):
@@ -234,6 +242,11 @@ class StorylineConfig(_Section):
     def archive_dir(self) -> str:
         """``archive.dir``."""
         return self.archive.dir
+
+    @property
+    def archive_max_file_bytes(self) -> int:
+        """``archive.max_file_bytes``."""
+        return self.archive.max_file_bytes
 
 
 _ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.config import ConfigError, load_config
 from pipelines.warehouse.db import WarehouseError
+from storyline.worker import add_worker_command
 
 DEMO_CONFIG = "config/demo.yaml"
 DEMO_WAREHOUSE = "sqlite:///data/demo/warehouse.db"
@@ -130,6 +131,8 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="Apply Alembic migrations up to the newest schema.")
     upgrade.set_defaults(handler=_db_upgrade)
     _warehouse_option(upgrade)
+
+    add_worker_command(commands)
     return parser
 
 

@@ -143,3 +143,14 @@ def write_config(path: Path, host_port: str, sources: list[dict[str, Any]], **cr
     }
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
+
+
+def demo_config_with(tmp_path: Path, section: str, **values: Any) -> Path:
+    """Write a copy of config/demo.yaml with ``values`` set in its ``section`` (crawl, archive)."""
+    import yaml
+
+    document = yaml.safe_load((REPO_ROOT / "config" / "demo.yaml").read_text(encoding="utf-8"))
+    document.setdefault(section, {}).update(values)
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path

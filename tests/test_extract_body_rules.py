@@ -72,6 +72,20 @@ def test_the_story_alone_comes_through() -> None:
     # A newsletter box: a title and a one-line pitch.
     ("", "<p>The Orchard Letter newsletter</p><p>Prices, weather and tips for growers, "
      "every Friday morning.</p>", "", "every Friday morning"),
+    # The closing credit of agency copy.
+    ("", "<p>With files from The Associated Press and Ada Finch</p>", "", "With files"),
+    # A pointer to another story behind a short label and a bar.
+    ("", '<p>FROM OUR ARCHIVE | <a href="/valley/hail-nets">Hail nets divide the valley\'s '
+     "younger growers</a></p>", "", "Hail nets"),
+    ("", '<ul><li>Harvest: <a href="/valley/pear-prices">Pear prices climb after a short '
+     "harvest</a></li></ul>", "", "Pear prices"),
+    ("", "<p>With reports from the Valley Gazette and the Brannock Courier</p>", "",
+     "With reports"),
+    # Photo captions: a slide counter, or "Pictured left, ..." opening the line.
+    ("", "", "<p>[2/5] Straw fires between the rows of the lowest orchard, seen at dawn</p>",
+     "[2/5]"),
+    ("", "", "<p>Pictured left, Ilse Marren and her neighbour light the first fire.</p>",
+     "Pictured left"),
     # A photo credit with a copyright sign.
     ("", "", "<p>Straw fires between the rows, photos © Valley Gazette, 2028</p>", "photos ©"),
 ])
@@ -149,3 +163,99 @@ def test_is_field_line(line: str, is_field: bool) -> None:
 def test_chrome_key_drops_list_markers() -> None:
     assert chrome_key("-  Print  Article") == "print article"
     assert chrome_key("• Share") == "share"
+
+
+def test_a_crosshead_the_declared_body_leaves_out_stays() -> None:
+    from pipelines.extract.declared_body import agree_with_declared
+
+    declared = " ".join(STORY)
+    lines = [STORY[0], STORY[1], "Smoke over the terraces", STORY[2], STORY[3],
+             "Get the Gazette in your inbox", "Read the orchard diary"]
+    kept, dropped = agree_with_declared(lines, declared)
+    # The crosshead introduces declared text; the two lines at the end introduce nothing.
+    assert kept == lines[:5] and dropped == 2
+    # A standfirst opening the text stays too; a short sentence there does not.
+    standfirst = "Growers across the valley spent the night feeding straw fires between rows."
+    kept, _ = agree_with_declared([standfirst, *lines[:5]], declared)
+    assert kept == [standfirst, *lines[:5]]
+    kept, _ = agree_with_declared(["Sign up today.", *lines[:5]], declared)
+    assert kept == lines[:5]
+
+
+def test_the_h1_opening_the_body_goes_when_another_title_was_chosen() -> None:
+    # og:title (the chosen title) and the visible <h1> word the headline differently.
+    html = page(before="<h2>Straw fires save the Brannock blossoms</h2>").replace(
+        "<h1>Growers light fires to save the blossom</h1>",
+        "<h1>Straw fires save the Brannock blossoms</h1>")
+    extracted = extract_page(html, URL)
+    assert extracted.title == "Growers light fires to save the blossom"
+    body = extracted.body_text or ""
+    assert STORY[0] in body and "Straw fires save" not in body
+
+
+def test_split_paragraphs_are_not_added_twice() -> None:
+    from pipelines.extract.body import _expand_containers
+
+    def box(*texts: str) -> str:
+        return '<div class="txt">' + "".join(f"<p>{t}</p>" for t in texts) + "</div>"
+
+    tree = lxml.html.document_fromstring(
+        f"<html><body><article>{box(*STORY[:2])}{box(*STORY[2:4])}{box(STORY[4])}</article>"
+        "</body></html>")
+    # trafilatura wrote the paragraphs of the middle box in two pieces each (broken at links).
+    pieces = [piece for text in STORY[2:4] for piece in (text[:40], text[40:])]
+    lines = [*STORY[:2], *pieces, STORY[4]]
+    out, added = _expand_containers(tree, lines)
+    assert added == 0 and out == lines
+
+
+def test_the_next_story_in_its_own_article_is_not_added() -> None:
+    from pipelines.extract.body import _expand_containers
+
+    other = [f"Another story paragraph number {n} about the harbour ferry timetable and its "
+             "winter changes for commuters" for n in range(3)]
+    boxes = "".join(f'<div class="txt"><p>{t}</p></div>' for t in STORY[:3])
+    next_story = '<div class="txt">' + "".join(f"<p>{t}</p>" for t in other) + "</div>"
+    tree = lxml.html.document_fromstring(
+        f'<html><body><main><article id="main">{boxes}</article>'
+        f'<div class="below"><article id="next">{next_story}</article></div></main>'
+        "</body></html>")
+    out, added = _expand_containers(tree, list(STORY[:3]))
+    assert added == 0 and out == list(STORY[:3])
+
+
+def test_a_declared_body_holding_all_the_text_and_more_completes_it() -> None:
+    from pipelines.extract.declared_body import complete_from_declared
+
+    # The extraction lost the end of the story; the declared body has all of it.
+    extracted = list(STORY[:3])
+    lines, completed = complete_from_declared(extracted, " ".join(STORY))
+    assert completed and lines == [*STORY[:3], " ".join(STORY[3:])]
+    # With line breaks, the declared body's own paragraphs are kept.
+    lines, completed = complete_from_declared(extracted, "\n".join(STORY))
+    assert completed and lines == list(STORY)
+    # A declared body that adds little, or lacks part of the extraction, changes nothing.
+    assert complete_from_declared(list(STORY), " ".join(STORY)) == (list(STORY), False)
+    assert complete_from_declared(extracted, " ".join(STORY[1:]))[1] is False
+
+
+def test_one_paragraph_containers_are_expanded_when_the_story_is_built_so() -> None:
+    from pipelines.extract.body import _expand_containers
+
+    blocks = "".join(f'<div class="text-block"><p>{t}</p></div>' for t in STORY)
+    tree = lxml.html.document_fromstring(f"<html><body><article>{blocks}</article></body>"
+                                         "</html>")
+    lines = [STORY[0], STORY[1], STORY[3], STORY[4]]  # the third block was cut
+    out, added = _expand_containers(tree, lines)
+    assert added == 1 and out == list(STORY)
+
+
+def test_the_standfirst_in_the_article_header_is_kept() -> None:
+    standfirst = ("Growers across the Brannock valley spent a sleepless night feeding straw fires "
+                  "to keep a late frost off the apple blossom.")
+    html = page().replace(
+        "<main><article><h1>Growers light fires to save the blossom</h1>",
+        "<main><article><header><h1>Growers light fires to save the blossom</h1>"
+        f'<p class="intro">{standfirst}</p></header>')
+    body = body_of(html)
+    assert body.startswith(standfirst) and all(paragraph in body for paragraph in STORY)

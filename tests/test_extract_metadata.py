@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 
 from pipelines.extract import changed_fields, extract_page
-from pipelines.extract.authors import clean_author, credit_line, looks_like_person
+from pipelines.extract.authors import clean_author, credit_line, find_bylines, looks_like_person
 from pipelines.extract.body import drop_author_bio
 from pipelines.extract.language import detect_language
 from pipelines.extract.structured import Declared
@@ -35,23 +36,63 @@ def test_title_loses_site_and_byline_segments() -> None:
     assert strip_site_suffix(title, ["Lowmere Ledger"]) == "Ferry pier to close for repairs"
 
 
-def test_declared_spelling_wins_when_h1_differs_only_in_typography() -> None:
+def test_visible_spelling_wins_when_h1_differs_only_in_typography() -> None:
     html = _with_h1("<h1>Ferry pier\u2019s closure starts in May</h1>").replace(
         '<meta property="og:title" content="Ferry pier to close for repairs">',
         "<meta property=\"og:title\" content=\"Ferry pier's closure starts in May\">",
     )
+    assert extract_page(html, URL, now=NOW).title == "Ferry pier\u2019s closure starts in May"
+
+
+def test_the_spelling_most_sources_use_wins() -> None:
+    head = ('<script type="application/ld+json">{"@type":"NewsArticle",'
+            '"headline":"Ferry pier\'s closure starts in May"}</script>'
+            '<meta name="twitter:title" content="Ferry pier\'s closure starts in May">')
+    html = _with_h1("<h1>Ferry pier\u2019s closure starts in May</h1>", head).replace(
+        '<meta property="og:title" content="Ferry pier to close for repairs">',
+        "<meta property=\"og:title\" content=\"Ferry pier's closure starts in May\">",
+    )
+    # og:title, twitter:title and JSON-LD type a plain apostrophe; only the <h1> curls it.
     assert extract_page(html, URL, now=NOW).title == "Ferry pier's closure starts in May"
 
 
-def test_without_a_matching_h1_the_title_most_sources_agree_on_wins() -> None:
+def test_og_title_wins_over_a_differently_worded_h1_and_json_ld() -> None:
     head = ('<script type="application/ld+json">{"@type":"NewsArticle",'
             '"headline":"Harbour pier shuts for eleven weeks"}</script>')
-    html = _with_h1("<h1>Latest: divers photograph every post</h1>", head).replace(
-        "<title>Ferry pier to close for repairs | Lowmere Ledger</title>",
-        "<title>Harbour pier shuts for eleven weeks | Lowmere Ledger</title>",
-    ).replace('content="Ferry pier to close for repairs"', 'content="Pier repairs: what to know"')
-    # og:title says one thing; JSON-LD and <title> (two independent sources) agree on another.
-    assert extract_page(html, URL, now=NOW).title == "Harbour pier shuts for eleven weeks"
+    html = _with_h1("<h1>Harbour pier shuts for eleven weeks</h1>", head).replace(
+        'content="Ferry pier to close for repairs"', 'content="Pier repairs: what to know"')
+    assert extract_page(html, URL, now=NOW).title == "Pier repairs: what to know"
+
+
+@pytest.mark.parametrize(
+    ("og_title", "ld_headline", "expected"),
+    [
+        # A section segment before the headline the page shows: navigation, not headline.
+        ("Harbour works | Ferry pier to close for repairs", None,
+         "Ferry pier to close for repairs"),
+        ("Harbour works: Ferry pier to close for repairs", "Ferry pier to close for repairs",
+         "Ferry pier to close for repairs"),
+        # JSON-LD declares the longer headline too: the segment is part of it.
+        ("Harbour works: Ferry pier to close for repairs",
+         "Harbour works: Ferry pier to close for repairs",
+         "Harbour works: Ferry pier to close for repairs"),
+        # A trailing segment that is not the site's name stays unless JSON-LD leaves it out.
+        ("Ferry pier to close for repairs - updates", None,
+         "Ferry pier to close for repairs - updates"),
+        ("Ferry pier to close for repairs - Harbour", "Ferry pier to close for repairs",
+         "Ferry pier to close for repairs"),
+        ("Ferry pier to close for repairs * Lowmere Ledger", None,
+         "Ferry pier to close for repairs"),
+        ("Ferry pier to close for repairs - ledger.example", None,
+         "Ferry pier to close for repairs"),
+    ],
+)
+def test_og_title_segments(og_title: str, ld_headline: str | None, expected: str) -> None:
+    head = ('<script type="application/ld+json">{"@type":"NewsArticle","headline":'
+            f'"{ld_headline}"}}</script>') if ld_headline else ""
+    html = _with_h1("<h1>Ferry pier to close for repairs</h1>", head).replace(
+        'content="Ferry pier to close for repairs"', f'content="{og_title}"')
+    assert extract_page(html, URL, now=NOW).title == expected
 
 
 @pytest.mark.parametrize(
@@ -113,6 +154,9 @@ def test_organisations_are_not_people() -> None:
         ("By Lowmere Newsroom", [], ["Lowmere Newsroom"]),
         ("By Nadia Roux, The Associated Press", ["Nadia Roux"], ["The Associated Press"]),
         ("By Lowmere Ledger", [], ["Lowmere Ledger"]),
+        ("By LL Staff", [], ["LL Staff"]),  # a desk, not a role
+        ("ledger.news, Lowmere, Harbourshire", [], ["ledger.news"]),  # a dateline follows
+        ("Nadia Roux, emma-mackenzie, nadia-roux", ["Nadia Roux", "emma-mackenzie"], []),
     ],
 )
 def test_agencies_and_the_outlet_are_credits_not_people(
@@ -240,3 +284,97 @@ def test_the_innermost_byline_element_names_the_author() -> None:
         '<div class="entry-byline"><span class="author-name">Nadia Roux</span> 19/05/2031 '
         '<a href="#c">Comment!</a> Harbour, Ferries, Town Council</div>')
     assert extract_page(html, URL, now=NOW).authors == ["Nadia Roux"]
+
+
+@pytest.mark.parametrize(
+    ("author_json", "authors", "organisations"),
+    [
+        # Names given in parts, and a list nested in the list.
+        ('[{"@type":"Person","givenName":"Anna Maria","familyName":"Roux"},'
+         '[{"@type":"Person","name":"Omar Lindqvist"}]]', ["Anna Maria Roux", "Omar Lindqvist"],
+         []),
+        # A site account is no one's name: the visible byline decides.
+        ('{"@type":"Person","name":"Ledger Admin","url":"https://ledger.example/author/admin/"}',
+         ["Jonas Whitfield"], []),
+        # A web address as a name is the outlet.
+        ('{"@type":"Person","name":"ledger.news"}', ["Jonas Whitfield"], ["ledger.news"]),
+    ],
+)
+def test_json_ld_author_shapes(author_json: str, authors: list[str],
+                               organisations: list[str]) -> None:
+    head = f'<script type="application/ld+json">{{"@type":"NewsArticle","author":{author_json}}}' \
+           "</script>"
+    page = extract_page(seed_like_page(head), URL, now=NOW)
+    assert (page.authors, page.author_organisations) == (authors, organisations)
+
+
+def test_prefix_only_and_teaser_bylines_are_passed_over() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<div class="teaser"><span class="author">Omar Lindqvist</span></div>'
+        '<div class="article__byline"><span class="byline__by">By</span> '
+        '<span class="byline__name">Nadia Roux</span></div>')
+    assert extract_page(html, URL, now=NOW).authors == ["Nadia Roux"]
+
+
+def test_an_author_class_marks_a_byline() -> None:
+    html = seed_like_page().replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        '<p class="article__author">von Nadia Roux, Lowmere</p>').replace(
+        "By Jonas Whitfield", "")
+    assert extract_page(html, URL, now=NOW).authors[0] == "Nadia Roux"
+
+
+def test_byline_markers() -> None:
+    html = ('<html><body><p class="author">A</p><span class="article__author x">B</span>'
+            '<a rel="author">C</a><div class="authority">no</div><div class="co-authors">no</div>'
+            '<time>D</time><div class="entry-byline">E</div><i class="author-name__x">F</i>'
+            '</body></html>')
+    tree = lxml.html.document_fromstring(html)
+    assert [e.text for e in find_bylines(tree)] == ["A", "B", "C", "E", "F"]
+    assert [e.text for e in find_bylines(tree, with_times=True)] == ["A", "B", "C", "D", "E",
+                                                                       "F"]
+
+
+@pytest.mark.parametrize(
+    ("head", "byline", "authors", "organisations"),
+    [
+        # JSON-LD credits only the outlet; the visible byline names the writer.
+        ('{"@type":"Organization","name":"Lowmere Ledger"}', "By Nadia Roux", ["Nadia Roux"],
+         []),
+        # ... but an outlet named beside the writer in JSON-LD stays.
+        ('[{"@type":"Person","name":"Nadia Roux"},{"@type":"Organization",'
+         '"name":"Lowmere Ledger"}]', "By Nadia Roux", ["Nadia Roux"], ["Lowmere Ledger"]),
+        # Initials are a credit only when the byline credits nothing else.
+        ('{"@type":"Organization","name":"Lowmere Ledger"}', "nrx", [], ["Lowmere Ledger"]),
+        (None, "nrx", ["nrx"], []),
+        # A credited source; agencies as initials-like words.
+        ('{"@type":"Organization","name":"Lowmere Ledger"}', "Quelle: sid/dpa", [],
+         ["Lowmere Ledger"]),
+        # The outlet's address with a kind of source after it is the outlet.
+        ('{"@type":"Organization","name":"ledger.news"}', "ledger.news/Agenturen", [],
+         ["ledger.news"]),
+        (None, "Nachrichten", [], []),
+    ],
+)
+def test_house_credits_and_signatures(head: str | None, byline: str, authors: list[str],
+                                      organisations: list[str]) -> None:
+    ld = ('<script type="application/ld+json">{"@type":"NewsArticle","author":'
+          f'{head}}}</script>') if head else ""
+    html = seed_like_page(ld).replace(
+        '<div class="byline">By Jonas Whitfield, Harbour Reporter</div>',
+        f'<div class="byline">{byline}</div>')
+    page = extract_page(html, URL, now=NOW)
+    assert (page.authors, page.author_organisations) == (authors, organisations)
+
+
+def test_the_title_element_comes_before_the_h1_when_nothing_else_is_declared() -> None:
+    html = _with_h1("<h1>Pier to shut</h1>").replace(
+        '<meta property="og:title" content="Ferry pier to close for repairs">', "")
+    assert extract_page(html, URL, now=NOW).title == "Ferry pier to close for repairs"
+
+
+def test_a_title_element_that_is_the_h1_and_a_site_segment_gives_the_h1() -> None:
+    html = ("<html><head><title>Pier to shut - Harbour Times</title></head><body><article>"
+            f"<h1>Pier to shut</h1>{''.join(f'<p>{p}</p>' for p in STORY)}</article></body></html>")
+    assert extract_page(html, URL, now=NOW).title == "Pier to shut"

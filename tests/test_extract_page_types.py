@@ -7,6 +7,7 @@ import random
 import pytest
 
 from pipelines.extract import extract_page
+from pipelines.extract.text import length_in_words
 from tests.test_extract_pages import NOW, STORY, article_page
 
 SHORT_STORY = "".join(f"<p>{p}</p>" for p in STORY[:3])  # 86 words: a complete short story
@@ -152,3 +153,16 @@ def test_minified_one_word_nav_links_do_not_make_a_story_an_index(links: int) ->
     page = extract_page(html, URL, now=NOW)
     assert page.page_type == "article", page.page_note
     assert STORY[0] in (page.body_text or "")
+
+
+def test_text_in_a_script_without_spaces_is_long_enough_for_an_article() -> None:
+    sentence = "\u5357\u6d77\u30c8\u30e9\u30d5\u5730\u9707\u306e\u8abf\u67fb\u304c\u7d9a\u3044\u3066\u3044\u308b\u3002"
+    assert length_in_words(sentence * 10) == (len(sentence) - 1) * 10 // 2  # "。" is no word
+    assert length_in_words("Harbour works begin \u6e2f\u6e7e") == 4
+    # Four different paragraphs (trafilatura keeps one of identical ones).
+    body = "".join(f"<p>{sentence[n:] + sentence * 3}</p>" for n in range(4))
+    page = extract_page(f"""<html><head><title>t</title><meta property="og:type" content="article">
+    </head><body><article><h1>\u5357\u6d77\u30c8\u30e9\u30d5</h1>{body}</article></body></html>""",
+                        "https://ledger.example/a", now=NOW)
+    assert page.page_type == "article"
+    assert sentence in (page.body_text or "")

@@ -13,7 +13,16 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from lxml.html import HtmlElement
 
-from pipelines.extract.text import fold_typography, normalize_space, word_count, word_key, words
+from pipelines.extract.declared_body import agree_with_declared, complete_from_declared
+from pipelines.extract.text import (
+    fold_typography,
+    length_in_words,
+    normalize_space,
+    shingles,
+    word_count,
+    word_key,
+    words,
+)
 from pipelines.extract.version import SETTINGS
 
 _BLOCK_TAGS = ("p",)
@@ -57,6 +66,10 @@ _CHROME_LINE = re.compile(
     # the closing credit of contributing reporters, editors and agencies
     | .{3,120}\ contributed\ (reporting|to\ this\ (report|story|article))\b.{0,80}
     | [(–—-]?\ ?(additional\ )?reporting\ by\ .{3,250}
+    | with\ (files|reports|information)\ from\ .{3,200}
+    # a photo caption: a slide counter ("[1/5] ..."), or "Pictured left, ..." opening it
+    | \[\d{1,3}/\d{1,3}\]\ ?.{0,600}
+    | pictured\ (left|right|above|below|at\ the\ back|in\ front|from\ (left|right))\b.{0,600}
     | mit\ agenturmaterial\.?|with\ (agency|wire)\ (material|reports)\.?
     )$""",
     re.I | re.X,
@@ -95,12 +108,15 @@ class BodyResult:
 
 
 def _trafilatura_lines(tree: HtmlElement, url: str, *, precise: bool) -> list[str]:
+    """Return trafilatura's body lines: the settings' precision choice when precise, else its
+    default (recall) pass."""
     text = trafilatura.extract(
         tree,
         url=url,
-        favor_precision=precise,
-        include_comments=False,
-        include_tables=True,
+        favor_precision=precise and SETTINGS["trafilatura_favor_precision"],
+        include_comments=SETTINGS["trafilatura_include_comments"],
+        include_tables=SETTINGS["trafilatura_include_tables"],
+        fast=SETTINGS["trafilatura_fast"],
         deduplicate=False,
         with_metadata=False,
     )
@@ -137,27 +153,38 @@ def _ancestors(element: HtmlElement, levels: int) -> list[HtmlElement]:
     return out
 
 
+def _mostly_in(text: str, known: set[tuple[str, ...]]) -> bool:
+    """Return True when at least half of text's word 4-grams (lower-cased) are in known."""
+    own = shingles(words(text.lower()))
+    return bool(own) and 2 * sum(s in known for s in own) >= len(own)
+
+
 def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], int]:
     """Add paragraphs that sit in containers like those of the extracted ones (split bodies)."""
     blocks: list[tuple[HtmlElement, str]] = []
+    keys: list[str] = []
     for element in tree.iter(*_BLOCK_TAGS):
         text = normalize_space(element.text_content())
         if text:
             blocks.append((element, text))
-    kept = {normalize_space(line) for line in lines}
+            keys.append(word_key(text))
+    # Compared by their words: trafilatura spaces inline links and markup its own way.
+    kept = {word_key(line) for line in lines}
     matched_parents: Counter[tuple[str, str] | None] = Counter()
     matched_index: dict[str, int] = {}
     grandparents: set[HtmlElement] = set()
     matched_parent_nodes: set[HtmlElement] = set()
-    for index, (element, text) in enumerate(blocks):
-        if text in kept:
+    story_articles: set[HtmlElement | None] = set()
+    for index, (element, _) in enumerate(blocks):
+        if keys[index] in kept:
             parent = element.getparent()
             matched_parents[_signature(parent)] += 1
-            matched_index.setdefault(text, index)
+            matched_index.setdefault(keys[index], index)
             if parent is not None:
                 matched_parent_nodes.add(parent)
             if parent is not None:
                 grandparents.update(_ancestors(parent, _EXPANSION_LEVELS))
+            story_articles.add(next(element.iterancestors("article"), None))
     total = sum(matched_parents.values())
     if total < 2:
         return lines, 0
@@ -170,13 +197,16 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
     additions: list[tuple[int, str]] = []
     for index, (element, text) in enumerate(blocks):
         parent = element.getparent()
-        if text in kept or _signature(parent) not in dominant:
+        if keys[index] in kept or _signature(parent) not in dominant:
             continue
         # Only whole sibling containers trafilatura skipped (bodies split around ads).
         if parent is None or parent in matched_parent_nodes:
             continue
         if not grandparents.intersection(_ancestors(parent, _EXPANSION_LEVELS)):
             continue
+        article = next(element.iterancestors("article"), None)
+        if article is not None and article not in story_articles:
+            continue  # another story's <article>, built like this one (one under the other)
         if word_count(text) < 8 or _link_density(element, len(text)) > 0.3:
             continue
         if any(a.tag in _NON_CONTENT_ANCESTORS for a in element.iterancestors()):
@@ -187,14 +217,24 @@ def _expand_containers(tree: HtmlElement, lines: list[str]) -> tuple[list[str], 
     per_parent: Counter[HtmlElement | None] = Counter(
         blocks[index][0].getparent() for index, _ in additions
     )
-    additions = [(i, t) for i, t in additions if per_parent[blocks[i][0].getparent()] >= 2]
+    # A container must add two paragraphs, unless the story's own containers mostly hold one
+    # each (a block per paragraph, as some templates build the text).
+    story_sizes = sorted(Counter(blocks[i][0].getparent() for i in matched_index.values())
+                         .values())
+    least = 1 if story_sizes and story_sizes[len(story_sizes) // 2] == 1 else 2
+    additions = [(i, t) for i, t in additions if per_parent[blocks[i][0].getparent()] >= least]
+    if additions:
+        # trafilatura breaks some paragraphs at inline markup; such a paragraph is kept already
+        # when most of its word 4-grams are in the lines.
+        have = set(shingles(words(" ".join(lines).lower())))
+        additions = [(i, t) for i, t in additions if not _mostly_in(t, have)]
     if not additions:
         return lines, 0
     # Merge by document position: an unmatched extracted line follows the previous matched one.
     ordered: list[tuple[float, int, str]] = []
     position = -1.0
     for seq, line in enumerate(lines):
-        found = matched_index.get(normalize_space(line))
+        found = matched_index.get(word_key(line))
         if found is not None:
             position = float(found)
         ordered.append((position, seq, line))
@@ -383,6 +423,7 @@ def is_date_line(line: str) -> bool:
 _TEASER_MIN_WORDS = 3
 _TEASER_MAX_WORDS = 40
 _TEASER_MIN_CHARS = 10  # three short words and two spaces
+_TEASER_LABEL_WORDS = 6
 _TEASER_BLOCKS = {"p", "li", "h2", "h3", "h4", "h5", "h6", "div", "dd", "td"}
 _PLAIN_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -396,13 +437,22 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
     articles, "more on this" lists, previous and next posts. Story paragraphs carry links
     inside sentences, and a link to another site (a source, a shop, a partner) may be part of
     the story, so only a whole block linking within the site counts, and only from three
-    words up. A text that also stands somewhere as a block outside any link (a heading of the
-    page itself, repeated in a list of links) is not counted.
+    words up; a short label before the link and a bar or colon ("Read more here | <headline>",
+    "Health: <headline>", in any language) may share its block. A text that also stands
+    somewhere as a block outside any link (a heading of the page itself, repeated in a list
+    of links) is not counted.
     """
     candidates = {chrome_key(line).rstrip(" |") for line in lines
                   if _TEASER_MIN_WORDS <= word_count(line) <= _TEASER_MAX_WORDS}
     if not candidates:
         return set()
+    # "Read more | <headline>": a short label before the link (the block is label and link).
+    labelled: dict[str, str] = {}
+    for candidate in candidates:
+        for separator in (" | ", ": "):
+            label, found, rest = candidate.partition(separator)
+            if found and rest and word_count(label) <= _TEASER_LABEL_WORDS:
+                labelled[rest] = candidate
     split = urlsplit(url)
     host, page_path = (split.hostname or "").removeprefix("www."), split.path
     texts: set[str] = set()
@@ -414,6 +464,8 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
         inner_keys = [chrome_key(inner.text_content())
                       for inner in link.iter(*_PLAIN_BLOCKS)] if len(link) else []
         hits = {k for k in [key, *inner_keys] if k in candidates}
+        if key in labelled:
+            hits.add(key)
         if not hits:
             continue
         href = (link.get("href") or "").strip()
@@ -424,8 +476,12 @@ def teaser_link_texts(tree: HtmlElement, url: str, lines: list[str]) -> set[str]
             continue
         if key in hits and key not in inner_keys:
             block = next((a for a in link.iterancestors() if a.tag in _TEASER_BLOCKS), None)
-            if block is None or chrome_key(block.text_content()).rstrip(" |") != key:
-                hits.discard(key)
+            block_key = chrome_key(block.text_content()).rstrip(" |") if block is not None else ""
+            hits.discard(key)
+            if block_key == key and key in candidates:
+                hits.add(key)
+            elif key in labelled and block_key == labelled[key]:
+                hits.add(labelled[key])
         texts |= hits
     if texts:
         for element in tree.iter(*_PLAIN_BLOCKS):
@@ -439,13 +495,17 @@ _BOX_TITLE = re.compile(r"newsletter", re.I)
 _BOX_PITCH_WORDS = 25
 
 
-def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
+_MAX_H1S = 3
+
+
+def _drop_chrome(lines: list[str], titles: list[str], meta_lines: set[str],
                  captions: set[str] | None = None, tags: set[str] | None = None,
-                 teasers: set[str] | None = None) -> list[str]:
+                 teasers: set[str] | None = None, *, drop_captions: bool = True) -> list[str]:
     """Return lines without page furniture: chrome lines (is_chrome_line), the headline, byline
     lines near the top, links to other stories filling a line (teasers, see
     teaser_link_texts), keyword links (tags, see tag_link_texts), rows of labelled fields
-    (is_field_line), a date line at the top or bottom (is_date_line), captions and credits.
+    (is_field_line), a date line at the top or bottom (is_date_line), and, with drop_captions,
+    captions and credits.
 
     A newsletter box is dropped whole: a short line naming a newsletter ("The Morning Brief
     newsletter") and, under it, its one-line pitch (up to 25 words, not a question).
@@ -455,7 +515,7 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
     tags = tags or set()
     counts = Counter(normalize_space(line).lower() for line in lines)
     out: list[str] = []
-    title_key = fold_typography(title or "")
+    title_keys = [fold_typography(title) for title in titles if title.strip()]
     after_box_title = False
     for position, line in enumerate(lines):
         key = normalize_space(line).lower()
@@ -465,7 +525,7 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
         after_box_title = bool(_BOX_TITLE.search(key)) and word_count(key) <= 6
         if after_box_title or is_chrome_line(line):
             continue
-        if position < 3 and title_key and _is_headline(fold_typography(line), title_key):
+        if position < 3 and any(_is_headline(fold_typography(line), key) for key in title_keys):
             continue
         if position < 6 and key in meta_lines:
             continue
@@ -477,7 +537,7 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
             continue
         if not _WORD.search(line) or (captions and word_key(line) in captions):
             continue
-        if (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
+        if drop_captions and (counts[key] > 1 or word_count(key) < 40) and _CAPTION.search(key):
             # Photo captions and credits (often repeated per gallery slide) are not story text;
             # the length test runs first because the caption search is the slow one.
             continue
@@ -485,55 +545,22 @@ def _drop_chrome(lines: list[str], title: str | None, meta_lines: set[str],
     return out
 
 
-_SHINGLE = 4
-# The declared articleBody must hold this share of the extracted text's shingles before it may
-# overrule a line: below it, the declared body is a teaser, a truncation or another text.
-_DECLARED_AGREEMENT = SETTINGS["declared_body_agreement"]
-# A line keeps its place when at least this share of its shingles is in the declared body.
-_DECLARED_LINE_SHARE = SETTINGS["declared_body_line_share"]
-
-
-def _shingles(tokens: list[str]) -> list[tuple[str, ...]]:
-    return [tuple(tokens[i:i + _SHINGLE]) for i in range(len(tokens) - _SHINGLE + 1)]
-
-
-def agree_with_declared(lines: list[str], declared_body: str | None) -> tuple[list[str], int]:
-    """Return lines without those the page's declared articleBody (JSON-LD) leaves out, and
-    how many were dropped.
-
-    The declared body is a second opinion only where it agrees with the extraction on the
-    whole (it holds most of the extracted text's 4-word shingles): then a line it lacks
-    (newsletter box, links under the story) is page chrome. A line under four words stays
-    when its words occur in that order in the declared body. Measured: metadata set +0.0013
-    body F1, extraction set unchanged (its few declared bodies agree or are truncated).
-    """
-    if not declared_body or not lines or len(declared_body) < 200:
-        return lines, 0
-    declared_tokens = words(declared_body)
-    declared = set(_shingles(declared_tokens))
-    line_tokens = [words(line) for line in lines]
-    line_shingles = [_shingles(tokens) for tokens in line_tokens]
-    shared = [sum(s in declared for s in shingles) for shingles in line_shingles]
-    total = sum(len(shingles) for shingles in line_shingles)
-    if not total or sum(shared) < _DECLARED_AGREEMENT * total:
-        return lines, 0
-    declared_text = " " + " ".join(declared_tokens) + " "
-    kept = []
-    for line, tokens, shingles, in_declared in zip(lines, line_tokens, line_shingles, shared,
-                                                   strict=True):
-        if shingles and in_declared < _DECLARED_LINE_SHARE * len(shingles):
-            continue
-        if not shingles and tokens and " " + " ".join(tokens) + " " not in declared_text:
-            continue
-        kept.append(line)
-    return kept, len(lines) - len(kept)
-
-
 _SOFT = str.maketrans({"\u00ad": None, "\u200b": None})
 
 
 def _lead_key(text: str, words: int = 8) -> str:
     return " ".join(normalize_space(text.translate(_SOFT)).split()[:words]).casefold()
+
+
+def _in_story_area(element: HtmlElement) -> bool:
+    """Return True unless element sits in the page's <head>, an aside, navigation, footer,
+    form or figure, or a header outside any <article> (an article's own header holds its
+    headline and standfirst)."""
+    ancestors = list(element.iterancestors())
+    in_article = any(a.tag == "article" for a in ancestors)
+    return not any(a.tag == "head" or (a.tag in _NON_CONTENT_ANCESTORS
+                                       and not (a.tag == "header" and in_article))
+                   for a in ancestors)
 
 
 def _recover_lead(tree: HtmlElement, lines: list[str], description: str | None) -> str | None:
@@ -544,22 +571,37 @@ def _recover_lead(tree: HtmlElement, lines: list[str], description: str | None) 
     set +0.004 F1 (its labels keep the lead), extraction set -0.001 (some of its labels leave
     the standfirst out); kept because a reader counts the standfirst as part of the story.
     """
-    if not description or not lines or word_count(description) < 8:
+    if not lines:
         return None
-    key = _lead_key(description)
     body_keys = {_lead_key(line) for line in lines}
+    header_lead = _header_standfirst(tree, body_keys)
+    if not description or word_count(description) < 8:
+        return header_lead
+    key = _lead_key(description)
     if key in body_keys:
         return None
     for element in tree.iter("p", "div", "span"):
         text = element.text
         if not text or len(text) < 40 or _lead_key(text) != key:
             continue
-        if any(a.tag in _NON_CONTENT_ANCESTORS or a.tag == "head" for a in element.iterancestors()):
+        if not _in_story_area(element):
             continue
         lead = normalize_space(element.text_content().translate(_SOFT))
         if not 40 <= len(lead) <= 1500 or _lead_key(lead) in body_keys:
             return None
         return lead
+    return header_lead
+
+
+def _header_standfirst(tree: HtmlElement, body_keys: set[str]) -> str | None:
+    """Return the paragraph an <article>'s <header> holds under its headline when it reads as
+    a standfirst (a sentence of twelve words or more the body lacks)."""
+    for header in tree.xpath("//article//header[.//h1]"):
+        for paragraph in header.iter("p"):
+            text = normalize_space(paragraph.text_content().translate(_SOFT))
+            if (word_count(text) >= 12 and text.endswith((".", "!", "?", "\u201d", '"'))
+                    and _lead_key(text) not in body_keys and len(text) <= 1500):
+                return text
     return None
 
 
@@ -609,24 +651,36 @@ def extract_body(
 
     Clears the class of spans that only wrap a link inside a paragraph (clear_link_wrappers).
     """
+    fallback_words = SETTINGS["body_fallback_min_words"]
+    fallback_ratio = SETTINGS["body_fallback_min_ratio"]
+    drop_captions = SETTINGS["drop_captions"]
     clear_link_wrappers(tree)
     lines = _trafilatura_lines(tree, url, precise=True)
     method = "trafilatura_precision"
-    words = word_count(" ".join(lines))
-    if words < 60:
+    words = length_in_words(" ".join(lines))
+    if words < fallback_words:
         fallback = _trafilatura_lines(tree, url, precise=False)
-        if word_count(" ".join(fallback)) > 2 * max(words, 1):
+        if length_in_words(" ".join(fallback)) * fallback_ratio > max(words, 1):
             lines, method = fallback, "trafilatura_default"
-    lines, added = _expand_containers(tree, lines)
-    if added:
-        method += "+containers"
+    if SETTINGS["container_expansion"]:
+        lines, added = _expand_containers(tree, lines)
+        if added:
+            method += "+containers"
     lead = _recover_lead(tree, lines, description)
     if lead:
         lines.insert(0, lead)
         method += "+lead"
-    lines = _drop_chrome(lines, title, meta_lines or set(), caption_texts(tree),
-                         tag_link_texts(tree), teaser_link_texts(tree, url, lines))
+    # The headline: the chosen title and what the page's <h1>s show (which may be worded
+    # differently from a declared title the chooser preferred).
+    headlines = [title or ""] + [h1.text_content() for h1 in tree.iter("h1")][:_MAX_H1S]
+    lines = _drop_chrome(lines, headlines, meta_lines or set(),
+                         caption_texts(tree) if drop_captions else None,
+                         tag_link_texts(tree), teaser_link_texts(tree, url, lines),
+                         drop_captions=drop_captions)
     lines, disagreed = agree_with_declared(lines, declared_body)
     if disagreed:
         method += "+declared"
+    lines, completed = complete_from_declared(lines, declared_body)
+    if completed:
+        method += "+declared_body"
     return BodyResult(lines, method)

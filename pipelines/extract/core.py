@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from pipelines.extract.authors import BYLINE_XPATH, choose_authors, credit_line
+from pipelines.extract.authors import choose_authors, credit_line, find_bylines
 from pipelines.extract.body import (
     drop_author_bio,
     drop_hidden_panes,
@@ -18,11 +18,11 @@ from pipelines.extract.body import (
 from pipelines.extract.dates import choose_dates, collect_candidates
 from pipelines.extract.decode import decode_html, looks_binary, looks_binary_bytes
 from pipelines.extract.language import detect_language
-from pipelines.extract.model import TEXT_PAGE_TYPES, ExtractedPage, PageHints
+from pipelines.extract.model import ExtractedPage, PageHints
 from pipelines.extract.page_type import classify
 from pipelines.extract.parse import parse_html
 from pipelines.extract.structured import Declared, as_list, read_declared
-from pipelines.extract.text import normalize_space, word_count
+from pipelines.extract.text import length_in_words, normalize_space, word_count
 from pipelines.extract.titles import choose_title
 from pipelines.extract.version import EXTRACTOR_VERSION, SETTINGS, extractor_settings_hash
 
@@ -120,14 +120,16 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     tree = parsed.tree
     declared = read_declared(tree)
     site_name = _site_name(declared)
-    title = choose_title(tree, declared, site_name, hints.feed_title)
+    title = choose_title(tree, declared, site_name, hints.feed_title, url)
     ld = declared.main_ld() or {}
     description = declared.first("description", "og:description", "twitter:description")
     if not description and isinstance(ld.get("description"), str):
         description = ld["description"]
-    drop_hidden_panes(tree)
-    drop_nested_posts(tree)
-    meta_elements = tree.xpath(BYLINE_XPATH + "|//time")
+    if SETTINGS["drop_hidden_tab_panes"] and "tab-pane" in text:  # the cheap test first
+        drop_hidden_panes(tree)
+    if SETTINGS["drop_nested_other_posts"]:
+        drop_nested_posts(tree)
+    meta_elements = find_bylines(tree, with_times=True)
     byline_elements = [e for e in meta_elements if e.tag != "time"]
     declared_body = ld.get("articleBody")
     body = extract_body(tree, url, title=title, meta_lines=_byline_lines(meta_elements),
@@ -141,7 +143,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     body.paragraphs = drop_author_bio(body.paragraphs, byline.authors)
     body_text = body.text
     words = word_count(body_text)
-    page_type, type_note = classify(tree, declared, url, title, words,
+    page_type, type_note = classify(tree, declared, url, title, length_in_words(body_text),
                                     SETTINGS["min_article_words"])
     if type_note:
         notes.insert(0, type_note)
@@ -152,7 +154,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     dates = choose_dates(candidates, now, timedelta(seconds=SETTINGS["future_date_tolerance_s"]))
     # A live blog keeps its text: the type says what the page is, the text what it says; the
     # warehouse stage decides which types become article rows.
-    has_text = page_type in TEXT_PAGE_TYPES
+    has_text = page_type in SETTINGS["text_page_types"]
     return ExtractedPage(
         page_type=page_type,
         page_note="; ".join(notes) or None,

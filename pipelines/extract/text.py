@@ -23,6 +23,31 @@ def word_count(text: str | None) -> int:
     return len(words(text))
 
 
+# Scripts written without spaces between words: Han, Hiragana, Katakana, Hangul syllables.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CHARS_PER_UNSPACED_WORD = 2
+
+
+def length_in_words(text: str | None) -> int:
+    """Return how many words text holds, also for scripts without spaces: \\w+ tokens, where
+    a run of Chinese, Japanese or Korean characters counts one word per two characters (their
+    usual word length) instead of one for the whole run."""
+    if not text:
+        return 0
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return word_count(text)
+    return word_count(_UNSPACED.sub("", text)) + unspaced // _CHARS_PER_UNSPACED_WORD
+
+
+_SHINGLE = 4
+
+
+def shingles(tokens: list[str]) -> list[tuple[str, ...]]:
+    """Return the runs of four consecutive tokens (word 4-grams), in order."""
+    return [tuple(tokens[i:i + _SHINGLE]) for i in range(len(tokens) - _SHINGLE + 1)]
+
+
 def word_key(text: str) -> str:
     """Return text's lower-cased words joined by spaces (spacing and punctuation ignored)."""
     return " ".join(words(text.lower()))

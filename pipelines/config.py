@@ -77,7 +77,7 @@ def _text(value: Any) -> str:
 def _texts(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
         raise _expected("a list of strings")
     return tuple(v.strip() for v in value)
 
@@ -90,8 +90,19 @@ def _http_urls(urls: tuple[str, ...]) -> tuple[str, ...]:
     return urls
 
 
+def _whole_number(minimum: int, unit: str = "") -> BeforeValidator:
+    """A check for an int (not a bool) of at least ``minimum``, saying so when it fails."""
+
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise _expected("a whole number {unit}>= {minimum}", unit=unit, minimum=str(minimum))
+        return value
+
+    return BeforeValidator(check)
+
+
 Number = Annotated[float, BeforeValidator(_number), Field(ge=0)]
-WholeNumber = Annotated[StrictInt, Field(ge=0)]
+WholeNumber = Annotated[int, _whole_number(0)]
 Text = Annotated[str, BeforeValidator(_text)]
 Texts = Annotated[tuple[str, ...], BeforeValidator(_texts)]
 Urls = Annotated[tuple[str, ...], BeforeValidator(_texts), AfterValidator(_http_urls)]
@@ -149,7 +160,7 @@ class CrawlSettings(_Section):
     fetch_deadline: Number = Field(
         60.0, description="seconds one URL may spend on the network, retries and redirects included"
     )
-    shards: Annotated[StrictInt, Field(ge=1)] = Field(
+    shards: Annotated[int, _whole_number(1)] = Field(
         1, description="how many crawl shards the sources are divided into (pipelines/shards.py)"
     )
 
@@ -200,7 +211,7 @@ class ArchiveSettings(_Section):
 
     dir: Annotated[str, BeforeValidator(str)] = "data/archive"
     #: A crawl's WARC file rolls over to the next serial once it holds this many bytes.
-    max_file_bytes: Annotated[StrictInt, Field(ge=1)] = 1024**3
+    max_file_bytes: Annotated[int, _whole_number(1, "of bytes ")] = 1024**3
 
 
 class StorylineConfig(_Section):

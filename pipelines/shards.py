@@ -10,7 +10,6 @@ to S+1 moves only the sources that now belong to the new shard (about 1/(S+1) of
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from urllib.parse import urlsplit
 
@@ -67,7 +66,7 @@ def sources_in_shard(config: StorylineConfig, shard: int) -> StorylineConfig:
     if not 0 <= shard < shards:
         raise ValueError(f"{config.path}: shard {shard} does not exist (crawl.shards is {shards})")
     kept = tuple(source for source in config.sources if shard_of(source, shards) == shard)
-    return dataclasses.replace(config, sources=kept)
+    return config.model_copy(update={"sources": kept})
 
 
 def _jump_hash(key: int, buckets: int) -> int:

@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, union_all, update
 
-from pipelines.archive import read_response
 from pipelines.extract import (
     EXTRACTOR_VERSION,
     ExtractedPage,
@@ -33,6 +32,7 @@ from pipelines.extract import (
     changed_fields,
     extractor_settings_hash,
 )
+from pipelines.extract.pool import UNREADABLE, ArchivedPage
 from pipelines.progress import Report, Tracker, extraction_tracker
 from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope, upsert
@@ -124,14 +124,15 @@ def _clean_batch(
     pending: list[tuple[dict[str, Any], ExtractedPage]] = []
     unreadable: list[tuple[dict[str, Any], ExtractedPage]] = []
 
-    def jobs() -> Iterator[tuple[int, bytes, str, PageHints | None]]:
+    def jobs() -> Iterator[tuple[int, ArchivedPage, str, PageHints | None]]:
         for article_id, page in pages.items():
-            body, note = _raw_body(page)
-            if body is None:
-                stats["raw_missing"] += 1
+            if not page["warc_path"]:
+                note = "no archived response for this fetch"
                 unreadable.append((page, ExtractedPage(page_type="error", page_note=note)))
                 continue
-            yield article_id, body, page["url"], _hints_for(page, hints)
+            # The worker reads the record itself (one ranged read), off this process.
+            record = ArchivedPage(page["warc_path"], page["warc_offset"], page["warc_length"])
+            yield article_id, record, page["url"], _hints_for(page, hints)
 
     # Batches are written by one writer thread while the workers go on extracting; at most
     # one batch waits for it. Every write has finished when this returns.
@@ -222,15 +223,8 @@ def _hints_for(page: dict[str, Any], hints: dict[str, dict[str, Any]]) -> PageHi
     )
 
 
-def _raw_body(page: dict[str, Any]) -> tuple[bytes | None, str | None]:
-    if not page["warc_path"]:
-        return None, "no archived response for this fetch"
-    try:
-        return read_response(page["warc_path"], page["warc_offset"], page["warc_length"]).body, None
-    except (OSError, ValueError) as exc:
-        return None, f"raw page unreadable from archive: {exc}"
-
-
+# Notes of pages whose raw response could not be had from the archive.
+_RAW_MISSING = (UNREADABLE, "no archived response")
 _EXTRACTION_FAILURES = (
     "extraction timed out",
     "extraction worker died",
@@ -260,6 +254,8 @@ def _write(
     fetches: list[dict[str, Any]] = []
     for page, extracted in results:
         stats[f"page_type/{extracted.page_type}"] += 1
+        if (extracted.page_note or "").startswith(_RAW_MISSING):
+            stats["raw_missing"] += 1
         is_article = extracted.page_type == "article"
         # Only articles keep text on their row (a live blog's text stays out of the warehouse):
         # compare with, and write, what the row will hold.

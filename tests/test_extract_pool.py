@@ -70,3 +70,27 @@ def test_changed_fields_reports_only_what_differs() -> None:
     assert changes["title"] == ["Old headline", page.title]
     newer = replace(page, authors=["Someone Else"])
     assert set(changed_fields(same, newer)) == {"authors"}
+
+
+def test_pool_reads_archived_pages_itself_and_requeues_pages_behind_a_stuck_one(tmp_path) -> None:
+    from pipelines.archive import WarcArchive
+    from pipelines.extract.pool import ArchivedPage, ExtractionPool
+
+    archive = WarcArchive(tmp_path / "pages.warc.gz")
+    huge = seed_like_page(body_extra="<p>tidal pier work</p>" * 100_000)
+    small = seed_like_page()
+    where = {}
+    for key, body in [("slow", huge), *((f"page-{n}", small) for n in range(5))]:
+        location = archive.write_response(url=f"https://x.example/{key}", status=200, headers=[],
+                                          body=body.encode(), fetch_id=key)
+        where[key] = ArchivedPage(location.path, location.offset, location.length)
+    archive.close()
+    jobs = [(key, record, f"https://x.example/{key}", None) for key, record in where.items()]
+    jobs.append(("gone", ArchivedPage(str(tmp_path / "missing.warc.gz"), 0, 100), "https://x.example/g", None))
+    with ExtractionPool(workers=1, page_timeout_s=3.0) as pool:  # one worker: pages queue behind "slow"
+        results = dict(pool.map(jobs))
+    assert set(results) == set(where) | {"gone"}
+    assert results["slow"].page_note == "extraction timed out after 3s"
+    assert all(results[f"page-{n}"].page_type == "article" for n in range(5))
+    assert results["gone"].page_type == "error"
+    assert results["gone"].page_note.startswith("raw page unreadable from archive")

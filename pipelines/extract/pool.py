@@ -1,20 +1,53 @@
-"""Extract pages on every core with a per-page time limit; stuck workers are killed and replaced."""
+"""Extract pages on every core with a per-page time limit; stuck workers are killed and replaced.
+
+Each worker holds up to :data:`QUEUE_DEPTH` pages: the next page is already waiting in
+its pipe when it finishes one, so a busy caller (reading the archive, writing rows)
+never leaves a core idle. A page can be given as its HTML or as an
+:class:`ArchivedPage`, the WARC record the worker reads itself.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from pipelines.archive import read_response
 from pipelines.extract.core import extract_page
 from pipelines.extract.model import ExtractedPage, PageHints
 from pipelines.extract.version import EXTRACTOR_VERSION, extractor_settings_hash
 
-Job = tuple[Hashable, bytes | str, str, PageHints | None]
+#: Pages handed to one worker at a time (the one it works on and the next).
+QUEUE_DEPTH = 2
+#: The note of a page whose raw record could not be read (the clean stage keeps an
+#: earlier extraction then).
+UNREADABLE = "raw page unreadable from archive"
+
+
+@dataclass(frozen=True)
+class ArchivedPage:
+    """Where a page's raw response lies in the archive: file, offset and record length."""
+
+    path: str
+    offset: int
+    length: int | None = None
+
+
+Job = tuple[Hashable, "bytes | str | ArchivedPage", str, PageHints | None]
+
+
+def _extract_job(html: bytes | str | ArchivedPage, url: str, hints: PageHints | None) -> ExtractedPage:
+    if isinstance(html, ArchivedPage):
+        try:
+            html = read_response(html.path, html.offset, html.length).body
+        except (OSError, ValueError) as exc:
+            return _failed(f"{UNREADABLE}: {exc}")
+    return extract_page(html, url, hints=hints)
 
 
 def _worker_main(conn: Connection) -> None:
@@ -26,15 +59,15 @@ def _worker_main(conn: Connection) -> None:
         if job is None:
             return
         key, html, url, hints = job
-        conn.send((key, extract_page(html, url, hints=hints)))
+        conn.send((key, _extract_job(html, url, hints)))
 
 
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    key: Hashable | None = None
-    started: float = 0.0
+    jobs: deque = field(default_factory=deque)  # jobs sent, oldest (the one running) first
+    started: float = 0.0  # when the oldest job started
 
 
 def _context() -> Any:
@@ -84,40 +117,57 @@ class ExtractionPool:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def _free_worker(self, depth: int) -> _Worker | None:
+        """The worker to hand the next job: a new one while below size, else the least loaded
+        one with fewer than ``depth`` jobs, else ``None``."""
+        pool = self._workers
+        if len(pool) < self.size:
+            worker = _start(self._ctx)
+            pool.append(worker)
+            return worker
+        worker = min(pool, key=lambda w: len(w.jobs))
+        return worker if len(worker.jobs) < depth else None
+
     def map(self, jobs: Iterable[Job]) -> Iterator[tuple[Hashable, ExtractedPage]]:
         """Yield (key, ExtractedPage) for every job, in completion order.
 
         A page still running after ``page_timeout_s`` yields page_type "error" with a
-        timed-out note; its worker is killed and replaced, so one pathological page never
-        stalls the run. A worker that dies yields an "error" page for its job. Raises
-        nothing for bad pages. Jobs still running when the caller stops iterating are
-        abandoned (their workers are stopped).
+        timed-out note; its worker is killed and replaced (the pages queued behind it are
+        handed out again), so one pathological page never stalls the run. A worker that
+        dies yields an "error" page for its job. Raises nothing for bad pages. Jobs still
+        running when the caller stops iterating are abandoned (their workers are stopped).
         """
         pending = iter(jobs)
+        retry: deque = deque()  # jobs queued behind a page whose worker was stopped
         pool = self._workers
         exhausted = False
         timeout = self.page_timeout_s
         done: list[tuple[Hashable, ExtractedPage]] = []
         try:
             while True:
-                # Hand a job to every idle worker (starting workers lazily, up to size) before
-                # giving finished pages back, so workers never wait on the caller.
-                while not exhausted and (len(pool) < self.size or any(w.key is None for w in pool)):
-                    job = next(pending, None)
+                # Fill every worker's queue before giving finished pages back, so that
+                # workers never wait on the caller.
+                while retry or not exhausted:
+                    job = retry.popleft() if retry else next(pending, None)
                     if job is None:
                         exhausted = True
                         break
-                    worker = next((w for w in pool if w.key is None), None)
+                    # A page sent as HTML may fill the pipe: queue it only on an idle worker,
+                    # or sending it would wait on a busy (perhaps stuck) worker.
+                    worker = self._free_worker(QUEUE_DEPTH if isinstance(job[1], ArchivedPage) else 1)
                     if worker is None:
-                        worker = _start(self._ctx)
-                        pool.append(worker)
-                    key, html, url, hints = job
-                    worker.conn.send((key, html, url, hints))
-                    worker.key, worker.started = key, time.monotonic()
+                        retry.appendleft(job)
+                        break
+                    worker.conn.send(job)
+                    if not worker.jobs:
+                        worker.started = time.monotonic()
+                    worker.jobs.append(job)
                 yield from done
                 done = []
-                busy = [w for w in pool if w.key is not None]
+                busy = [w for w in pool if w.jobs]
                 if not busy:
+                    if retry or not exhausted:
+                        continue
                     return
                 deadline = min(w.started for w in busy) + timeout
                 ready = wait([w.conn for w in busy], timeout=max(0.0, deadline - time.monotonic()))
@@ -126,21 +176,27 @@ class ExtractionPool:
                         try:
                             key, page = worker.conn.recv()
                         except (EOFError, OSError):
-                            key, page = worker.key, _failed("extraction worker died")
-                            _stop(worker)
-                            pool.remove(worker)
-                        else:
-                            worker.key = None
+                            done.append((worker.jobs.popleft()[0], _failed("extraction worker died")))
+                            self._drop(worker, retry)
+                            continue
+                        worker.jobs.popleft()
+                        worker.started = time.monotonic()
                         done.append((key, page))
                     elif time.monotonic() - worker.started >= timeout:
-                        key = worker.key
-                        _stop(worker)
-                        pool.remove(worker)
+                        key = worker.jobs.popleft()[0]
                         done.append((key, _failed(f"extraction timed out after {timeout:g}s")))
+                        self._drop(worker, retry)
         finally:
-            for worker in [w for w in pool if w.key is not None]:
+            for worker in [w for w in pool if w.jobs]:
                 _stop(worker)
                 pool.remove(worker)
+
+    def _drop(self, worker: _Worker, retry: deque) -> None:
+        """Stop ``worker``; the jobs still queued on it go back to ``retry``."""
+        retry.extendleft(reversed(worker.jobs))
+        worker.jobs.clear()
+        _stop(worker)
+        self._workers.remove(worker)
 
     def close(self) -> None:
         """Stop every worker (idle ones are asked to exit, others are killed)."""

@@ -29,7 +29,6 @@ from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
 from pipelines.report import articles_per_source, partition_totals
 from pipelines.stories.store import cluster_partition
-from pipelines.warehouse.migrate import upgrade
 from pipelines.warehouse.stage_runs import stage_run
 
 # Backfill policies are marked beta; the one-day-per-run policy is what we rely on.
@@ -123,8 +122,7 @@ def crawl_and_clean(
     from the archive), ``clean_articles`` extracts the stored pages and fetches nothing.
     """
     day = context.partition_key
-    engine = warehouse.engine()
-    upgrade(engine=engine)
+    engine = warehouse.engine()  # migrated when the resource was set up
     selected = context.selected_asset_keys
     mode = plan.crawl_mode(engine, day) if RAW_PAGES in selected else plan.REPLAY
     crawling = mode != plan.REPLAY

@@ -225,12 +225,7 @@ def _hints_for(page: dict[str, Any], hints: dict[str, dict[str, Any]]) -> PageHi
 
 # Notes of pages whose raw response could not be had from the archive.
 _RAW_MISSING = (UNREADABLE, "no archived response")
-_EXTRACTION_FAILURES = (
-    "extraction timed out",
-    "extraction worker died",
-    "raw page unreadable",
-    "no archived response",
-)
+_EXTRACTION_FAILURES = ("extraction timed out", "extraction worker died", *_RAW_MISSING)
 
 
 def _failed_to_extract(extracted: ExtractedPage) -> bool:

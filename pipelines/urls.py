@@ -76,6 +76,15 @@ def url_identity(canonical_url: str) -> str:
     return "//" + rest.removeprefix("www.")
 
 
+def identity_of(url: str) -> str | None:
+    """Return :func:`url_identity` of ``url`` canonicalized, or ``None`` when it is not an
+    absolute http(s) URL."""
+    try:
+        return url_identity(canonicalize_url(url))
+    except ValueError:
+        return None
+
+
 def resolve_canonical(page_url: str, rel_canonical: str | None) -> str:
     """Return the canonical URL of a page, honouring its ``<link rel=canonical>``.
 

@@ -34,7 +34,7 @@ from crawlers.items import WarehouseRow
 from crawlers.offload import ParseFailed, ParseOffloader
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
-from pipelines.urls import canonicalize_url, resolve_canonical, url_identity
+from pipelines.urls import canonicalize_url, identity_of, resolve_canonical, url_identity
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -291,7 +291,7 @@ class NewsSpider(scrapy.Spider):
                 "url": _origin_url(response),
                 "canonical_url": canonical,
                 "url_identity": identity,
-                "requested_url_identity": _requested_identity(_origin_url(response)),
+                "requested_url_identity": identity_of(_origin_url(response)),
             },
         )
 
@@ -385,11 +385,3 @@ def _unusable_status(response: Response) -> Iterator[WarehouseRow]:
 
 def _fetch_update(response: Response, **values: Any) -> WarehouseRow:
     return WarehouseRow("fetch_updates", {"id": response.meta["fetch_id"], **values})
-
-
-def _requested_identity(url: str) -> str | None:
-    """The URL identity of the URL an article was requested by (``None`` if it has none)."""
-    try:
-        return url_identity(canonicalize_url(url))
-    except ValueError:
-        return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from pipelines.urls import canonicalize_url, url_identity
+from pipelines.urls import identity_of, url_identity
 
 revision = '0005'
 down_revision = '0004'
@@ -18,13 +18,6 @@ branch_labels = None
 depends_on = None
 
 _BATCH = 1000
-
-
-def _requested_identity(url: str) -> str | None:
-    try:
-        return url_identity(canonicalize_url(url))
-    except ValueError:
-        return None
 
 
 def upgrade() -> None:
@@ -52,7 +45,7 @@ def upgrade() -> None:
                 {
                     'row_id': row.id,
                     'url_identity': url_identity(row.canonical_url),
-                    'requested_url_identity': _requested_identity(row.url),
+                    'requested_url_identity': identity_of(row.url),
                 }
                 for row in rows
             ],

@@ -22,7 +22,14 @@ from pipelines.enrich import enrich_partition
 from pipelines.stories.store import cluster_partition
 from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.migrate import upgrade
-from pipelines.warehouse.models import Article, CrawlRun, Fetch, StageRun, StoryArticle
+from pipelines.warehouse.models import (
+    Article,
+    ClusterCheckpoint,
+    CrawlRun,
+    Fetch,
+    StageRun,
+    StoryArticle,
+)
 from pipelines.warehouse.stage_runs import stage_run
 
 T0 = datetime(2031, 6, 2, 5, 0, tzinfo=UTC)
@@ -136,19 +143,40 @@ def _exact(engine: Engine) -> list:
         ).all()
 
 
-def test_incremental_runs_end_in_the_rows_of_one_rebuild(warehouse_url, tmp_path) -> None:
-    articles = _articles()
-    incremental = make_engine(warehouse_url)
-    did_work = []
+def _rebuilt(articles: list[dict], tmp_path) -> Engine:
+    """A SQLite warehouse given ``articles`` with the same ids, then one rebuild per day."""
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    upgrade(rebuilt_url)
+    rebuilt = make_engine(rebuilt_url)
+    for batch in sorted({article["batch"] for article in articles}):  # the ids of the arrival order
+        for day in DAYS:
+            landed = [a for a in articles if a["batch"] == batch and a["day"] == day]
+            if landed:
+                _insert(rebuilt, landed)
+    for day in DAYS:
+        _stages(rebuilt, day, rebuild=True)
+    return rebuilt
+
+
+def _arrive_in_batches(engine: Engine, articles: list[dict]) -> list[tuple[dict, dict]]:
+    """Insert ``articles`` batch by batch, running the stages of both days after each; returns their counts."""
+    counts = []
     for batch in sorted({article["batch"] for article in articles}):
         arrived = [article for article in articles if article["batch"] == batch]
         for day in DAYS:
             landed = [article for article in arrived if article["day"] == day]
             if landed:
-                _insert(incremental, landed)
+                _insert(engine, landed)
         for day in DAYS:
-            dedup, cluster = _stages(incremental, day, rebuild=False)
-            did_work.append((dedup["articles"], cluster["articles"], cluster["written"]))
+            counts.append(_stages(engine, day, rebuild=False))
+    return counts
+
+
+def test_incremental_runs_end_in_the_rows_of_one_rebuild(warehouse_url, tmp_path) -> None:
+    articles = _articles()
+    incremental = make_engine(warehouse_url)
+    did_work = [(dedup["articles"], cluster["articles"], cluster["written"])
+                for dedup, cluster in _arrive_in_batches(incremental, articles)]
     # Runs after a batch that brought nothing for a day skip it, and a run that had work
     # handled only the new articles, not the whole day ...
     assert (0, 0, 0) in did_work
@@ -156,17 +184,7 @@ def test_incremental_runs_end_in_the_rows_of_one_rebuild(warehouse_url, tmp_path
     # ... yet an article published before stored ones changed some of their assignments.
     assert any(written > work for _, work, written in did_work)
 
-    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
-    upgrade(rebuilt_url)
-    rebuilt = make_engine(rebuilt_url)
-    for batch in sorted({article["batch"] for article in articles}):  # same ids as above
-        for day in DAYS:
-            landed = [a for a in articles if a["batch"] == batch and a["day"] == day]
-            if landed:
-                _insert(rebuilt, landed)
-    for day in DAYS:
-        _stages(rebuilt, day, rebuild=True)
-
+    rebuilt = _rebuilt(articles, tmp_path)
     state = _state(incremental)
     assert state == _state(rebuilt)
     kinds = {kind for _, kind in state["duplicates"].values()}
@@ -182,6 +200,37 @@ def test_incremental_runs_end_in_the_rows_of_one_rebuild(warehouse_url, tmp_path
     for day in DAYS:
         dedup, cluster = _stages(incremental, day, rebuild=False)
         assert dedup["articles"] == cluster["articles"] == 0 and dedup.get("skipped") == cluster.get("skipped") == 1
+
+
+def test_runs_over_articles_in_publication_order_resume_the_clusterer(warehouse_url, tmp_path) -> None:
+    """The common case: each run brings later stories; the clusterer resumes from its stored state."""
+    articles = sorted(_articles(), key=lambda article: (article["published"], article["url"]))
+    half = len(articles) // 2
+    for number, article in enumerate(articles):
+        article["day"] = DAYS[0] if number < half else DAYS[1]
+        article["batch"] = number // 5
+    late = articles[3]  # published early on the first day, but found only with its last batch
+    late["batch"] = articles[half - 1]["batch"]
+    incremental = make_engine(warehouse_url)
+    counts = _arrive_in_batches(incremental, articles)
+
+    ran = [cluster for _, cluster in counts if not cluster.get("skipped")]
+    resumed = [cluster for cluster in ran if cluster["resumed"]]
+    # Every run but the first of each day, and the one the late article came with, resumed ...
+    assert len(resumed) == len(ran) - 3
+    assert all(cluster["written"] == cluster["articles"] for cluster in resumed)
+    assert all(cluster["state_bytes"] > 0 for cluster in ran)
+    # ... and a resumed run reports the partition's totals, not only its own articles.
+    assert resumed[-1]["partition_articles"] == len(articles) - half
+
+    rebuilt = _rebuilt(articles, tmp_path)
+    assert _state(incremental) == _state(rebuilt)
+    before = _exact(incremental)
+    for day in DAYS:
+        _stages(incremental, day, rebuild=True)
+    assert _exact(incremental) == before
+    with session_scope(incremental) as session:  # only the newest day keeps a state
+        assert session.execute(select(ClusterCheckpoint.partition_key)).scalars().all() == [DAYS[1]]
 
 
 @pytest.mark.parametrize("rebuild", [False, True])

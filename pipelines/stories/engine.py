@@ -100,6 +100,7 @@ from pipelines.stories.types import Assignment, ClusterConfig, Doc, StoryKey
 from pipelines.stories.vocabulary import TermVocabulary
 
 DAY_SECONDS = 86_400.0
+_FROM_ARRAYS = "from-arrays"  # a pickled entry's vector, rebuilt from its arrays on load
 
 
 @dataclass
@@ -121,6 +122,20 @@ class _Entry:
         if self.passage_set is None:
             self.passage_set = frozenset(self.passages.tolist())
         return self.passage_set
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A stored clusterer state (pipelines.stories.checkpoint) leaves out what its arrays
+        # give back: the vector dict (same items, same order) and the cached passage set.
+        state = self.__dict__.copy()
+        state["vector"] = None if self.vector is None else _FROM_ARRAYS
+        state["passage_set"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state["vector"] == _FROM_ARRAYS:
+            ids, weights = state["vector_ids"].tolist(), state["vector_weights"].tolist()
+            state["vector"] = dict(zip(ids, weights, strict=True))
+        self.__dict__.update(state)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,6 @@ from pipelines.stories.types import Doc
 from pipelines.warehouse.article_window import (
     aware,
     context_rows,
-    history_rows,
     partition_rows,
     placed_at,
 )
@@ -50,13 +50,16 @@ def _row(values: Any) -> ArticleRow:
     )
 
 
-def _ordered(rows: list[Any]) -> list[ArticleRow]:
+def ordered_rows(rows: list[Any]) -> list[ArticleRow]:
+    """Return ``article_window`` rows as :class:`ArticleRow`, in processing order."""
     return sorted((_row(values) for values in rows), key=lambda row: row.doc.sort_key())
 
 
-def load_partition(session: Session, partition_key: str) -> list[ArticleRow]:
-    """Return the partition's article rows with a body, in processing order."""
-    return _ordered(partition_rows(session, partition_key))
+def load_partition(
+    session: Session, partition_key: str, ids: Collection[int] | None = None
+) -> list[ArticleRow]:
+    """Return the partition's article rows with a body (only ``ids`` when given), in processing order."""
+    return ordered_rows(partition_rows(session, partition_key, ids=ids))
 
 
 def load_context(
@@ -73,16 +76,4 @@ def load_context(
     an empty context.
     """
     times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
-    return _ordered(context_rows(session, partition_key, times, window, clustered_only=clustered_only))
-
-
-def load_history(
-    session: Session, partition_key: str, before: datetime, limit: int
-) -> list[ArticleRow]:
-    """Return the latest ``limit`` clustered articles of earlier partitions dated before ``before``.
-
-    Duplicates are left out. These are the articles whose terms the clusterer counts
-    (:meth:`~pipelines.stories.engine.StoryClusterer.count_terms`) so that one partition
-    is weighed like the whole history; in processing order.
-    """
-    return _ordered(history_rows(session, partition_key, before, limit))
+    return ordered_rows(context_rows(session, partition_key, times, window, clustered_only=clustered_only))

@@ -9,10 +9,14 @@ stories), and writes ``articles.story_id``,
 ``articles.clustered_by_id``, one ``story_articles`` row per article, and the
 ``stories`` rows it touched.
 
-Stable ids and re-runs: story ids are never renumbered. Every run decides the whole
-partition again in memory (a new article may be published before stored ones, and the
-clusterer takes articles in publication order), then writes, in one short
-transaction, the assignments that are pending or changed (all of them in a rebuild).
+Stable ids and re-runs: story ids are never renumbered. The clusterer takes articles
+in publication order. A scheduled run whose new articles all come after the ones
+already placed, with history and context unchanged, resumes from the clusterer state
+the previous run left (:mod:`pipelines.stories.checkpoint`) and places only them.
+Otherwise (a late article published before stored ones, a re-extracted or re-marked
+article, a changed context) it decides the whole partition again in memory. Either
+way it then writes, in one short transaction, the assignments that are pending or
+changed (all of them in a rebuild), and the state it ends in.
 A new story of the run takes back the id that most of its members had before (so a
 re-run keeps ids even for stories that later partitions extended); a story that is
 empty after the run is deleted (an empty story is never kept). Context comes only from
@@ -41,8 +45,10 @@ seeded from, so a re-run of a partition seeds what its first run seeded.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,10 +56,19 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from pipelines.stories import checkpoint
 from pipelines.stories.engine import StoryClusterer
-from pipelines.stories.rows import ArticleRow, load_context, load_history, load_partition
+from pipelines.stories.rows import ArticleRow, load_context, load_partition, ordered_rows
 from pipelines.stories.types import Assignment, ClusterConfig
 from pipelines.warehouse import pending
+from pipelines.warehouse.article_window import (
+    COLUMNS,
+    LINEAGE,
+    context_rows,
+    history_rows,
+    partition_rows,
+    placed_at,
+)
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
 
@@ -87,12 +102,15 @@ def cluster_partition(
 
     Reads and computes in one read-only transaction, then writes in one short one, so a
     crawl writing meanwhile is never locked out. A scheduled run (``rebuild`` false)
-    skips a partition without pending articles (:data:`pipelines.warehouse.pending.CLUSTER`)
-    and otherwise writes only the rows that are pending or changed; a rebuild writes
-    every row; both end in the same assignments.
+    skips a partition without pending articles (:data:`pipelines.warehouse.pending.CLUSTER`),
+    resumes from the clusterer state the previous run left when only later articles are
+    new (:mod:`pipelines.stories.checkpoint`), and otherwise places the whole partition
+    again; it writes only the rows that are pending or changed. A rebuild places and
+    writes every row. All end in the same assignments.
 
     The dict holds what this run did (``articles``: pending articles handled,
-    ``written``: assignments written) and the partition's figures (``partition_articles``,
+    ``written``: assignments written, ``resumed``: 1 when it resumed, ``state_bytes``:
+    size of the state it left) and the partition's figures (``partition_articles``,
     ``copies``, ``rewrites``, ``independent``, ``origins``, ``stories_created``,
     ``stories_extended``, ``stories_removed``, ``context_articles``, ``context_archived``:
     stories put into the clusterer's archive from their ``summary``, ``history_articles``:
@@ -100,32 +118,21 @@ def cluster_partition(
     ``sqlalchemy.exc.SQLAlchemyError`` on database errors.
     """
     now = datetime.now(UTC)
+    config = config or ClusterConfig()
+    version = checkpoint.version_of(config)
     with session_scope(engine) as session:
         todo = pending.pending_ids(session, partition_key, pending.CLUSTER)
         if not todo and not rebuild:
             return {"articles": 0, "written": 0, "skipped": 1}
-        rows = load_partition(session, partition_key)
-        previous = {row.id: row.story_id for row in rows if row.story_id is not None}
-        stored = _stored_links(session, [row.id for row in rows])
-        orphans = _stories_only_in(session, previous)
-        clusterer = StoryClusterer(config)
-        context = load_context(session, partition_key, rows, clusterer.window, clustered_only=True)
-        history = _history(session, partition_key, rows, clusterer)
-        clusterer.count_terms(row.doc for row in history)
-        for row in context:
-            clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
-                           duplicate_kind=row.duplicate_kind)
-        seeded = _seed_archive(session, clusterer, partition_key, rows)
-        own = {row.id for row in rows}
-        assignments: list[tuple[ArticleRow, Assignment]] = []
-        for row in rows:
-            assignment = _outside_window_copy(session, clusterer, row, own) or clusterer.add(
-                row.doc, duplicate_of=row.duplicate_of_id, duplicate_kind=row.duplicate_kind
-            )
-            assignments.append((row, assignment))
+        run = None if rebuild else _resume(session, partition_key, todo, version)
+        if run is None:
+            run = _place_all(session, partition_key, config)
 
+    state = run.state
     with session_scope(engine) as session:
-        story_ids, created = _resolve_story_ids(session, assignments, previous, stage_run_id, now)
+        story_ids, created = _resolve_story_ids(
+            session, run.assignments, run.previous, stage_run_id, now, known=state.story_ids
+        )
         links = {
             row.id: {
                 "article_id": row.id,
@@ -137,11 +144,11 @@ def cluster_partition(
                 "evidence": assignment.evidence,
                 "stage_run_id": stage_run_id,
             }
-            for row, assignment in assignments
+            for row, assignment in run.assignments
         }
         written = [
             link for article_id, link in links.items()
-            if rebuild or article_id in todo or _link_values(link) != stored.get(article_id)
+            if rebuild or article_id in todo or _link_values(link) != run.stored.get(article_id)
         ]
         if written:
             session.execute(
@@ -152,28 +159,130 @@ def cluster_partition(
         upsert(session, StoryArticle, written, key=["article_id"], update=_LINK_UPDATES)
         session.flush()
         touched = set(story_ids.values())
-        removed = _delete_empty(session, set(previous.values()) - touched)
+        left = set(run.previous.values()) - touched
+        removed = _delete_empty(session, left)
         _refresh_stories(session, touched, stage_run_id, now)
-        _write_summaries(
-            session, clusterer, partition_key, story_ids,
-            set(previous.values()) - touched, seeded,
-        )
-    relations = Counter(assignment.relation for _, assignment in assignments)
+        state.story_ids = {**state.story_ids, **story_ids}
+        _write_summaries(session, state.clusterer, partition_key, state.story_ids, left, state.seeded)
+        state_bytes = checkpoint.save(session, partition_key, version, state, stage_run_id, now)
     return {
         "articles": len(todo),
         "written": len(written),
-        "partition_articles": len(rows),
-        "copies": relations["copy"],
-        "rewrites": relations["rewrite"],
-        "independent": relations["independent"],
-        "origins": relations["origin"],
+        "resumed": int(run.resumed),
+        "state_bytes": state_bytes,
+        "partition_articles": len(state.placed),
+        "copies": state.relations["copy"],
+        "rewrites": state.relations["rewrite"],
+        "independent": state.relations["independent"],
+        "origins": state.relations["origin"],
         "stories_created": len(created),
-        "stories_extended": len(touched - set(created) - set(orphans)),
+        "stories_extended": len(touched - set(created) - set(run.orphans)),
         "stories_removed": removed,
-        "context_articles": len(context),
-        "context_archived": len(seeded),
-        "history_articles": len(history),
+        **state.figures,
     }
+
+
+@dataclass
+class _Placement:
+    """What a run computed, before it writes: the new assignments and the state after them."""
+
+    state: checkpoint.ClusterState
+    assignments: list[tuple[ArticleRow, Assignment]]
+    resumed: bool
+    previous: dict[int, int] = field(default_factory=dict)  # article -> story before the run
+    stored: dict[int, tuple] = field(default_factory=dict)  # article -> stored link values
+    orphans: list[int] = field(default_factory=list)  # stories only the partition's articles held
+
+
+def _place_all(session: Session, partition_key: str, config: ClusterConfig) -> _Placement:
+    """Place every article of the partition with a fresh clusterer."""
+    rows = load_partition(session, partition_key)
+    previous = {row.id: row.story_id for row in rows if row.story_id is not None}
+    clusterer = StoryClusterer(config)
+    times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
+    # Read before the inputs themselves: a change committed in between makes the next
+    # run place everything again instead of resuming from a state it does not match.
+    inputs = _inputs_fingerprint(session, partition_key, times, clusterer)
+    context = load_context(session, partition_key, rows, clusterer.window, clustered_only=True)
+    history = _history(session, partition_key, times, clusterer)
+    clusterer.count_terms(row.doc for row in history)
+    for row in context:
+        clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
+                       duplicate_kind=row.duplicate_kind)
+    seeded = _seed_archive(session, clusterer, partition_key, times)
+    own = {row.id for row in rows}
+    assignments = [(row, _place(session, clusterer, row, own)) for row in rows]
+    state = checkpoint.ClusterState(
+        clusterer=clusterer,
+        placed=frozenset(own),
+        last_key=rows[-1].doc.sort_key() if rows else (),
+        story_ids={},
+        inputs=inputs,
+        seeded=seeded,
+        relations=Counter(assignment.relation for _, assignment in assignments),
+        figures={"context_articles": len(context), "context_archived": len(seeded),
+                 "history_articles": len(history)},
+    )
+    return _Placement(
+        state=state, assignments=assignments, resumed=False, previous=previous,
+        stored=_stored_links(session, sorted(own)), orphans=_stories_only_in(session, previous),
+    )
+
+
+def _resume(session: Session, partition_key: str, todo: set[int], version: str) -> _Placement | None:
+    """Place only the pending articles on the stored state, when that gives what placing all would.
+
+    It does when the stored state is of ``version``, every pending article is new to it
+    and comes after its last article, no placed article has left the partition or
+    changed, and history, context and archive are what the state was built on.
+    """
+    state = checkpoint.load(session, partition_key, version)
+    if state is None or todo & state.placed:
+        return None
+    columns = (Article.id, Article.published_at, Article.fetched_at)
+    current = partition_rows(session, partition_key, columns=columns)
+    if {values.id for values in current} - todo != state.placed:
+        return None
+    rows = load_partition(session, partition_key, ids=todo)
+    if len(rows) != len(todo) or (rows and rows[0].doc.sort_key() <= state.last_key):
+        return None
+    times = [placed_at(values) for values in current]
+    if _inputs_fingerprint(session, partition_key, times, state.clusterer) != state.inputs:
+        return None
+    own = {values.id for values in current}
+    assignments = [(row, _place(session, state.clusterer, row, own)) for row in rows]
+    state.placed = frozenset(own)
+    if rows:
+        state.last_key = rows[-1].doc.sort_key()
+    state.relations.update(assignment.relation for _, assignment in assignments)
+    return _Placement(state=state, assignments=assignments, resumed=True)
+
+
+def _place(session: Session, clusterer: StoryClusterer, row: ArticleRow, own: set[int]) -> Assignment:
+    """Place one article of the partition (``own``: the partition's article ids)."""
+    return _outside_window_copy(session, clusterer, row, own) or clusterer.add(
+        row.doc, duplicate_of=row.duplicate_of_id, duplicate_kind=row.duplicate_kind
+    )
+
+
+def _inputs_fingerprint(
+    session: Session, partition_key: str, times: list[datetime], clusterer: StoryClusterer
+) -> str:
+    """Return a digest of what a placement of articles at ``times`` reads besides them.
+
+    History and context articles by their lineage (text, duplicate marks and story
+    versions), and the archive candidates by their snapshots.
+    """
+    digest = hashlib.sha256()
+    window = clusterer.window
+    context = context_rows(session, partition_key, times, window, clustered_only=True, columns=LINEAGE)
+    history = _history_query(session, partition_key, times, clusterer, columns=LINEAGE)
+    for part in (context, history):
+        digest.update(repr(sorted(tuple(values) for values in part)).encode())
+    candidates = _archive_candidates(session, clusterer.config, window, partition_key, times)
+    for story_id, snap in candidates:
+        digest.update(repr((story_id, sorted(snap.items()))).encode())
+    return digest.hexdigest()
 
 
 _LINK_UPDATES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence",
@@ -215,20 +324,27 @@ def _stories_only_in(session: Session, previous: dict[int, int]) -> list[int]:
     return sorted(only)
 
 
-def _history(
-    session: Session, partition_key: str, rows: list[ArticleRow], clusterer: StoryClusterer
-) -> list[ArticleRow]:
-    """Return the earlier articles whose terms the clusterer counts before the context.
+def _history_query(
+    session: Session, partition_key: str, times: list[datetime], clusterer: StoryClusterer, columns=COLUMNS
+) -> list:
+    """Return the rows of the earlier articles whose terms the clusterer counts before the context.
 
     The latest ``df_halving_docs`` non-duplicate articles dated before the context window
-    (older counts would have been halved away): with them, document frequencies and
-    outlet boilerplate are what a single run over the whole history would have.
+    of ``times`` (older counts would have been halved away): with them, document
+    frequencies and outlet boilerplate are what a single run over the whole history
+    would have.
     """
-    times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
     if not times:
         return []
     limit = clusterer.config.df_halving_docs or HISTORY_ARTICLES
-    return load_history(session, partition_key, min(times) - clusterer.window, limit)
+    return history_rows(session, partition_key, min(times) - clusterer.window, limit, columns)
+
+
+def _history(
+    session: Session, partition_key: str, times: list[datetime], clusterer: StoryClusterer
+) -> list[ArticleRow]:
+    """Return the history articles (:func:`_history_query`) as clusterer rows, in processing order."""
+    return ordered_rows(_history_query(session, partition_key, times, clusterer))
 
 
 def _snapshots(summary: Any) -> list[dict[str, Any]]:
@@ -244,27 +360,24 @@ def _snapshot_before(summary: Any, partition_key: str) -> dict[str, Any] | None:
     return max(earlier, key=lambda snap: snap["partition"]) if earlier else None
 
 
-def _seed_archive(
-    session: Session, clusterer: StoryClusterer, partition_key: str, rows: list[ArticleRow]
-) -> dict[int, str]:
-    """Put dormant stories into the clusterer's archive; returns story id -> snapshot partition.
+def _archive_candidates(
+    session: Session, config: ClusterConfig, window: timedelta, partition_key: str, times: list[datetime]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Return the dormant stories to put into the archive, with their snapshots, by story id.
 
     A story qualifies when its latest snapshot from an earlier partition ended before
-    the context window of ``rows`` and at most ``archive_days`` before their earliest
-    publication, and it is not live from the context (call after seeding the context).
-    One query (stories ordered by id; a coarse bound on ``last_updated_at``), one JSON
-    parse per story.
+    the context window of ``times`` and at most ``archive_days`` before the earliest
+    of them. One query (stories ordered by id; a coarse bound on ``last_updated_at``),
+    one JSON parse per story.
     """
-    config = clusterer.config
-    times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
     if not times or config.archive_days <= 0 or config.archive_max_stories <= 0:
-        return {}
+        return []
     earliest = min(times)
-    context_start = (earliest - clusterer.window).timestamp()
+    context_start = (earliest - window).timestamp()
     horizon = earliest - timedelta(days=config.archive_days)
     # Undated members count at their fetch time, which last_updated_at does not see:
     # the bound is a window looser than the horizon.
-    bound = horizon - clusterer.window
+    bound = horizon - window
     query = (
         select(Story.id, Story.cluster_state)
         .where(
@@ -273,11 +386,26 @@ def _seed_archive(
         )
         .order_by(Story.id)
     )
-    seeded: dict[int, str] = {}
+    candidates = []
     for story_id, summary in session.execute(query):
         snap = _snapshot_before(summary, partition_key)
-        if snap is None or not horizon.timestamp() <= snap["last_time"] < context_start:
-            continue
+        if snap is not None and horizon.timestamp() <= snap["last_time"] < context_start:
+            candidates.append((story_id, snap))
+    return candidates
+
+
+def _seed_archive(
+    session: Session, clusterer: StoryClusterer, partition_key: str, times: list[datetime]
+) -> dict[int, str]:
+    """Put dormant stories (:func:`_archive_candidates`) into the clusterer's archive.
+
+    Stories live from the context are left out (call after seeding the context).
+    Returns story id -> snapshot partition of those put in.
+    """
+    seeded: dict[int, str] = {}
+    for story_id, snap in _archive_candidates(
+        session, clusterer.config, clusterer.window, partition_key, times
+    ):
         if clusterer.seed_archived(
             story_id, snap["first_time"], snap["last_time"], snap["size"], snap["terms"]
         ):
@@ -391,14 +519,20 @@ def _resolve_story_ids(
     previous: dict[int, int],
     stage_run_id: int,
     now: datetime,
+    known: dict[object, int],
 ) -> tuple[dict[object, int], list[int]]:
-    """Map engine story keys to story ids: existing ids stay, new keys reuse or insert."""
+    """Map engine story keys to story ids: existing ids stay, new keys reuse or insert.
+
+    ``known`` maps the keys of a resumed clusterer's earlier runs to their stories.
+    """
     story_ids: dict[object, int] = {}
     members: dict[object, list[int]] = {}
     for row, assignment in assignments:
         key = assignment.story_key
         if isinstance(key, int):
             story_ids[key] = key
+        elif key in known:
+            story_ids[key] = known[key]
         else:
             members.setdefault(key, []).append(row.id)
     # A new engine story takes back the id its members had before a re-run, when no

@@ -10,7 +10,7 @@ for the first time, again after later partitions, or inside a backfill.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,15 @@ COLUMNS = (
     Article.id, Article.partition_key, Article.url, Article.canonical_url, Article.title,
     Article.body_text, Article.published_at, Article.fetched_at, Article.source_id,
     Article.site_name, Article.duplicate_of_id, Article.duplicate_kind, Article.story_id,
+)
+
+_ID_CHUNK = 500  # ids per IN (...) list
+
+#: What identifies an article's version for the stages that read it: a row whose values
+#: here are unchanged has the same text, duplicate marks and story as before.
+LINEAGE = (
+    Article.id, Article.extracted_by_id, Article.deduped_by_id, Article.clustered_by_id,
+    Article.duplicate_of_id, Article.story_id,
 )
 
 
@@ -44,9 +53,24 @@ def eligible():
     return and_(Article.page_type == "article", Article.body_text.is_not(None))
 
 
-def partition_rows(session: Session, partition_key: str) -> list[Any]:
-    """Return the eligible article rows of ``partition_key`` (unordered)."""
-    return list(session.execute(select(*COLUMNS).where(Article.partition_key == partition_key, eligible())))
+def partition_rows(
+    session: Session,
+    partition_key: str,
+    columns: Sequence[Any] = COLUMNS,
+    ids: Collection[int] | None = None,
+) -> list[Any]:
+    """Return the eligible article rows of ``partition_key`` (unordered), ``columns`` of each.
+
+    With ``ids``, only those articles (read in chunks).
+    """
+    query = select(*columns).where(Article.partition_key == partition_key, eligible())
+    if ids is None:
+        return list(session.execute(query))
+    wanted = sorted(ids)
+    rows: list[Any] = []
+    for start in range(0, len(wanted), _ID_CHUNK):
+        rows.extend(session.execute(query.where(Article.id.in_(wanted[start : start + _ID_CHUNK]))))
+    return rows
 
 
 def context_rows(
@@ -56,15 +80,17 @@ def context_rows(
     window: timedelta,
     *,
     clustered_only: bool,
+    columns: Sequence[Any] = COLUMNS,
 ) -> list[Any]:
     """Return eligible rows of earlier partitions placed within ``window`` of ``times`` (unordered).
 
     With ``clustered_only`` only articles that have a story already. No ``times``, no rows.
+    ``columns`` are the columns read (:data:`COLUMNS` by default).
     """
     if not times:
         return []
     low, high = min(times) - window, max(times) + window
-    query = select(*COLUMNS).where(
+    query = select(*columns).where(
         Article.partition_key < partition_key,
         eligible(),
         or_(
@@ -77,13 +103,15 @@ def context_rows(
     return list(session.execute(query))
 
 
-def history_rows(session: Session, partition_key: str, before: datetime, limit: int) -> list[Any]:
+def history_rows(
+    session: Session, partition_key: str, before: datetime, limit: int, columns: Sequence[Any] = COLUMNS
+) -> list[Any]:
     """Return the latest ``limit`` clustered originals of earlier partitions placed before ``before``."""
     if limit <= 0:
         return []
     when = func.coalesce(Article.published_at, Article.fetched_at)
     query = (
-        select(*COLUMNS)
+        select(*columns)
         .where(
             Article.partition_key < partition_key,
             eligible(),

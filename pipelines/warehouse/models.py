@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -293,6 +294,24 @@ class StoryArticle(Base):
     shared_passages: Mapped[int | None]
     evidence: Mapped[dict | None]
     stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+
+
+class ClusterCheckpoint(Base):
+    """The story clusterer's state after the cluster stage last ran over one partition (internal).
+
+    The next scheduled run of the partition resumes from it and adds only its new
+    articles, when nothing it was computed from has changed (see
+    :mod:`pipelines.stories.checkpoint`). Not part of the public contract.
+    """
+
+    __tablename__ = "cluster_checkpoints"
+
+    partition_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    clusterer_version: Mapped[str] = mapped_column(String(120))
+    article_count: Mapped[int]
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    stage_run_id: Mapped[int] = mapped_column(ForeignKey("stage_runs.id"))
+    written_at: Mapped[datetime]
 
 
 class ExtractionChange(Base):

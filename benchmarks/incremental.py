@@ -3,10 +3,10 @@
 A SQLite warehouse gets one crawl day of N synthetic articles (``benchmarks/clustering.py``'s
 generator, squeezed into 24 hours, in publication order), and both stages run once. Then
 the last hour brings ``--new`` more articles and both stages run again, twice from the same
-copy of the warehouse: once resuming the clusterer from the state the first run left (what
-a scheduled run does), once with that state removed (the cluster stage then places the
-whole day again, as it did before states were kept). Prints the wall seconds of each, the
-ratio, and whether both ended in the same rows.
+copy of the warehouse: once resuming from the states the first run left (what a
+scheduled run does), once with those states removed (the stages then decide the whole
+day again, as they did before states were kept). Prints the wall seconds of each stage,
+the ratios, and whether both ended in the same rows.
 
     python benchmarks/incremental.py                  # N = 10,000, 100 new
     python benchmarks/incremental.py --articles 30000 --new 300
@@ -38,9 +38,9 @@ from pipelines.warehouse.db import make_engine, session_scope  # noqa: E402
 from pipelines.warehouse.migrate import upgrade  # noqa: E402
 from pipelines.warehouse.models import (  # noqa: E402
     Article,
-    ClusterCheckpoint,
     CrawlRun,
     Fetch,
+    StageCheckpoint,
     StoryArticle,
 )
 from pipelines.warehouse.stage_runs import stage_run  # noqa: E402
@@ -94,9 +94,8 @@ def run_stages(url: str) -> dict[str, float]:
         with stage_run(engine, stage, DAY, code_version="bench") as run:
             result = work(engine, DAY, run.id, rebuild=False)
         timings[stage] = round(time.perf_counter() - started, 3)
-        if stage == "cluster":
-            timings["resumed"] = result.get("resumed", 0)
-            timings["state_mb"] = round(result.get("state_bytes", 0) / 1e6, 1)
+        timings[f"{stage}_resumed"] = result.get("resumed", 0)
+        timings[f"{stage}_state_mb"] = round(result.get("state_bytes", 0) / 1e6, 1)
     engine.dispose()
     return timings
 
@@ -134,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             if name == "placed_again":
                 engine = make_engine(url)
                 with session_scope(engine) as session:
-                    session.execute(delete(ClusterCheckpoint))
+                    session.execute(delete(StageCheckpoint))
                 engine.dispose()
             insert_articles(url, articles[args.articles :])
             results[name] = run_stages(url)
@@ -142,16 +141,15 @@ def main(argv: list[str] | None = None) -> int:
             f"sqlite:///{workdir / 'placed_again.db'}"
         )
         results["same_rows"] = same
-        results["cluster_resumed_over_placed_again"] = round(
-            results["resumed"]["cluster"] / results["placed_again"]["cluster"], 3
-        )
-        results["cluster_resumed_over_first_run"] = round(
-            results["resumed"]["cluster"] / first["cluster"], 3
-        )
+        results["resumed_over_placed_again"] = {
+            stage: round(results["resumed"][stage] / results["placed_again"][stage], 3)
+            for stage in ("dedup", "cluster")
+        }
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(results, indent=2))
-    return 0 if same and results["resumed"]["resumed"] == 1 else 1
+    resumed = results["resumed"]
+    return 0 if same and resumed["dedup_resumed"] == resumed["cluster_resumed"] == 1 else 1
 
 
 if __name__ == "__main__":

@@ -24,9 +24,9 @@ from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.migrate import upgrade
 from pipelines.warehouse.models import (
     Article,
-    ClusterCheckpoint,
     CrawlRun,
     Fetch,
+    StageCheckpoint,
     StageRun,
     StoryArticle,
 )
@@ -216,8 +216,12 @@ def test_runs_over_articles_in_publication_order_resume_the_clusterer(warehouse_
 
     ran = [cluster for _, cluster in counts if not cluster.get("skipped")]
     resumed = [cluster for cluster in ran if cluster["resumed"]]
-    # Every run but the first of each day, and the one the late article came with, resumed ...
+    # Every run but the first of each day, and the one the late article came with, resumed
+    # both stages ...
     assert len(resumed) == len(ran) - 3
+    assert [dedup["resumed"] for dedup, cluster in counts if not cluster.get("skipped")] == [
+        cluster["resumed"] for cluster in ran
+    ]
     assert all(cluster["written"] == cluster["articles"] for cluster in resumed)
     assert all(cluster["state_bytes"] > 0 for cluster in ran)
     # ... and a resumed run reports the partition's totals, not only its own articles.
@@ -230,7 +234,8 @@ def test_runs_over_articles_in_publication_order_resume_the_clusterer(warehouse_
         _stages(incremental, day, rebuild=True)
     assert _exact(incremental) == before
     with session_scope(incremental) as session:  # only the newest day keeps a state
-        assert session.execute(select(ClusterCheckpoint.partition_key)).scalars().all() == [DAYS[1]]
+        kept = session.execute(select(StageCheckpoint.stage, StageCheckpoint.partition_key)).all()
+        assert sorted(kept) == [("cluster", DAYS[1]), ("dedup", DAYS[1])]
 
 
 @pytest.mark.parametrize("rebuild", [False, True])

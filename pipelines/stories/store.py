@@ -12,7 +12,7 @@ stories), and writes ``articles.story_id``,
 Stable ids and re-runs: story ids are never renumbered. The clusterer takes articles
 in publication order. A scheduled run whose new articles all come after the ones
 already placed, with history and context unchanged, resumes from the clusterer state
-the previous run left (:mod:`pipelines.stories.checkpoint`) and places only them.
+the previous run left (:mod:`pipelines.warehouse.checkpoints`) and places only them.
 Otherwise (a late article published before stored ones, a re-extracted or re-marked
 article, a changed context) it decides the whole partition again in memory. Either
 way it then writes, in one short transaction, the assignments that are pending or
@@ -45,7 +45,6 @@ seeded from, so a re-run of a partition seeds what its first run seeded.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,11 +55,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from pipelines.stories import checkpoint
 from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.rows import ArticleRow, load_context, load_partition, ordered_rows
+from pipelines.stories.state import STAGE, ClusterState, version_of
 from pipelines.stories.types import Assignment, ClusterConfig
-from pipelines.warehouse import pending
+from pipelines.warehouse import checkpoints, pending
 from pipelines.warehouse.article_window import (
     COLUMNS,
     LINEAGE,
@@ -104,7 +103,7 @@ def cluster_partition(
     crawl writing meanwhile is never locked out. A scheduled run (``rebuild`` false)
     skips a partition without pending articles (:data:`pipelines.warehouse.pending.CLUSTER`),
     resumes from the clusterer state the previous run left when only later articles are
-    new (:mod:`pipelines.stories.checkpoint`), and otherwise places the whole partition
+    new (:mod:`pipelines.warehouse.checkpoints`), and otherwise places the whole partition
     again; it writes only the rows that are pending or changed. A rebuild places and
     writes every row. All end in the same assignments.
 
@@ -119,7 +118,7 @@ def cluster_partition(
     """
     now = datetime.now(UTC)
     config = config or ClusterConfig()
-    version = checkpoint.version_of(config)
+    version = version_of(config)
     with session_scope(engine) as session:
         todo = pending.pending_ids(session, partition_key, pending.CLUSTER)
         if not todo and not rebuild:
@@ -164,7 +163,10 @@ def cluster_partition(
         _refresh_stories(session, touched, stage_run_id, now)
         state.story_ids = {**state.story_ids, **story_ids}
         _write_summaries(session, state.clusterer, partition_key, state.story_ids, left, state.seeded)
-        state_bytes = checkpoint.save(session, partition_key, version, state, stage_run_id, now)
+        state_bytes = checkpoints.save(
+            session, STAGE, partition_key, version, state,
+            article_count=len(state.placed), stage_run_id=stage_run_id, now=now,
+        )
     return {
         "articles": len(todo),
         "written": len(written),
@@ -186,7 +188,7 @@ def cluster_partition(
 class _Placement:
     """What a run computed, before it writes: the new assignments and the state after them."""
 
-    state: checkpoint.ClusterState
+    state: ClusterState
     assignments: list[tuple[ArticleRow, Assignment]]
     resumed: bool
     previous: dict[int, int] = field(default_factory=dict)  # article -> story before the run
@@ -212,7 +214,7 @@ def _place_all(session: Session, partition_key: str, config: ClusterConfig) -> _
     seeded = _seed_archive(session, clusterer, partition_key, times)
     own = {row.id for row in rows}
     assignments = [(row, _place(session, clusterer, row, own)) for row in rows]
-    state = checkpoint.ClusterState(
+    state = ClusterState(
         clusterer=clusterer,
         placed=frozenset(own),
         last_key=rows[-1].doc.sort_key() if rows else (),
@@ -236,8 +238,8 @@ def _resume(session: Session, partition_key: str, todo: set[int], version: str) 
     and comes after its last article, no placed article has left the partition or
     changed, and history, context and archive are what the state was built on.
     """
-    state = checkpoint.load(session, partition_key, version)
-    if state is None or todo & state.placed:
+    state = checkpoints.load(session, STAGE, partition_key, version)
+    if not isinstance(state, ClusterState) or todo & state.placed:
         return None
     columns = (Article.id, Article.published_at, Article.fetched_at)
     current = partition_rows(session, partition_key, columns=columns)
@@ -273,16 +275,12 @@ def _inputs_fingerprint(
     History and context articles by their lineage (text, duplicate marks and story
     versions), and the archive candidates by their snapshots.
     """
-    digest = hashlib.sha256()
     window = clusterer.window
     context = context_rows(session, partition_key, times, window, clustered_only=True, columns=LINEAGE)
     history = _history_query(session, partition_key, times, clusterer, columns=LINEAGE)
-    for part in (context, history):
-        digest.update(repr(sorted(tuple(values) for values in part)).encode())
     candidates = _archive_candidates(session, clusterer.config, window, partition_key, times)
-    for story_id, snap in candidates:
-        digest.update(repr((story_id, sorted(snap.items()))).encode())
-    return digest.hexdigest()
+    archived = [(story_id, repr(sorted(snap.items()))) for story_id, snap in candidates]
+    return checkpoints.digest(context, history, archived)
 
 
 _LINK_UPDATES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence",

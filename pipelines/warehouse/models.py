@@ -296,18 +296,19 @@ class StoryArticle(Base):
     stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
 
 
-class ClusterCheckpoint(Base):
-    """The story clusterer's state after the cluster stage last ran over one partition (internal).
+class StageCheckpoint(Base):
+    """A stage's state after it last ran over one partition (internal to the dedup and cluster stages).
 
-    The next scheduled run of the partition resumes from it and adds only its new
-    articles, when nothing it was computed from has changed (see
-    :mod:`pipelines.stories.checkpoint`). Not part of the public contract.
+    The stage's next scheduled run over the partition resumes from it and handles only
+    the new articles, when that gives what a run over the whole partition would (see
+    :mod:`pipelines.warehouse.checkpoints`). Not part of the public contract.
     """
 
-    __tablename__ = "cluster_checkpoints"
+    __tablename__ = "stage_checkpoints"
 
+    stage: Mapped[str] = mapped_column(String(40), primary_key=True)
     partition_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    clusterer_version: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(120))
     article_count: Mapped[int]
     state: Mapped[bytes] = mapped_column(LargeBinary)
     stage_run_id: Mapped[int] = mapped_column(ForeignKey("stage_runs.id"))

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
 from pipelines.stories.store import cluster_partition
+from pipelines.warehouse import checkpoints
 from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.migrate import upgrade
 from pipelines.warehouse.models import (
@@ -211,18 +212,25 @@ def test_runs_over_articles_in_publication_order_resume_the_clusterer(warehouse_
         article["batch"] = number // 5
     late = articles[3]  # published early on the first day, but found only with its last batch
     late["batch"] = articles[half - 1]["batch"]
+    # Published a little before the newest article of the run before it, found one run later.
+    slightly_late = articles[half + 8]
+    slightly_late["batch"] += 1
+    earlier = [a["published"] for a in articles if a["batch"] < slightly_late["batch"] and a["day"] == DAYS[1]]
+    assert timedelta(0) < max(earlier) - slightly_late["published"] < checkpoints.LATENESS
     incremental = make_engine(warehouse_url)
     counts = _arrive_in_batches(incremental, articles)
 
     ran = [cluster for _, cluster in counts if not cluster.get("skipped")]
     resumed = [cluster for cluster in ran if cluster["resumed"]]
-    # Every run but the first of each day, and the one the late article came with, resumed
-    # both stages ...
+    # Every run but the first of each day and the one the late article came with resumed
+    # both stages, the slightly late article's run included ...
     assert len(resumed) == len(ran) - 3
     assert [dedup["resumed"] for dedup, cluster in counts if not cluster.get("skipped")] == [
         cluster["resumed"] for cluster in ran
     ]
-    assert all(cluster["written"] == cluster["articles"] for cluster in resumed)
+    # ... placing again only the articles published since their state's cut.
+    assert all(cluster["articles"] <= cluster["placed"] <= cluster["partition_articles"] for cluster in resumed)
+    assert sum(cluster["placed"] for cluster in resumed) < sum(cluster["partition_articles"] for cluster in resumed)
     assert all(cluster["state_bytes"] > 0 for cluster in ran)
     # ... and a resumed run reports the partition's totals, not only its own articles.
     assert resumed[-1]["partition_articles"] == len(articles) - half

@@ -8,10 +8,10 @@ Each article gets ``duplicate_of_id`` (the root original, or NULL), ``duplicate_
 (``"url"``, ``"text"``, ``"near"`` or NULL) and ``deduped_by_id``. Nothing is deleted.
 
 A scheduled run skips a partition with no pending article
-(:data:`pipelines.warehouse.pending.DEDUP`). When its new articles all come after the
-ones already decided and the context is unchanged, it resumes from the index the
-previous run left (:mod:`pipelines.warehouse.checkpoints`) and decides only them;
-otherwise it decides the whole partition again in memory (a new article may be
+(:data:`pipelines.warehouse.pending.DEDUP`). When no new article is published before
+the cut of the state the previous run left and the context is unchanged, it resumes
+from that index (:mod:`pipelines.warehouse.checkpoints`) and decides only the articles
+from the cut on; otherwise it decides the whole partition again in memory (a new article may be
 published before stored ones and become their original). It writes only the rows that
 are pending or whose marks changed, and its state, in one short transaction. A rebuild
 writes every row. All end in the same marks.
@@ -19,6 +19,7 @@ writes every row. All end in the same marks.
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ class _Item:
 
 
 STAGE = "dedup"
-_STATE_FORMAT = 1  # bump when DedupState changes shape
+_STATE_FORMAT = 2  # bump when DedupState changes shape
 
 
 def _items(rows: list[Any]) -> list[_Item]:
@@ -101,10 +102,11 @@ def dedup_partition(
     """Mark duplicates among the partition's articles; returns counts.
 
     A scheduled run (``rebuild`` false) skips a partition with nothing pending, resumes
-    from the index the previous run left when only later articles are new
+    from the index the previous run left when no new article is published before its cut
     (:mod:`pipelines.warehouse.checkpoints`), and otherwise decides the whole partition
     again. The dict holds what this run did (``articles``: pending articles handled,
-    ``written``: rows written, ``resumed``, ``state_bytes``) and the partition's totals
+    ``written``: rows written, ``resumed``, ``decided``: articles decided, ``state_bytes``)
+    and the partition's totals
     (``partition_articles``, ``duplicates_url``, ``duplicates_text``,
     ``duplicates_near``), plus ``context_articles``. With ``rebuild`` false and nothing
     pending, nothing is read beyond the counts. Raises
@@ -117,49 +119,62 @@ def dedup_partition(
         if not todo and not rebuild:
             return {"articles": 0, "written": 0, "skipped": 1}
         run = None if rebuild else _resume(session, partition_key, todo, version, window)
-        resumed = run is not None
         if run is None:
-            run = _mark_all(session, partition_key, window)
-    items, marks, state = run
+            run = _decide_all(session, partition_key, window)
     changes = [
-        {"id": item.id, "duplicate_of_id": marks[item.id][0], "duplicate_kind": marks[item.id][1],
-         "deduped_by_id": stage_run_id}
-        for item in items
-        if rebuild or item.id in todo or marks[item.id] != (item.duplicate_of_id, item.duplicate_kind)
+        {"id": item.id, "duplicate_of_id": run.marks[item.id][0],
+         "duplicate_kind": run.marks[item.id][1], "deduped_by_id": stage_run_id}
+        for item in run.items
+        if rebuild or item.id in todo or run.marks[item.id] != (item.duplicate_of_id, item.duplicate_kind)
     ]
     with session_scope(engine) as session:
         if changes:
             session.execute(update(Article), changes)
+        state = run.next_state
         state_bytes = checkpoints.save(
             session, STAGE, partition_key, version, state, article_count=len(state.placed),
             stage_run_id=stage_run_id, now=datetime.now(UTC),
         )
+    kinds = run.state.kinds + Counter(kind for _, kind in run.marks.values() if kind)
     return {
         "articles": len(todo),
         "written": len(changes),
-        "resumed": int(resumed),
+        "resumed": int(run.resumed),
+        "decided": len(run.items),
         "state_bytes": state_bytes,
-        "partition_articles": len(state.placed),
-        "duplicates_url": state.kinds["url"],
-        "duplicates_text": state.kinds["text"],
-        "duplicates_near": state.kinds["near"],
-        "context_articles": state.context_articles,
+        "partition_articles": len(run.state.placed) + len(run.items),
+        "duplicates_url": kinds["url"],
+        "duplicates_text": kinds["text"],
+        "duplicates_near": kinds["near"],
+        "context_articles": run.state.context_articles,
     }
 
 
 @dataclass
 class DedupState:
-    """The duplicate index after a run over a partition, and how it got there."""
+    """The duplicate index at a run's cut, and how it got there.
 
-    index: DuplicateIndex
-    placed: frozenset[int]  # ids of the partition's articles in the index
-    last_key: tuple  # _Item.sort_key() of the last of them
+    A resumed run unpickles ``index`` and decides again every article of the partition
+    that is not in ``placed`` (all of them at or after ``cut``).
+    """
+
+    index: bytes  # the pickled DuplicateIndex after deciding ``placed``
+    placed: frozenset[int]  # the partition's articles decided before the cut
+    cut: float  # publication time (POSIX seconds) from which articles are decided again
     inputs: str  # fingerprint of the context when it was read
-    kinds: Counter = field(default_factory=Counter)  # duplicate kind -> articles so marked
+    kinds: Counter = field(default_factory=Counter)  # duplicate kind -> articles before the cut
     context_articles: int = 0
 
 
-_Marked = tuple[list[_Item], dict[Hashable, tuple[Hashable | None, str | None]], DedupState]
+@dataclass
+class _Decided:
+    """What a run decided, before it writes: the marks of the articles it decided, and the next state."""
+
+    state: DedupState  # the state the run started from
+    items: list[_Item]
+    marks: dict[Hashable, tuple[Hashable | None, str | None]]
+    next_state: DedupState
+    resumed: bool
 
 
 def _inputs(session: Session, partition_key: str, times: list[datetime], window: timedelta) -> str:
@@ -170,7 +185,24 @@ def _inputs(session: Session, partition_key: str, times: list[datetime], window:
     )
 
 
-def _mark_all(session: Session, partition_key: str, window: timedelta) -> _Marked:
+def _decide_from(
+    state: DedupState, index: DuplicateIndex, items: list[_Item], times: list[datetime], *, resumed: bool
+) -> _Decided:
+    """Decide ``items`` (in order) on ``index``, taking the next state at the new cut."""
+    cut = checkpoints.cut_of((time.timestamp() for time in times), state.cut if resumed else None)
+    before_cut = sum(1 for item in items if item.time < cut)
+    marks = find_duplicates([], items[:before_cut], index)
+    snapshot = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+    next_state = DedupState(
+        index=snapshot, placed=state.placed | {item.id for item in items[:before_cut]}, cut=cut,
+        inputs=state.inputs, kinds=state.kinds + Counter(kind for _, kind in marks.values() if kind),
+        context_articles=state.context_articles,
+    )
+    marks.update(find_duplicates([], items[before_cut:], index))
+    return _Decided(state=state, items=items, marks=marks, next_state=next_state, resumed=resumed)
+
+
+def _decide_all(session: Session, partition_key: str, window: timedelta) -> _Decided:
     """Decide every article of the partition with a fresh index."""
     stored = partition_rows(session, partition_key)
     items = _items(stored)
@@ -180,34 +212,35 @@ def _mark_all(session: Session, partition_key: str, window: timedelta) -> _Marke
     inputs = _inputs(session, partition_key, times, window)
     context = _items(context_rows(session, partition_key, times, window, clustered_only=False))
     index = DuplicateIndex(window_seconds=window.total_seconds())
-    marks = find_duplicates(context, items, index)
-    state = DedupState(
-        index=index, placed=frozenset(item.id for item in items),
-        last_key=items[-1].sort_key() if items else (), inputs=inputs,
-        kinds=Counter(kind for _, kind in marks.values() if kind), context_articles=len(context),
-    )
-    return items, marks, state
+    find_duplicates(context, [], index)
+    start = DedupState(index=b"", placed=frozenset(), cut=float("-inf"), inputs=inputs,
+                       context_articles=len(context))
+    return _decide_from(start, index, items, times, resumed=False)
 
 
 def _resume(
     session: Session, partition_key: str, todo: set[int], version: str, window: timedelta
-) -> _Marked | None:
-    """Decide only the pending articles on the stored index, when that gives what deciding all would."""
+) -> _Decided | None:
+    """Decide again only the articles from the stored state's cut on, when that gives what deciding all would.
+
+    It does when the stored state is of ``version``, every article it decided is still
+    in the partition and unchanged (not pending), every other article comes at or after
+    its cut, and the context is what the state was built on.
+    """
     state = checkpoints.load(session, STAGE, partition_key, version)
     if not isinstance(state, DedupState) or todo & state.placed:
         return None
     columns = (Article.id, Article.published_at, Article.fetched_at)
-    current = partition_rows(session, partition_key, columns=columns)
-    if {values.id for values in current} - todo != state.placed:
+    current = {
+        values.id: placed_at(values) for values in partition_rows(session, partition_key, columns=columns)
+    }
+    if not state.placed <= current.keys():
         return None
-    items = _items(partition_rows(session, partition_key, ids=todo))
-    if len(items) != len(todo) or (items and items[0].sort_key() <= state.last_key):
+    again = current.keys() - state.placed
+    if any(current[article_id].timestamp() < state.cut for article_id in again):
         return None
-    if _inputs(session, partition_key, [placed_at(values) for values in current], window) != state.inputs:
+    times = list(current.values())
+    if _inputs(session, partition_key, times, window) != state.inputs:
         return None
-    marks = find_duplicates([], items, state.index)
-    state.placed = frozenset(values.id for values in current)
-    if items:
-        state.last_key = items[-1].sort_key()
-    state.kinds.update(kind for _, kind in marks.values() if kind)
-    return items, marks, state
+    items = _items(partition_rows(session, partition_key, ids=again))
+    return _decide_from(state, pickle.loads(state.index), items, times, resumed=True)

@@ -9,25 +9,28 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.types import ClusterConfig
 from pipelines.versions import CLUSTER_VERSION
 
 STAGE = "cluster"
-FORMAT = 1  # bump when ClusterState changes shape
+FORMAT = 2  # bump when ClusterState changes shape
 
 
 @dataclass
 class ClusterState:
-    """The clusterer after a run over a partition, and how it got there."""
+    """The clusterer at a run's cut, and how it got there.
 
-    clusterer: StoryClusterer
-    placed: frozenset[int]  # ids of the partition's articles the clusterer has placed
-    last_key: tuple  # Doc.sort_key() of the last of them
-    story_ids: dict[object, int]  # engine story key -> stories.id
+    A resumed run unpickles ``clusterer`` and places again every article of the partition
+    that is not in ``placed`` (all of them at or after ``cut``).
+    """
+
+    clusterer: bytes  # the pickled StoryClusterer after placing ``placed``
+    placed: frozenset[int]  # the partition's articles placed before the cut
+    cut: float  # publication time (POSIX seconds) from which articles are placed again
+    story_ids: dict[object, int]  # engine story key -> stories.id, for the keys made before the cut
     inputs: str  # fingerprint of history, context and archive when they were read
     seeded: dict[int, str] = field(default_factory=dict)  # archived story id -> snapshot partition
-    relations: Counter = field(default_factory=Counter)  # relation -> placed articles
+    relations: Counter = field(default_factory=Counter)  # relation -> articles placed before the cut
     figures: dict[str, int] = field(default_factory=dict)  # context and history sizes
 
 

@@ -10,11 +10,12 @@ stories), and writes ``articles.story_id``,
 ``stories`` rows it touched.
 
 Stable ids and re-runs: story ids are never renumbered. The clusterer takes articles
-in publication order. A scheduled run whose new articles all come after the ones
-already placed, with history and context unchanged, resumes from the clusterer state
-the previous run left (:mod:`pipelines.warehouse.checkpoints`) and places only them.
-Otherwise (a late article published before stored ones, a re-extracted or re-marked
-article, a changed context) it decides the whole partition again in memory. Either
+in publication order. A scheduled run resumes from the clusterer state the previous
+run left at its cut (:mod:`pipelines.warehouse.checkpoints`) and places again only the
+articles from the cut on, when no new article is published before the cut and
+history, context and the articles before the cut are unchanged. Otherwise (an
+article published long before stored ones, a re-extracted or re-marked article, a
+changed context) it decides the whole partition again in memory. Either
 way it then writes, in one short transaction, the assignments that are pending or
 changed (all of them in a rebuild), and the state it ends in.
 A new story of the run takes back the id that most of its members had before (so a
@@ -45,6 +46,7 @@ seeded from, so a re-run of a partition seeds what its first run seeded.
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,15 +104,15 @@ def cluster_partition(
     Reads and computes in one read-only transaction, then writes in one short one, so a
     crawl writing meanwhile is never locked out. A scheduled run (``rebuild`` false)
     skips a partition without pending articles (:data:`pipelines.warehouse.pending.CLUSTER`),
-    resumes from the clusterer state the previous run left when only later articles are
-    new (:mod:`pipelines.warehouse.checkpoints`), and otherwise places the whole partition
-    again; it writes only the rows that are pending or changed. A rebuild places and
+    resumes from the clusterer state the previous run left when no new article comes
+    before its cut (:mod:`pipelines.warehouse.checkpoints`), and otherwise places the whole
+    partition again; it writes only the rows that are pending or changed. A rebuild places and
     writes every row. All end in the same assignments.
 
     The dict holds what this run did (``articles``: pending articles handled,
-    ``written``: assignments written, ``resumed``: 1 when it resumed, ``state_bytes``:
-    size of the state it left) and the partition's figures (``partition_articles``,
-    ``copies``, ``rewrites``, ``independent``, ``origins``, ``stories_created``,
+    ``written``: assignments written, ``resumed``: 1 when it resumed, ``placed``: articles
+    it placed, ``state_bytes``: size of the state it left) and the partition's figures
+    (``partition_articles``, ``copies``, ``rewrites``, ``independent``, ``origins``, ``stories_created``,
     ``stories_extended``, ``stories_removed``, ``context_articles``, ``context_archived``:
     stories put into the clusterer's archive from their ``summary``, ``history_articles``:
     earlier articles whose terms were counted first). Raises
@@ -123,7 +125,7 @@ def cluster_partition(
         todo = pending.pending_ids(session, partition_key, pending.CLUSTER)
         if not todo and not rebuild:
             return {"articles": 0, "written": 0, "skipped": 1}
-        run = None if rebuild else _resume(session, partition_key, todo, version)
+        run = None if rebuild else _resume(session, partition_key, todo, config, version)
         if run is None:
             run = _place_all(session, partition_key, config)
 
@@ -161,22 +163,25 @@ def cluster_partition(
         left = set(run.previous.values()) - touched
         removed = _delete_empty(session, left)
         _refresh_stories(session, touched, stage_run_id, now)
-        state.story_ids = {**state.story_ids, **story_ids}
-        _write_summaries(session, state.clusterer, partition_key, state.story_ids, left, state.seeded)
+        every_story = {**state.story_ids, **story_ids}
+        _write_summaries(session, run.clusterer, partition_key, every_story, left, state.seeded)
+        relations = state.relations + Counter(assignment.relation for _, assignment in run.assignments)
+        next_state = run.next_state(story_ids)
         state_bytes = checkpoints.save(
-            session, STAGE, partition_key, version, state,
-            article_count=len(state.placed), stage_run_id=stage_run_id, now=now,
+            session, STAGE, partition_key, version, next_state,
+            article_count=len(next_state.placed), stage_run_id=stage_run_id, now=now,
         )
     return {
         "articles": len(todo),
         "written": len(written),
         "resumed": int(run.resumed),
+        "placed": len(run.assignments),
         "state_bytes": state_bytes,
-        "partition_articles": len(state.placed),
-        "copies": state.relations["copy"],
-        "rewrites": state.relations["rewrite"],
-        "independent": state.relations["independent"],
-        "origins": state.relations["origin"],
+        "partition_articles": len(state.placed) + len(run.assignments),
+        "copies": relations["copy"],
+        "rewrites": relations["rewrite"],
+        "independent": relations["independent"],
+        "origins": relations["origin"],
         "stories_created": len(created),
         "stories_extended": len(touched - set(created) - set(run.orphans)),
         "stories_removed": removed,
@@ -186,20 +191,71 @@ def cluster_partition(
 
 @dataclass
 class _Placement:
-    """What a run computed, before it writes: the new assignments and the state after them."""
+    """What a run computed, before it writes: its assignments, and the state to leave.
+
+    ``state`` is the state the run started from (a fresh one when it placed the whole
+    partition); ``assignments`` are those of every article it placed, in order, of which
+    the first ``before_cut`` come before the new cut, where ``snapshot`` was taken.
+    """
 
     state: ClusterState
+    clusterer: StoryClusterer
     assignments: list[tuple[ArticleRow, Assignment]]
+    before_cut: int
+    snapshot: bytes
+    cut: float
     resumed: bool
     previous: dict[int, int] = field(default_factory=dict)  # article -> story before the run
     stored: dict[int, tuple] = field(default_factory=dict)  # article -> stored link values
-    orphans: list[int] = field(default_factory=list)  # stories only the partition's articles held
+    orphans: list[int] = field(default_factory=list)  # stories only these articles held
+
+    def next_state(self, story_ids: dict[object, int]) -> ClusterState:
+        """Return the state at the new cut, given the story ids the run resolved."""
+        done = self.assignments[: self.before_cut]
+        return ClusterState(
+            clusterer=self.snapshot,
+            placed=self.state.placed | {row.id for row, _ in done},
+            cut=self.cut,
+            story_ids={**self.state.story_ids,
+                       **{assignment.story_key: story_ids[assignment.story_key] for _, assignment in done}},
+            inputs=self.state.inputs,
+            seeded=self.state.seeded,
+            relations=self.state.relations + Counter(assignment.relation for _, assignment in done),
+            figures=self.state.figures,
+        )
+
+
+def _place_from(
+    session: Session,
+    state: ClusterState,
+    clusterer: StoryClusterer,
+    rows: list[ArticleRow],
+    own: set[int],
+    times: list[float],
+    *,
+    resumed: bool,
+) -> _Placement:
+    """Place ``rows`` (in order) on ``clusterer``, taking the next state at the new cut.
+
+    ``own`` are the partition's article ids and ``times`` their publication times.
+    """
+    cut = checkpoints.cut_of(times, None if not resumed else state.cut)
+    before_cut = sum(1 for row in rows if row.doc.sort_key()[0] < cut)
+    assignments = [(row, _place(session, clusterer, row, own)) for row in rows[:before_cut]]
+    snapshot = pickle.dumps(clusterer, protocol=pickle.HIGHEST_PROTOCOL)
+    assignments += [(row, _place(session, clusterer, row, own)) for row in rows[before_cut:]]
+    previous = {row.id: row.story_id for row in rows if row.story_id is not None}
+    return _Placement(
+        state=state, clusterer=clusterer, assignments=assignments, before_cut=before_cut,
+        snapshot=snapshot, cut=cut, resumed=resumed, previous=previous,
+        stored=_stored_links(session, sorted(row.id for row in rows)),
+        orphans=_stories_only_in(session, previous),
+    )
 
 
 def _place_all(session: Session, partition_key: str, config: ClusterConfig) -> _Placement:
     """Place every article of the partition with a fresh clusterer."""
     rows = load_partition(session, partition_key)
-    previous = {row.id: row.story_id for row in rows if row.story_id is not None}
     clusterer = StoryClusterer(config)
     times = [row.doc.published_at for row in rows if row.doc.published_at is not None]
     # Read before the inputs themselves: a change committed in between makes the next
@@ -212,52 +268,47 @@ def _place_all(session: Session, partition_key: str, config: ClusterConfig) -> _
         clusterer.seed(row.doc, row.story_id, duplicate_of=row.duplicate_of_id,
                        duplicate_kind=row.duplicate_kind)
     seeded = _seed_archive(session, clusterer, partition_key, times)
-    own = {row.id for row in rows}
-    assignments = [(row, _place(session, clusterer, row, own)) for row in rows]
-    state = ClusterState(
-        clusterer=clusterer,
-        placed=frozenset(own),
-        last_key=rows[-1].doc.sort_key() if rows else (),
-        story_ids={},
-        inputs=inputs,
+    start = ClusterState(
+        clusterer=b"", placed=frozenset(), cut=float("-inf"), story_ids={}, inputs=inputs,
         seeded=seeded,
-        relations=Counter(assignment.relation for _, assignment in assignments),
         figures={"context_articles": len(context), "context_archived": len(seeded),
                  "history_articles": len(history)},
     )
-    return _Placement(
-        state=state, assignments=assignments, resumed=False, previous=previous,
-        stored=_stored_links(session, sorted(own)), orphans=_stories_only_in(session, previous),
+    own = {row.id for row in rows}
+    return _place_from(
+        session, start, clusterer, rows, own, [time.timestamp() for time in times], resumed=False
     )
 
 
-def _resume(session: Session, partition_key: str, todo: set[int], version: str) -> _Placement | None:
-    """Place only the pending articles on the stored state, when that gives what placing all would.
+def _resume(
+    session: Session, partition_key: str, todo: set[int], config: ClusterConfig, version: str
+) -> _Placement | None:
+    """Place again only the articles from the stored state's cut on, when that gives what placing all would.
 
-    It does when the stored state is of ``version``, every pending article is new to it
-    and comes after its last article, no placed article has left the partition or
-    changed, and history, context and archive are what the state was built on.
+    It does when the stored state is of ``version``, every article it placed is still in
+    the partition and unchanged (not pending), every other article comes at or after its
+    cut, and history, context and archive are what the state was built on.
     """
     state = checkpoints.load(session, STAGE, partition_key, version)
     if not isinstance(state, ClusterState) or todo & state.placed:
         return None
     columns = (Article.id, Article.published_at, Article.fetched_at)
-    current = partition_rows(session, partition_key, columns=columns)
-    if {values.id for values in current} - todo != state.placed:
+    current = {
+        values.id: placed_at(values) for values in partition_rows(session, partition_key, columns=columns)
+    }
+    if not state.placed <= current.keys():
         return None
-    rows = load_partition(session, partition_key, ids=todo)
-    if len(rows) != len(todo) or (rows and rows[0].doc.sort_key() <= state.last_key):
+    again = current.keys() - state.placed
+    if any(current[article_id].timestamp() < state.cut for article_id in again):
         return None
-    times = [placed_at(values) for values in current]
-    if _inputs_fingerprint(session, partition_key, times, state.clusterer) != state.inputs:
+    times = list(current.values())
+    if _inputs_fingerprint(session, partition_key, times, StoryClusterer(config)) != state.inputs:
         return None
-    own = {values.id for values in current}
-    assignments = [(row, _place(session, state.clusterer, row, own)) for row in rows]
-    state.placed = frozenset(own)
-    if rows:
-        state.last_key = rows[-1].doc.sort_key()
-    state.relations.update(assignment.relation for _, assignment in assignments)
-    return _Placement(state=state, assignments=assignments, resumed=True)
+    clusterer = pickle.loads(state.clusterer)
+    rows = load_partition(session, partition_key, ids=again)
+    return _place_from(
+        session, state, clusterer, rows, set(current), [time.timestamp() for time in times], resumed=True
+    )
 
 
 def _place(session: Session, clusterer: StoryClusterer, row: ArticleRow, own: set[int]) -> Assignment:

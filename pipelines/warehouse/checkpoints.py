@@ -11,6 +11,13 @@ exactly what a run over the whole partition gives. The stages keep that state in
 writes their rows) and resume from it when they may; otherwise they handle the whole
 partition again and leave a new state.
 
+Articles do not always arrive in publication order: an hourly crawl also finds stories
+published before the newest one it already stored. So a state is taken at a *cut*,
+:data:`LATENESS` before the partition's newest article, and a resumed run handles again
+every article from the cut on, together with the new ones. Only an article published
+before the cut (or a change to one already handled, or to the context) makes a run
+handle the whole partition again.
+
 A state is a pickle: only its own stage writes and reads it, in its own warehouse. It
 grows with the articles the stage holds in its window (a few kB each), so each stage
 keeps it for its newest partition only: partitions are crawl days, and earlier days
@@ -22,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -30,6 +37,11 @@ from sqlalchemy.orm import Session
 
 from pipelines.warehouse.db import upsert
 from pipelines.warehouse.models import StageCheckpoint
+
+#: How long before a partition's newest article its state is taken: a resumed run handles
+#: again the articles published since then (about this share of a day's work), and one
+#: published earlier than that makes the run handle the whole partition.
+LATENESS = timedelta(hours=3)
 
 
 def load(session: Session, stage: str, partition_key: str, version: str) -> Any | None:
@@ -93,6 +105,15 @@ def forget(session: Session, stage: str, partition_key: str) -> None:
             StageCheckpoint.stage == stage, StageCheckpoint.partition_key == partition_key
         )
     )
+
+
+def cut_of(times: Iterable[float], previous: float | None = None) -> float:
+    """Return the cut for articles placed at ``times`` (POSIX seconds): :data:`LATENESS` before the newest.
+
+    Never before ``previous``, the cut of the state a run resumed from.
+    """
+    cut = max(times, default=float("-inf")) - LATENESS.total_seconds()
+    return cut if previous is None else max(cut, previous)
 
 
 def digest(*parts: Iterable[Any]) -> str:

@@ -38,7 +38,7 @@ from pipelines.dedup.index import (
 )
 from pipelines.versions import DEDUP_VERSION
 from pipelines.warehouse import checkpoints, pending
-from pipelines.warehouse.article_window import context_rows, partition_rows, placed_at
+from pipelines.warehouse.article_window import context_rows, partition_rows, partition_times, placed_at
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import Article
 
@@ -228,16 +228,11 @@ def _resume(
     its cut, and the context is what the state was built on.
     """
     state = checkpoints.load(session, STAGE, partition_key, version)
-    if not isinstance(state, DedupState) or todo & state.placed:
+    if not isinstance(state, DedupState):
         return None
-    columns = (Article.id, Article.published_at, Article.fetched_at)
-    current = {
-        values.id: placed_at(values) for values in partition_rows(session, partition_key, columns=columns)
-    }
-    if not state.placed <= current.keys():
-        return None
-    again = current.keys() - state.placed
-    if any(current[article_id].timestamp() < state.cut for article_id in again):
+    current = partition_times(session, partition_key)
+    again = checkpoints.handled_again(state.placed, state.cut, todo, current)
+    if again is None:
         return None
     times = list(current.values())
     if _inputs(session, partition_key, times, window) != state.inputs:

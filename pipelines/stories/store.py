@@ -67,8 +67,7 @@ from pipelines.warehouse.article_window import (
     LINEAGE,
     context_rows,
     history_rows,
-    partition_rows,
-    placed_at,
+    partition_times,
 )
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
@@ -290,16 +289,11 @@ def _resume(
     cut, and history, context and archive are what the state was built on.
     """
     state = checkpoints.load(session, STAGE, partition_key, version)
-    if not isinstance(state, ClusterState) or todo & state.placed:
+    if not isinstance(state, ClusterState):
         return None
-    columns = (Article.id, Article.published_at, Article.fetched_at)
-    current = {
-        values.id: placed_at(values) for values in partition_rows(session, partition_key, columns=columns)
-    }
-    if not state.placed <= current.keys():
-        return None
-    again = current.keys() - state.placed
-    if any(current[article_id].timestamp() < state.cut for article_id in again):
+    current = partition_times(session, partition_key)
+    again = checkpoints.handled_again(state.placed, state.cut, todo, current)
+    if again is None:
         return None
     times = list(current.values())
     if _inputs_fingerprint(session, partition_key, times, StoryClusterer(config)) != state.inputs:

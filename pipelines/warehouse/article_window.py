@@ -73,6 +73,12 @@ def partition_rows(
     return rows
 
 
+def partition_times(session: Session, partition_key: str) -> dict[int, datetime]:
+    """Return the eligible articles of ``partition_key`` with the time each counts at (:func:`placed_at`)."""
+    columns = (Article.id, Article.published_at, Article.fetched_at)
+    return {row.id: placed_at(row) for row in partition_rows(session, partition_key, columns=columns)}
+
+
 def context_rows(
     session: Session,
     partition_key: str,

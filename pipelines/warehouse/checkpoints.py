@@ -116,6 +116,24 @@ def cut_of(times: Iterable[float], previous: float | None = None) -> float:
     return cut if previous is None else max(cut, previous)
 
 
+def handled_again(
+    placed: frozenset[int], cut: float, todo: set[int], current: dict[int, datetime]
+) -> set[int] | None:
+    """Return the articles a run resuming from a state handles again, or None when it may not resume.
+
+    ``placed`` and ``cut`` are the state's, ``todo`` the pending articles, ``current`` the
+    partition's articles by publication time. A run may resume when every article the
+    state handled is still in the partition and not pending, and every other article is
+    published at or after the cut; it then handles those others.
+    """
+    if todo & placed or not placed <= current.keys():
+        return None
+    again = current.keys() - placed
+    if any(current[article_id].timestamp() < cut for article_id in again):
+        return None
+    return again
+
+
 def digest(*parts: Iterable[Any]) -> str:
     """Return a digest of rows (tuples of plain values), each part sorted: a fingerprint of inputs."""
     hasher = hashlib.sha256()

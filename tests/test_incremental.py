@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
@@ -415,3 +415,24 @@ def test_a_pass_killed_mid_stage_is_run_again_without_lost_or_doubled_rows(demo_
     with session_scope(engine) as session:
         statuses = set(session.execute(select(StageRun.status)).scalars())
     assert statuses <= {"succeeded", "abandoned"} and "running" not in statuses
+
+
+def test_an_unreadable_or_foreign_state_is_ignored_and_the_day_decided_again(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    articles = sorted((a for a in _articles() if a["day"] == DAYS[0]), key=lambda a: a["published"])
+    _insert(engine, articles[:-4])
+    _stages(engine, DAYS[0], rebuild=False)
+    with session_scope(engine) as session:  # a damaged cluster state, a dedup state of other code
+        session.execute(update(StageCheckpoint).where(StageCheckpoint.stage == "cluster")
+                        .values(state=b"not a pickle"))
+        session.execute(update(StageCheckpoint).where(StageCheckpoint.stage == "dedup")
+                        .values(version="dedup-0.0.1/1/1"))
+    _insert(engine, articles[-4:])
+    dedup, cluster = _stages(engine, DAYS[0], rebuild=False)
+    assert dedup["resumed"] == cluster["resumed"] == 0
+    assert cluster["placed"] == cluster["partition_articles"] == len(articles)
+    before = _exact(engine)
+    _stages(engine, DAYS[0], rebuild=True)
+    assert _exact(engine) == before

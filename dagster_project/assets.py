@@ -27,6 +27,7 @@ from dagster_project import checks
 from dagster_project.metadata import plottable
 from dagster_project.partitions import (
     EVERY_SHARD_OF_THE_DAY,
+    PREVIOUS_DAY,
     SHARD_KEYS,
     crawl_day_partitions,
     crawl_shard_partitions,
@@ -285,7 +286,10 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 @dg.asset(
-    deps=[dg.AssetDep(CLEAN_ARTICLES, partition_mapping=EVERY_SHARD_OF_THE_DAY)],
+    deps=[
+        dg.AssetDep(CLEAN_ARTICLES, partition_mapping=EVERY_SHARD_OF_THE_DAY),
+        dg.AssetDep("deduplicated_articles", partition_mapping=PREVIOUS_DAY),
+    ],
     code_version=versions.DEDUP_VERSION,
     kinds={"sql"},
     check_specs=[
@@ -312,7 +316,7 @@ def deduplicated_articles(
 
 
 @dg.asset(
-    deps=[deduplicated_articles],
+    deps=[deduplicated_articles, dg.AssetDep("stories", partition_mapping=PREVIOUS_DAY)],
     code_version=versions.CLUSTER_VERSION,
     kinds={"sql"},
     check_specs=[

@@ -73,6 +73,11 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*MultiToSin
 #: Downstream day-level stages read every shard's partition of their day.
 EVERY_SHARD_OF_THE_DAY = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="day")
 
+#: Dedup and clustering of a day read the days before it (the duplicate window, stories that
+#: go on across days), so in a backfill a day's run waits for the previous day's, however
+#: many runs the queue allows at once.
+PREVIOUS_DAY = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+
 
 class DayShard(NamedTuple):
     """A crawl partition: the UTC day and the shard number."""

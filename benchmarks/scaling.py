@@ -5,10 +5,12 @@ Serves N article pages of 20 outlets on 127.0.0.1 (``benchmarks/loopback_site.py
 other, each in a child process of its own (``python benchmarks/scaling.py --stage NAME``)
 so that its figures are its own:
 
-- CPU seconds: ``getrusage`` of the child, its own and its reaped children's (the crawl's
-  feed parsers, the clean stage's extraction processes);
-- peak memory: the largest resident set of the child or of any one of its children
-  (``ru_maxrss``; the extraction processes each hold their own);
+- CPU seconds: ``getrusage(RUSAGE_CHILDREN)`` of this process after the stage minus
+  before. This process is a child subreaper (as in ``benchmarks/pipeline.py``), so the
+  processes the stage leaves behind (the extraction pool's forkserver and workers) are
+  re-parented to it and reaped here, and their CPU counts too;
+- peak memory: the stage's largest resident set of one process, its own or of one of the
+  processes it started (``ru_maxrss``; each extraction process holds its own);
 - rows written: rows the stage inserted (counted per table before and after) plus rows it
   updated, as the stage reports them (``written``, ``pages``, ``articles``).
 
@@ -36,7 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
 
 from loopback_site import BenchSite  # noqa: E402
-from pipeline import _templates, write_config  # noqa: E402
+from pipeline import _templates, become_subreaper, write_config  # noqa: E402
 
 STAGES = ("crawl", "clean", "dedup", "cluster", "enrich")
 TABLES = (
@@ -79,12 +81,26 @@ def run_stage(stage: str, config: str, url: str, day: str, workers: int) -> dict
 def _child_main(args: argparse.Namespace) -> int:
     stats = run_stage(args.stage, args.config, args.warehouse, args.day, args.workers)
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({
-        "stats": stats,
-        "cpu_s": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
-        "peak_rss_mb": max(own.ru_maxrss, children.ru_maxrss) / 1024,
-    }))
+    print(json.dumps({"stats": stats, "peak_rss_mb": max(own.ru_maxrss, children.ru_maxrss) / 1024}))
     return 0
+
+
+def _children_cpu() -> tuple[float, float]:
+    """CPU seconds and largest RSS (MB) of every reaped descendant so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def _reap_orphans(timeout_s: float = 10.0) -> None:
+    """Wait for the descendants re-parented to this subreaper (until none is left or timeout)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -93,7 +109,8 @@ def _counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return {table: connection.execute(text(f"select count(*) from {table}")).scalar_one() for table in TABLES}
+            count = "select count(*) from {}"
+            return {table: connection.execute(text(count.format(table))).scalar_one() for table in TABLES}
     finally:
         engine.dispose()
 
@@ -103,13 +120,19 @@ def measure(stage: str, config: Path, url: str, day: str, workers: int, log: Pat
     before = _counts(url)
     command = [sys.executable, __file__, "--stage", stage, "--config", str(config), "--warehouse", url,
                "--day", day, "--workers", str(workers)]  # fmt: skip
+    cpu_before, _ = _children_cpu()
     started = time.monotonic()
     with log.open("w") as errors:
-        result = subprocess.run(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, check=False)
+        result = subprocess.run(
+            command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, check=False
+        )
     wall = time.monotonic() - started
+    _reap_orphans()
+    cpu_after, _ = _children_cpu()
     if result.returncode != 0:
         raise RuntimeError(f"stage {stage} exited {result.returncode}; see {log}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["cpu_s"] = cpu_after - cpu_before
     after = _counts(url)
     inserted = {table: after[table] - before[table] for table in TABLES if after[table] != before[table]}
     inserted.pop("stage_runs", None)
@@ -132,21 +155,28 @@ def main() -> int:
 
     from pipelines.warehouse.migrate import upgrade
 
+    become_subreaper()
     templates, origin = _templates()
     load = os.getloadavg()
     print(f"pages: {args.pages}, from {origin}; extraction processes: {args.workers}")
     print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    with tempfile.TemporaryDirectory(prefix="storyline-scaling-") as tmp, BenchSite(args.pages, templates) as site:
+    with (
+        tempfile.TemporaryDirectory(prefix="storyline-scaling-") as tmp,
+        BenchSite(args.pages, templates) as site,
+    ):
         work = Path(tmp)
         config = write_config(site, work)
         url = f"sqlite:///{work / 'w.db'}"
         upgrade(url)
         day = datetime.now(UTC).date().isoformat()
-        results = {stage: measure(stage, config, url, day, args.workers, work / f"{stage}.log") for stage in STAGES}
+        results = {
+            stage: measure(stage, config, url, day, args.workers, work / f"{stage}.log") for stage in STAGES
+        }
         articles = _counts(url)["articles"]
     per = 1000 / max(articles, 1)
     print(f"\narticles stored: {articles}; figures per 1,000 articles")
-    print(f"{'stage':<8} {'CPU s':>8} {'wall s':>8} {'peak RSS MB':>12} {'rows':>8}  rows by table (inserted)")
+    header = f"{'stage':<8} {'CPU s':>8} {'wall s':>8} {'peak RSS MB':>12} {'rows':>8}"
+    print(f"{header}  rows by table (inserted)")
     for stage, figures in results.items():
         inserted = ", ".join(f"{table} {count * per:.0f}" for table, count in figures["inserted"].items())
         print(

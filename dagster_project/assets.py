@@ -28,6 +28,7 @@ from dagster_project.metadata import plottable
 from dagster_project.partitions import (
     EVERY_SHARD_OF_THE_DAY,
     PREVIOUS_DAY,
+    SAME_SHARD_PREVIOUS_DAY,
     SHARD_KEYS,
     crawl_day_partitions,
     crawl_shard_partitions,
@@ -89,6 +90,7 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
     specs=[
         dg.AssetSpec(
             RAW_PAGES,
+            deps=[dg.AssetDep(RAW_PAGES, partition_mapping=SAME_SHARD_PREVIOUS_DAY)],
             code_version=versions.CRAWL_VERSION,
             kinds={"scrapy", "sql"},
             description=(

@@ -99,12 +99,12 @@ def postgres_running() -> Iterator[None]:
         raise DemoError("PostgreSQL is installed but has no cluster (pg_createcluster)")
     version, name = clusters[0], clusters[1]
     print(f"starting PostgreSQL cluster {version}/{name} (stopped again at the end)")
-    subprocess.run(["pg_ctlcluster", version, name, "start"], check=True)
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start"], check=True)
     try:
         _wait_for_port(5432, "PostgreSQL")
         yield
     finally:
-        subprocess.run(["pg_ctlcluster", version, name, "stop"], check=False)
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "stop"], check=False)
 
 
 def fresh_databases(admin_url: str) -> tuple[URL, URL]:

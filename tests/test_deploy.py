@@ -24,6 +24,8 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from dagster._core.run_coordinator import QueuedRunCoordinator, SubmitRunContext
+
 from dagster_project.executors import executor_config, pipeline_executor
 from storyline.worker import WorkerSetupError, worker_command, worker_environment
 from tests.test_dagster_instance import postgres_database_url  # noqa: F401 - a fixture
@@ -84,7 +86,8 @@ def test_celery_instance_queues_runs_in_postgres_with_env_limits(tmp_path, insta
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert instance.run_storage.postgres_url.startswith("postgresql+psycopg2://")
-        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert type(instance.run_coordinator).__name__ == "ShardTaggingRunCoordinator"
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
         assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 3
@@ -144,6 +147,17 @@ def test_the_run_queue_never_starts_a_second_crawler_of_one_shard(tmp_path, inst
                 ("day 2 shard 1", key("2026-12-02", "1")),
             ]
         }
+        # An asset backfill's run of one partition carries only range tags; submitted
+        # through the deployment's coordinator, it is queued with its day and shard tags.
+        from_backfill = instance.add_run(dg.DagsterRun(
+            job_name=job.name, run_id=str(uuid.uuid4()), remote_job_origin=origin,
+            tags={"dagster/asset_partition_range_start": "2026-12-03|0",
+                  "dagster/asset_partition_range_end": "2026-12-03|0"},
+        ))
+        submitted = instance.run_coordinator.submit_run(SubmitRunContext(from_backfill, workspace=None))
+        assert submitted.status == dg.DagsterRunStatus.QUEUED
+        assert submitted.tags["dagster/partition/shard"] == "0"
+        assert submitted.tags["dagster/partition/day"] == "2026-12-03"
         with QueuedRunCoordinatorDaemon(interval_seconds=1) as daemon:
             chosen = daemon._get_runs_to_dequeue(  # noqa: SLF001 - the daemon's decision itself
                 instance, instance.get_concurrency_config(), fixed_iteration_time=None
@@ -284,7 +298,8 @@ def test_k8s_instance_builds_its_run_launcher(tmp_path, instance_env, kubeconfig
         assert run_launcher.job_namespace == "storyline"
         assert run_launcher.job_image == "registry.internal/storyline:0.1.0"
         assert run_launcher.instance_config_map == "storyline-dagster-instance"
-        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert type(instance.run_coordinator).__name__ == "ShardTaggingRunCoordinator"
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
 
 
 def test_k8s_run_launcher_and_executor_configs_validate():

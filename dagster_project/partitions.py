@@ -68,8 +68,10 @@ crawl_shard_partitions = dg.MultiPartitionsDefinition(
     {"day": crawl_day_partitions, "shard": dg.StaticPartitionsDefinition(SHARD_KEYS)}
 )
 
-# The mapping is marked beta; it is the one Dagster offers for a day of every shard.
-warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*Multi(ToSingleDimension)?PartitionMapping.*")
+# These mappings are marked beta; they are the ones Dagster offers for days and shards.
+warnings.filterwarnings(
+    "ignore", category=dg.BetaWarning, message=".*Multi(ToSingleDimension)?PartitionMapping.*"
+)
 #: Downstream day-level stages read every shard's partition of their day.
 EVERY_SHARD_OF_THE_DAY = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="day")
 

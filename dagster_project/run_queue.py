@@ -27,7 +27,8 @@ def dimension_tags(run: DagsterRun) -> dict[str, str]:
         return {}
     if any(key.startswith(DIMENSION_TAG_PREFIX) for key in run.tags):
         return {}
-    tags = crawl_shard_partitions.get_tags_for_partition_key(crawl_shard_partitions.get_partition_key_from_str(start))
+    key = crawl_shard_partitions.get_partition_key_from_str(start)
+    tags = crawl_shard_partitions.get_tags_for_partition_key(key)
     return {key: value for key, value in tags.items() if key.startswith(DIMENSION_TAG_PREFIX)}
 
 

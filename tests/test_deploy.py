@@ -22,9 +22,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
-from sqlalchemy.engine import make_url
-
 from dagster._core.run_coordinator import QueuedRunCoordinator, SubmitRunContext
+from sqlalchemy.engine import make_url
 
 from dagster_project.executors import executor_config, pipeline_executor
 from storyline.worker import WorkerSetupError, worker_command, worker_environment

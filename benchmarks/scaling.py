@@ -9,8 +9,9 @@ so that its figures are its own:
   before. This process is a child subreaper (as in ``benchmarks/pipeline.py``), so the
   processes the stage leaves behind (the extraction pool's forkserver and workers) are
   re-parented to it and reaped here, and their CPU counts too;
-- peak memory: the stage's largest resident set of one process, its own or of one of the
-  processes it started (``ru_maxrss``; each extraction process holds its own);
+- peak memory: the stage process's own peak resident set (``VmHWM`` of ``/proc/self/status``;
+  ``ru_maxrss`` would carry this process's over the exec). The clean stage's extraction
+  processes (one per core) hold their own beside it, not counted here;
 - rows written: rows the stage inserted (counted per table before and after) plus rows it
   updated, as the stage reports them (``written``, ``pages``, ``articles``).
 
@@ -80,15 +81,22 @@ def run_stage(stage: str, config: str, url: str, day: str, workers: int) -> dict
 
 def _child_main(args: argparse.Namespace) -> int:
     stats = run_stage(args.stage, args.config, args.warehouse, args.day, args.workers)
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"stats": stats, "peak_rss_mb": max(own.ru_maxrss, children.ru_maxrss) / 1024}))
+    print(json.dumps({"stats": stats, "peak_rss_mb": _own_peak_rss_mb()}))
     return 0
 
 
-def _children_cpu() -> tuple[float, float]:
-    """CPU seconds and largest RSS (MB) of every reaped descendant so far."""
+def _own_peak_rss_mb() -> float:
+    """This process's peak resident set since its exec (``VmHWM``), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every reaped descendant so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return usage.ru_utime + usage.ru_stime
 
 
 def _reap_orphans(timeout_s: float = 10.0) -> None:
@@ -120,7 +128,7 @@ def measure(stage: str, config: Path, url: str, day: str, workers: int, log: Pat
     before = _counts(url)
     command = [sys.executable, __file__, "--stage", stage, "--config", str(config), "--warehouse", url,
                "--day", day, "--workers", str(workers)]  # fmt: skip
-    cpu_before, _ = _children_cpu()
+    cpu_before = _children_cpu()
     started = time.monotonic()
     with log.open("w") as errors:
         result = subprocess.run(
@@ -128,7 +136,7 @@ def measure(stage: str, config: Path, url: str, day: str, workers: int, log: Pat
         )
     wall = time.monotonic() - started
     _reap_orphans()
-    cpu_after, _ = _children_cpu()
+    cpu_after = _children_cpu()
     if result.returncode != 0:
         raise RuntimeError(f"stage {stage} exited {result.returncode}; see {log}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])

@@ -102,7 +102,9 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
         ),
         dg.AssetSpec(
             CLEAN_ARTICLES,
-            deps=[RAW_PAGES],
+            # Like raw_pages, so that a backfill keeps the two in one step (the clean stage
+            # follows the crawl) instead of splitting them into runs of their own.
+            deps=[RAW_PAGES, dg.AssetDep(CLEAN_ARTICLES, partition_mapping=SAME_SHARD_PREVIOUS_DAY)],
             code_version=versions.CLEAN_VERSION,
             kinds={"trafilatura", "sql"},
             description="Text and metadata of the day's pages, extracted from the WARC archive.",

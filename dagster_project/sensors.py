@@ -36,6 +36,8 @@ def day_pass_after_shards(context: dg.RunStatusSensorContext):
     run = context.dagster_run
     if "dagster/backfill" in run.tags:
         return dg.SkipReason("a backfill runs the day-level stages itself")
+    if "dagster/partition" not in run.tags:
+        return dg.SkipReason(f"run {run.run_id} covers no single day x shard partition")
     day = day_shard(run.tags["dagster/partition"]).day
     others = context.instance.get_runs(
         filters=dg.RunsFilter(

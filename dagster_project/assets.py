@@ -28,7 +28,6 @@ from dagster_project.metadata import plottable
 from dagster_project.partitions import (
     EVERY_SHARD_OF_THE_DAY,
     PREVIOUS_DAY,
-    SAME_SHARD_PREVIOUS_DAY,
     SHARD_KEYS,
     crawl_day_partitions,
     crawl_shard_partitions,
@@ -90,7 +89,6 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
     specs=[
         dg.AssetSpec(
             RAW_PAGES,
-            deps=[dg.AssetDep(RAW_PAGES, partition_mapping=SAME_SHARD_PREVIOUS_DAY)],
             code_version=versions.CRAWL_VERSION,
             kinds={"scrapy", "sql"},
             description=(
@@ -102,9 +100,7 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
         ),
         dg.AssetSpec(
             CLEAN_ARTICLES,
-            # Like raw_pages, so that a backfill keeps the two in one step (the clean stage
-            # follows the crawl) instead of splitting them into runs of their own.
-            deps=[RAW_PAGES, dg.AssetDep(CLEAN_ARTICLES, partition_mapping=SAME_SHARD_PREVIOUS_DAY)],
+            deps=[RAW_PAGES],
             code_version=versions.CLEAN_VERSION,
             kinds={"trafilatura", "sql"},
             description="Text and metadata of the day's pages, extracted from the WARC archive.",

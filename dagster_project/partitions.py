@@ -68,10 +68,8 @@ crawl_shard_partitions = dg.MultiPartitionsDefinition(
     {"day": crawl_day_partitions, "shard": dg.StaticPartitionsDefinition(SHARD_KEYS)}
 )
 
-# These mappings are marked beta; they are the ones Dagster offers for days and shards.
-warnings.filterwarnings(
-    "ignore", category=dg.BetaWarning, message=".*Multi(ToSingleDimension)?PartitionMapping.*"
-)
+# The mapping is marked beta; it is the one Dagster offers for a day of every shard.
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*MultiToSingleDimension.*")
 #: Downstream day-level stages read every shard's partition of their day.
 EVERY_SHARD_OF_THE_DAY = dg.MultiToSingleDimensionPartitionMapping(partition_dimension_name="day")
 
@@ -79,15 +77,6 @@ EVERY_SHARD_OF_THE_DAY = dg.MultiToSingleDimensionPartitionMapping(partition_dim
 #: go on across days), so in a backfill a day's run waits for the previous day's, however
 #: many runs the queue allows at once.
 PREVIOUS_DAY = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
-
-
-#: A shard's crawl of a day follows its crawl of the day before: in a backfill the older
-#: days of a shard are crawled first (a sitemap backfill before a live crawl that would
-#: store the same articles under today), one at a time.
-SAME_SHARD_PREVIOUS_DAY = dg.MultiPartitionMapping({
-    "day": dg.DimensionPartitionMapping("day", PREVIOUS_DAY),
-    "shard": dg.DimensionPartitionMapping("shard", dg.IdentityPartitionMapping()),
-})
 
 
 class DayShard(NamedTuple):

@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import dagster as dg
 import pytest
 import yaml
 from sqlalchemy import create_engine, select
@@ -227,20 +226,14 @@ def test_two_celery_workers_land_the_rows_of_an_in_process_run(sites, celery_dep
 
 
 def _steps_by_worker(home: str, env: dict[str, str], workers: Workers) -> dict[str, str]:
-    """Which worker ran each step of each run: the process that logged its STEP_START."""
-    owner = {pid: name for name in workers.processes for pid in workers.pids(name)}
+    """Which worker ran each step of each run (``storyline.scale_demo.steps_by_worker``)."""
+    from storyline.scale_demo import steps_by_worker
+
+    owners = {pid: name for name in workers.processes for pid in workers.pids(name)}
     saved = {name: os.environ.get(name) for name in env if name.startswith(("DAGSTER_", "STORYLINE_MAX"))}
     os.environ.update({name: env[name] for name in saved})
     try:
-        with dg.DagsterInstance.from_config(home) as instance:
-            steps = {}
-            for run in instance.get_runs():
-                records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
-                for record in records:
-                    entry = record.event_log_entry
-                    partition = run.tags.get("dagster/partition")
-                    steps[f"{entry.step_key} {partition}"] = owner.get(entry.dagster_event.pid, f"pid {entry.dagster_event.pid}")
-            return steps
+        return {f"{step} {partition}": worker for (step, partition), worker in steps_by_worker(home, owners).items()}
     finally:
         for name, value in saved.items():
             if value is None:

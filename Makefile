@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test test-ui ui lint bench clean
+.PHONY: install demo scale-demo test test-ui ui lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/storyline demo
+
+# Two Celery workers, the daemon and the webserver on this machine: backfills two days x two
+# shards of the demo site, prints which worker ran which step, stops all it started.
+scale-demo: $(STAMP)
+	$(BIN)/python -m storyline.scale_demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

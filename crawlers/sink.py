@@ -25,7 +25,7 @@ from twisted.internet import defer, threads
 from crawlers.partition import crawl_partition_key
 from pipelines.archive import CrawlArchive
 from pipelines.config import load_config
-from pipelines.shards import sources_in_shard
+from pipelines.shards import shard_label, sources_in_shard
 from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
 from pipelines.warehouse.migrate import migrated_engine
 
@@ -48,9 +48,11 @@ class CrawlSink:
         settings = crawler.settings
         self.crawler = crawler
         self.config = load_config(settings.get("STORYLINE_CONFIG"))
+        shard = None
         if settings.get("STORYLINE_SHARD") is not None:
             # One shard's crawl: only the sources whose registrable domain hashes to it.
             self.config = sources_in_shard(self.config, settings.getint("STORYLINE_SHARD"))
+            shard = shard_label(settings.getint("STORYLINE_SHARD"), self.config.crawl.shards)
         self.mode = settings.get("STORYLINE_CRAWL_MODE") or "live"
         self.batch_size = settings.getint("STORYLINE_BATCH_SIZE", 500)
         self.store = CrawlStore(migrated_engine(settings.get("STORYLINE_WAREHOUSE_URL")))
@@ -61,6 +63,7 @@ class CrawlSink:
             partition_key=self.partition_key,
             dagster_run_id=settings.get("STORYLINE_DAGSTER_RUN_ID"),
             code_version=settings.get("STORYLINE_CODE_VERSION"),
+            shard=shard,
         )
         self.source_ids = self.store.ensure_sources(
             (

@@ -1,10 +1,14 @@
-"""The pipeline's assets, one per stage, partitioned by UTC crawl day.
+"""The pipeline's assets, one per stage, partitioned by UTC crawl day (and crawl shard).
 
 crawl (``raw_pages``) -> clean (``clean_articles``) -> dedup (``deduplicated_articles``)
 -> cluster (``stories``) -> enrich (``enriched_articles``). Each asset is thin: it
 opens a stage run (the lineage anchor), calls the plain function in
 ``pipelines/`` that does the work, and reports counts as metadata. Data moves
 through the warehouse, not through IO managers.
+
+The crawl and clean step is partitioned by day x crawl shard (one crawler per shard in
+the whole cluster, see config/deploy/); dedup, clustering and enrichment are one pass per
+day over every shard's articles (docs/scaling.md says why).
 
 (No ``from __future__ import annotations`` here: Dagster reads the ``context``
 annotation at definition time.)
@@ -21,14 +25,25 @@ from sqlalchemy import Engine
 
 from dagster_project import checks
 from dagster_project.metadata import plottable
-from dagster_project.partitions import crawl_day_partitions
+from dagster_project.partitions import (
+    EVERY_SHARD_OF_THE_DAY,
+    PREVIOUS_DAY,
+    SHARD_KEYS,
+    crawl_day_partitions,
+    crawl_shard_partitions,
+    day_shard,
+    stage_partition,
+)
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from pipelines import plan, versions
 from pipelines.clean import clean_partition
+from pipelines.config import StorylineConfig, load_config
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
 from pipelines.report import articles_per_source, partition_totals
+from pipelines.shards import shard_label
 from pipelines.stories.store import cluster_partition
+from pipelines.warehouse.shard_members import shard_articles
 from pipelines.warehouse.stage_runs import stage_run
 
 # Backfill policies are marked beta; the one-day-per-run policy is what we rely on.
@@ -106,7 +121,7 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
     ],
     can_subset=True,
     pool="crawler",
-    **COMMON,
+    **{**COMMON, "partitions_def": crawl_shard_partitions},
 )
 def crawl_and_clean(
     context: dg.AssetExecutionContext,
@@ -121,13 +136,15 @@ def crawl_and_clean(
     extracting pages in batches as they are stored, on every core. Selected alone (re-derive
     from the archive), ``clean_articles`` extracts the stored pages and fetches nothing.
     """
-    day = context.partition_key
+    day, shard = day_shard(context.partition_key)
     engine = warehouse.engine()  # migrated when the resource was set up
     selected = context.selected_asset_keys
-    mode = plan.crawl_mode(engine, day) if RAW_PAGES in selected else plan.REPLAY
+    label = shard_label(shard, len(SHARD_KEYS))
+    mode = plan.crawl_mode(engine, day, shard=label) if RAW_PAGES in selected else plan.REPLAY
     crawling = mode != plan.REPLAY
     rebuild = rebuilds(context) or mode == plan.REPLAY
-    crawl_metadata: dict[str, Any] = {"mode": mode}
+    crawl_metadata: dict[str, Any] = {"mode": mode, "shard": label}
+    only_shard = shard_articles(engine, _sharded_config(crawl_config), shard)
     crawl_finished = threading.Event()
     clean_result: dict[str, Any] = {}
 
@@ -139,7 +156,7 @@ def crawl_and_clean(
                     engine, day, stage_run_id=run_id, workers=extraction.workers,
                     page_timeout_s=extraction.page_timeout_s, rebuild=rebuild,
                     crawl_done=crawl_finished.is_set if crawling else None,
-                    progress=context.log.info,
+                    progress=context.log.info, only=only_shard,
                 ),
             )
         except BaseException as error:  # noqa: BLE001 - raised again in the step's thread
@@ -189,20 +206,33 @@ def crawl_and_clean(
         )
 
 
+def _sharded_config(crawl_config: CrawlConfigResource) -> StorylineConfig:
+    """The crawl's config; raises ``ValueError`` when its shards are not the partitions' shards."""
+    config = load_config(crawl_config.resolved_path)
+    if config.crawl.shards != len(SHARD_KEYS):
+        raise ValueError(
+            f"{config.path}: crawl.shards is {config.crawl.shards}, but the partitions were made for "
+            f"{len(SHARD_KEYS)} shard(s): STORYLINE_CONFIG must name this config on every machine"
+        )
+    return config
+
+
 def crawl_invocation(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, config_path: str, mode: str
 ) -> tuple[list[str], dict[str, str]]:
     """Return the crawl child's command line and the environment it adds.
 
-    The warehouse URL (which may hold a password) travels in the environment, never on
-    the command line, where ``ps`` would show it to every user of the machine.
+    The child crawls the partition's shard only. The warehouse URL (which may hold a
+    password) travels in the environment, never on the command line, where ``ps`` would
+    show it to every user of the machine.
     """
-    day = context.partition_key
+    day, shard = day_shard(context.partition_key)
     command = [
         sys.executable, "-m", "crawlers.run",
         "--config", config_path,
         "--mode", mode,
         "--partition-key", day,
+        "--shard", str(shard),
         "--dagster-run-id", context.run.run_id,
         "--code-version", versions.CRAWL_VERSION,
     ]
@@ -237,7 +267,8 @@ def _run_stage(
 ) -> dict[str, Any]:
     """Run one stage's work inside a stage run and return its stats."""
     with stage_run(
-        engine, stage, context.partition_key, code_version=code_version, dagster_run_id=context.run.run_id
+        engine, stage, stage_partition(context.partition_key), code_version=code_version,
+        dagster_run_id=context.run.run_id,
     ) as run:
         run.stats.update(work(run.id))
         stats = dict(run.stats)
@@ -255,7 +286,10 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 
 
 @dg.asset(
-    deps=[CLEAN_ARTICLES],
+    deps=[
+        dg.AssetDep(CLEAN_ARTICLES, partition_mapping=EVERY_SHARD_OF_THE_DAY),
+        dg.AssetDep("deduplicated_articles", partition_mapping=PREVIOUS_DAY),
+    ],
     code_version=versions.DEDUP_VERSION,
     kinds={"sql"},
     check_specs=[
@@ -282,7 +316,7 @@ def deduplicated_articles(
 
 
 @dg.asset(
-    deps=[deduplicated_articles],
+    deps=[deduplicated_articles, dg.AssetDep("stories", partition_mapping=PREVIOUS_DAY)],
     code_version=versions.CLUSTER_VERSION,
     kinds={"sql"},
     check_specs=[

@@ -6,10 +6,10 @@ import dagster as dg
 
 from dagster_project.assets import ALL_ASSETS
 from dagster_project.executors import pipeline_executor
-from dagster_project.jobs import daily_pipeline, rederive_from_archive
+from dagster_project.jobs import crawl_shard, daily_pipeline, rederive_from_archive
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from dagster_project.schedules import crawl_current_day
-from dagster_project.sensors import stale_extraction
+from dagster_project.sensors import day_pass_after_shards, stale_extraction
 
 
 def resources() -> dict[str, object]:
@@ -24,9 +24,9 @@ def resources() -> dict[str, object]:
 
 defs = dg.Definitions(
     assets=ALL_ASSETS,
-    jobs=[daily_pipeline, rederive_from_archive],
+    jobs=[crawl_shard, daily_pipeline, rederive_from_archive],
     schedules=[crawl_current_day],
-    sensors=[stale_extraction],
+    sensors=[day_pass_after_shards, stale_extraction],
     resources=resources(),
     # In process unless the deployment says otherwise (STORYLINE_EXECUTOR=celery or k8s):
     # the stages run one after the other anyway, one process per run saves the start-up of

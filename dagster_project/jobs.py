@@ -1,22 +1,38 @@
-"""Jobs: the whole pipeline for one day, and re-derivation from the archive.
+"""Jobs: crawl (and clean) one day x shard, the day-level pass, and re-derivation from the archive.
 
-Both are partitioned like their assets (by UTC crawl day).
+A job runs assets of one partitions definition, so the pipeline of a day is two kinds of
+run: one ``crawl_shard`` run per shard (day x shard partitions), then one
+``daily_pipeline`` run (day partitions) over every shard's articles. The
+``day_pass_after_shards`` sensor starts the second when the first are done; an asset
+backfill in the UI orders them itself; ``storyline run`` runs them one after the other.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-#: Every stage for one crawl day; the schedule and `storyline run` materialize it.
-daily_pipeline = dg.define_asset_job(
-    "daily_pipeline",
-    selection=dg.AssetSelection.groups("storyline"),
-    description="Crawl (or replay) one UTC day, then clean, dedup, cluster and enrich it.",
+CRAWL_ASSETS = dg.AssetSelection.assets("raw_pages", "clean_articles")
+
+#: The crawl of one shard on one day, with the clean stage following it.
+crawl_shard = dg.define_asset_job(
+    "crawl_shard",
+    selection=CRAWL_ASSETS,
+    description="Crawl (or replay) one UTC day of one crawl shard and extract what it stores.",
 )
 
-#: Everything after the crawl: re-derive days from the raw archive (e.g. a new extractor).
+#: Everything after the crawl and clean, once per day over every shard.
+daily_pipeline = dg.define_asset_job(
+    "daily_pipeline",
+    selection=dg.AssetSelection.groups("storyline") - CRAWL_ASSETS,
+    description="Dedup, cluster and enrich one UTC day, over every crawl shard's articles.",
+)
+
+#: Re-extract one day x shard from the raw archive (e.g. a new extractor); fetches nothing.
 rederive_from_archive = dg.define_asset_job(
     "rederive_from_archive",
-    selection=dg.AssetSelection.groups("storyline") - dg.AssetSelection.assets("raw_pages"),
-    description="Re-run clean, dedup, cluster and enrich from the WARC archive; fetches nothing.",
+    selection=dg.AssetSelection.assets("clean_articles"),
+    description=(
+        "Re-extract one day x shard from the WARC archive; fetches nothing. The day's dedup, "
+        "clustering and enrichment follow (day_pass_after_shards)."
+    ),
 )

@@ -1,11 +1,58 @@
-"""Sensors: re-derive days whose articles an older extractor wrote, from the raw archive."""
+"""Sensors: the day-level pass once a day's shards are crawled, and re-derivation of stale days."""
 
 import dagster as dg
 
-from dagster_project.jobs import rederive_from_archive
+from dagster_project.assets import REBUILD_TAG
+from dagster_project.jobs import crawl_shard, daily_pipeline, rederive_from_archive
+from dagster_project.partitions import day_shard, shard_partition_keys
 from dagster_project.resources import WarehouseResource
 from pipelines import quality
 from pipelines.extract import EXTRACTOR_VERSION, extractor_settings_hash
+
+#: Run states of a shard run that has not finished yet.
+UNFINISHED = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[crawl_shard, rederive_from_archive],
+    request_job=daily_pipeline,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Once the last crawl (or re-extraction) run of a day's shards succeeds, run the day's "
+        "dedup, clustering and enrichment over every shard."
+    ),
+)
+def day_pass_after_shards(context: dg.RunStatusSensorContext):
+    """Request the day-level pass of the finished run's day, unless another shard run of it is unfinished.
+
+    Asset backfills order the day-level runs themselves, so their shard runs are left alone.
+    """
+    run = context.dagster_run
+    if "dagster/backfill" in run.tags:
+        return dg.SkipReason("a backfill runs the day-level stages itself")
+    if "dagster/partition" not in run.tags:
+        return dg.SkipReason(f"run {run.run_id} covers no single day x shard partition")
+    day = day_shard(run.tags["dagster/partition"]).day
+    others = context.instance.get_runs(
+        filters=dg.RunsFilter(
+            job_name=run.job_name, statuses=UNFINISHED, tags={"dagster/partition/day": day}
+        ),
+        limit=1,
+    )
+    if others:
+        return dg.SkipReason(f"{day}: another shard's run is still going; it will start the day's pass")
+    rebuild = run.job_name == rederive_from_archive.name or run.tags.get(REBUILD_TAG) == "true"
+    return dg.RunRequest(
+        run_key=f"{day}@{run.run_id}",
+        partition_key=day,
+        tags={REBUILD_TAG: "true"} if rebuild else {},
+    )
 
 
 @dg.sensor(
@@ -14,11 +61,11 @@ from pipelines.extract import EXTRACTOR_VERSION, extractor_settings_hash
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
         "After an extractor upgrade, request a re-derivation (from WARC, no refetch) of every "
-        "day whose articles another extractor version or settings hash wrote."
+        "day whose articles another extractor version or settings hash wrote, shard by shard."
     ),
 )
 def stale_extraction(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-    """One run request per stale partition, keyed so each (day, version, settings) runs once."""
+    """One run request per stale day x shard, keyed so each (day, shard, version, settings) runs once."""
     settings_hash = extractor_settings_hash()
     stale = quality.partitions_extracted_by_other_versions(
         warehouse.engine(), EXTRACTOR_VERSION, settings_hash
@@ -26,4 +73,8 @@ def stale_extraction(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
     current = f"{EXTRACTOR_VERSION}+{settings_hash}"
     if not stale:
         return dg.SkipReason(f"every extracted day is at extractor {current}")
-    return [dg.RunRequest(run_key=f"{day}@{current}", partition_key=day) for day in stale]
+    return [
+        dg.RunRequest(run_key=f"{key}@{current}", partition_key=key)
+        for day in stale
+        for key in shard_partition_keys(day)
+    ]

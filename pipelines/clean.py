@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select, union_all, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from pipelines.extract import (
     EXTRACTOR_VERSION,
@@ -75,8 +76,12 @@ def clean_partition(
     crawl_done: Callable[[], bool] | None = None,
     poll_s: float = 0.5,
     progress: Report | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
     """Extract the partition's article pages; return counts for metadata.
+
+    ``only`` narrows the pages to those matching a condition on ``articles`` (one crawl
+    shard's, :func:`pipelines.warehouse.shard_members.shard_articles`).
 
     With ``rebuild`` every page is extracted, else only pages never extracted. With
     ``crawl_done`` the stage follows a crawl that is still landing pages: it extracts
@@ -92,12 +97,12 @@ def clean_partition(
     pool = pool or ExtractionPool(workers, page_timeout_s)
     try:
         if crawl_done is None:
-            pages = _load_pages(engine, partition_key, rebuild=rebuild)
+            pages = _load_pages(engine, partition_key, rebuild=rebuild, only=only)
             _clean_batch(engine, pool, pages, stage_run_id, stats, tracker)
         else:
             while True:
                 finished = crawl_done()
-                pages = _load_pages(engine, partition_key, rebuild=False, limit=STREAM_BATCH)
+                pages = _load_pages(engine, partition_key, rebuild=False, limit=STREAM_BATCH, only=only)
                 if pages:
                     _clean_batch(engine, pool, pages, stage_run_id, stats, tracker)
                 elif finished:
@@ -152,7 +157,12 @@ def _clean_batch(
 
 
 def _load_pages(
-    engine: Engine, partition_key: str, *, rebuild: bool, limit: int | None = None
+    engine: Engine,
+    partition_key: str,
+    *,
+    rebuild: bool,
+    limit: int | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> dict[int, dict[str, Any]]:
     columns = [
         Article.id,
@@ -175,6 +185,8 @@ def _load_pages(
     )
     if not rebuild:
         query = query.where(pending.CLEAN)
+    if only is not None:
+        query = query.where(only)
     if limit:
         query = query.limit(limit)
     with session_scope(engine) as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.warehouse.db import WarehouseError, make_engine, session_scope
@@ -15,11 +15,14 @@ SITEMAP_BACKFILL = "sitemap_backfill"
 REPLAY = "replay"
 
 
-def crawl_mode(engine: Engine, partition_key: str, today: date | None = None) -> str:
+def crawl_mode(
+    engine: Engine, partition_key: str, today: date | None = None, shard: str | None = None
+) -> str:
     """Return the crawl mode for a daily partition ``YYYY-MM-DD``.
 
     - today (UTC): ``live``, an incremental crawl of every feed, hub and sitemap;
-    - a past day with a successful crawl run: ``replay``, nothing is fetched and the
+    - a past day with a successful crawl run (of ``shard``, ``"N/S"``, when given; a run
+      that crawled every source counts for every shard): ``replay``, nothing is fetched and the
       downstream stages re-derive everything from the WARC archive;
     - a past day never crawled: ``sitemap_backfill``, articles whose sitemap lastmod
       falls on that day are discovered and fetched.
@@ -32,17 +35,20 @@ def crawl_mode(engine: Engine, partition_key: str, today: date | None = None) ->
         raise ValueError(f"partition {partition_key} is in the future; nothing can be crawled for it")
     if day == today:
         return LIVE
-    return REPLAY if successful_crawls(engine, partition_key) else SITEMAP_BACKFILL
+    return REPLAY if successful_crawls(engine, partition_key, shard) else SITEMAP_BACKFILL
 
 
-def successful_crawls(engine: Engine, partition_key: str) -> int:
-    """Return how many crawl runs of the partition succeeded."""
+def successful_crawls(engine: Engine, partition_key: str, shard: str | None = None) -> int:
+    """Return how many crawl runs of the partition (and of ``shard``, when given) succeeded."""
+    query = (
+        select(func.count())
+        .select_from(CrawlRun)
+        .where(CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded")
+    )
+    if shard is not None:
+        query = query.where(or_(CrawlRun.shard == shard, CrawlRun.shard.is_(None)))
     with session_scope(engine) as session:
-        return session.execute(
-            select(func.count())
-            .select_from(CrawlRun)
-            .where(CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded")
-        ).scalar_one()
+        return session.execute(query).scalar_one()
 
 
 def first_crawl_day(url: str | None = None) -> date | None:

@@ -11,6 +11,7 @@ to S+1 moves only the sources that now belong to the new shard (about 1/(S+1) of
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 import tldextract
@@ -55,6 +56,16 @@ def shard_of(source: SourceConfig, shards: int) -> int:
 def shard_keys(config: StorylineConfig) -> list[str]:
     """Return the names of a config's shards: ``"0"``, ``"1"``, ... up to ``crawl.shards``."""
     return [str(shard) for shard in range(config.crawl.shards)]
+
+
+def shard_label(shard: int, shards: int) -> str:
+    """Return how ``crawl_runs.shard`` names shard ``shard`` of ``shards``: ``"0/2"``."""
+    return f"{shard}/{shards}"
+
+
+def shard_of_urls(urls: Sequence[str], shards: int) -> int:
+    """Return the shard of a source given its URLs (feeds, then hubs, then sitemaps); 0 without any."""
+    return shard_of_domain(registrable_domain(urls[0]), shards) if urls else 0
 
 
 def sources_in_shard(config: StorylineConfig, shard: int) -> StorylineConfig:

@@ -240,6 +240,8 @@ def _run_pass(
     if warehouse:
         # The partitions begin a week before this warehouse's first crawl (dagster_project.partitions).
         os.environ["STORYLINE_WAREHOUSE_URL"] = warehouse
+    # The crawl's shards (dagster_project.partitions) are those of this config.
+    os.environ["STORYLINE_CONFIG"] = config
     from dagster_project.run import run_pass
 
     try:

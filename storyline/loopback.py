@@ -1,8 +1,9 @@
-"""A small HTTP server on 127.0.0.1, served from a daemon thread: the base of the demo site
-and of the tests' fixture server."""
+"""A small HTTP server on loopback (127.0.0.1 by default, any 127.0.0.0/8 address), served
+from a daemon thread: the base of the demo site and of the tests' fixture server."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -12,7 +13,10 @@ LOOPBACK_HOST = "127.0.0.1"
 
 
 class LoopbackServer:
-    """Serve ``handler_class()`` on ``127.0.0.1:port`` (0 picks a free port) until stopped.
+    """Serve ``handler_class()`` on ``host:port`` (0 picks a free port) until stopped.
+
+    ``host`` must be an IPv4 loopback address (127.0.0.0/8): a second address such as
+    127.0.0.2 gives a second site its own domain, never a non-loopback one.
 
     Subclasses provide the handler and may prepare content in :meth:`_on_start` (the base
     URL is known by then) or wake sleeping handlers in :meth:`_on_stop`.
@@ -21,8 +25,8 @@ class LoopbackServer:
     thread_name = "loopback-server"
 
     def __init__(self, host: str = LOOPBACK_HOST, port: int = 0) -> None:
-        if host != LOOPBACK_HOST:
-            raise ValueError(f"{type(self).__name__} only binds {LOOPBACK_HOST}, not {host!r}")
+        if not _is_loopback_v4(host):
+            raise ValueError(f"{type(self).__name__} only binds 127.0.0.0/8 addresses, not {host!r}")
         self._address = (host, port)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -39,7 +43,7 @@ class LoopbackServer:
         """Hook run before shutting down."""
 
     def start(self) -> str:
-        """Bind and serve in a background thread; return ``"127.0.0.1:PORT"``."""
+        """Bind and serve in a background thread; return ``"HOST:PORT"``."""
         if self._server is None:
             server = ThreadingHTTPServer(self._address, self.handler_class())
             server.daemon_threads = True
@@ -95,3 +99,10 @@ class LoopbackServer:
     def url(self, path: str) -> str:
         """Return the absolute URL of ``path`` on this server."""
         return self.base_url + path
+
+
+def _is_loopback_v4(host: str) -> bool:
+    try:
+        return ipaddress.IPv4Address(host) in ipaddress.IPv4Network("127.0.0.0/8")
+    except ValueError:
+        return False

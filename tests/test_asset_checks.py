@@ -14,8 +14,14 @@ pytestmark = pytest.mark.slow
 DEMO_CONFIG = str(REPO_ROOT / "config" / "demo.yaml")
 
 
-def _evaluations(instance: dg.DagsterInstance, run_id: str) -> dict[str, dg.AssetCheckEvaluation]:
-    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+def _evaluations(instance: dg.DagsterInstance, run_ids: tuple[str, ...]) -> dict[str, dg.AssetCheckEvaluation]:
+    """The check evaluations of a pass's runs (each shard's crawl, then the day-level run)."""
+    records = [
+        record
+        for run_id in run_ids
+        for record in instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    ]
     return {
         record.event_log_entry.dagster_event.event_specific_data.check_name:
             record.event_log_entry.dagster_event.event_specific_data
@@ -23,8 +29,13 @@ def _evaluations(instance: dg.DagsterInstance, run_id: str) -> dict[str, dg.Asse
     }
 
 
-def _materialization_metadata(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict]:
-    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+def _materialization_metadata(instance: dg.DagsterInstance, run_ids: tuple[str, ...]) -> dict[str, dict]:
+    records = [
+        record
+        for run_id in run_ids
+        for record in instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records
+    ]
     return {
         record.event_log_entry.dagster_event.asset_key.to_user_string():
             record.event_log_entry.dagster_event.event_specific_data.materialization.metadata
@@ -39,13 +50,13 @@ def test_a_backfilled_day_whose_articles_a_later_crawl_holds_warns_with_the_coun
     instance = dg.DagsterInstance.ephemeral()
     today = run_pass(config_path=DEMO_CONFIG, warehouse_url=url, instance=instance)
     assert today.success, today.failure
-    checks = _evaluations(instance, today.run_id)
+    checks = _evaluations(instance, today.run_ids)
     assert {name: check.passed for name, check in checks.items()} == {
         "lineage_complete": True, "partition_fresh": True, "day_stored_here": True,
         "empty_bodies_below_threshold": True, "canonical_urls_unique": True,
         "every_article_in_a_story": True, "story_counts_match_members": True, "articles_enriched": True,
     }
-    metadata = _materialization_metadata(instance, today.run_id)
+    metadata = _materialization_metadata(instance, today.run_ids)
     # Counts by kind are numbers Dagster can plot, beside the JSON tables.
     assert metadata["raw_pages"]["fetches_by_kind/article"].value > 0
     assert metadata["raw_pages"]["errors_by_reason/http_404"].value == 2
@@ -58,7 +69,7 @@ def test_a_backfilled_day_whose_articles_a_later_crawl_holds_warns_with_the_coun
     backfill = run_pass(config_path=DEMO_CONFIG, warehouse_url=url, partition_key=yesterday,
                         instance=instance)
     assert backfill.success, backfill.failure
-    check = _evaluations(instance, backfill.run_id)["day_stored_here"]
+    check = _evaluations(instance, backfill.run_ids)["day_stored_here"]
     assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
     under_today = check.metadata[f"articles_under/{today.partition_key}"].value
     assert under_today > 0 and check.metadata["articles_in_partition"].value == 0

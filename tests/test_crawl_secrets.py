@@ -27,7 +27,7 @@ def test_warehouse_url_is_not_on_the_crawl_command_line(demo_site, tmp_path) -> 
     result = dg.materialize(
         [crawl_and_clean],
         selection=["raw_pages"],
-        partition_key=current_partition(),
+        partition_key=f"{current_partition()}|0",  # day x shard
         instance=dg.DagsterInstance.ephemeral(),
         resources={
             "warehouse": WarehouseResource(url=url),
@@ -39,4 +39,5 @@ def test_warehouse_url_is_not_on_the_crawl_command_line(demo_site, tmp_path) -> 
     assert result.success
     ((command, env),) = RecordingPipesClient.calls
     assert not any("secret-name" in part for part in command)
+    assert command[command.index("--shard") + 1] == "0", "the crawl child was not told its shard"
     assert env["STORYLINE_WAREHOUSE_URL"] == url

@@ -3,12 +3,15 @@
 The demo site publishes on anchor-2, anchor-1 and anchor (today, UTC). First the test
 process runs one full pass of anchor-2 (a past day never crawled: sitemap backfill). Then
 ``dagster dev`` (webserver and daemon) starts on the same warehouse and archive, and the
-``launchPartitionBackfill`` mutation asks for every asset over the three days. Expected:
+``launchPartitionBackfill`` mutation asks for every asset over the three days (the crawl's
+partitions are day x shard: with one shard, ``DAY|0``; the day-level assets follow through
+their partition mapping). Expected:
 
 - anchor-2 was crawled already: replayed from the WARC archive, nothing fetched again;
 - anchor-1 was never crawled: its articles are discovered from sitemaps and fetched;
 - anchor is today: a live crawl;
-- every day's articles carry stage runs of the backfill's run for that day.
+- every day's articles carry stage runs of the backfill's runs for that day: the crawl
+  and clean run of its shard, then the day-level run (dedup, cluster, enrich).
 """
 
 from __future__ import annotations
@@ -56,7 +59,8 @@ class BackfillOutcome:
     today: str  # anchor
     pre_run_id: str
     backfill: Backfill
-    run_by_day: dict[str, str]
+    run_by_day: dict[str, str]  # "DAY|0" -> the crawl-and-clean run of the day's one shard
+    day_level_runs: dict[str, set[str]]  # "DAY" -> the runs of its dedup, cluster and enrich
     hits_before: Counter[str]
     hits_after: Counter[str]
     manifest: list
@@ -103,7 +107,7 @@ def outcome(tmp_path_factory) -> BackfillOutcome:
             "STORYLINE_ARCHIVE_DIR": str(archive),
         }
         with dagster_dev(dagster_home=home, env=code_location_env, port=free_port()) as base_url:
-            backfill_id = launch_asset_backfill(base_url, ASSET_KEYS, [before, never, today])
+            backfill_id = launch_asset_backfill(base_url, ASSET_KEYS, [f"{day}|0" for day in (before, never, today)])
             try:
                 backfill = wait_for_backfill(base_url, backfill_id, timeout_s=BACKFILL_TIMEOUT_S)
             except TimeoutError as error:
@@ -115,7 +119,7 @@ def outcome(tmp_path_factory) -> BackfillOutcome:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.fetch_materializations(dg.AssetKey("raw_pages"), limit=20).records
         modes = {
-            record.asset_materialization.partition: (
+            record.asset_materialization.partition.split("|")[0]: (
                 record.run_id,
                 record.asset_materialization.metadata["mode"].value,
             )
@@ -126,9 +130,12 @@ def outcome(tmp_path_factory) -> BackfillOutcome:
         before=before,
         never=never,
         today=today,
-        pre_run_id=pre.run_id,
+        pre_run_id=pre.run_ids[0],  # the crawl-and-clean run of its one shard
         backfill=backfill,
-        run_by_day={run.partition: run.run_id for run in backfill.runs},
+        run_by_day={run.partition: run.run_id for run in backfill.runs if "|" in (run.partition or "")},
+        day_level_runs={
+            day: {run.run_id for run in backfill.runs if run.partition == day} for day in (before, never, today)
+        },
         hits_before=hits_before,
         hits_after=hits_after,
         manifest=manifest,
@@ -163,10 +170,14 @@ def test_backfill_runs_one_successful_run_per_day(outcome):
     backfill = outcome.backfill
     runs = ", ".join(f"{run.partition}:{run.status}" for run in backfill.runs)
     assert backfill.status == "COMPLETED_SUCCESS", f"backfill {backfill.status}, runs {runs}\n{outcome.log}"
-    assert sorted(backfill.partition_names) == sorted([outcome.before, outcome.never, outcome.today])
-    assert len(backfill.runs) == 3, f"expected one run per day (backfill policy), got: {runs}"
+    days = [outcome.before, outcome.never, outcome.today]
     assert {run.status for run in backfill.runs} == {"SUCCESS"}, runs
-    assert set(outcome.run_by_day) == {outcome.before, outcome.never, outcome.today}, runs
+    # One crawl-and-clean run per day of the one shard, then the day-level stages in runs of
+    # their day (the backfill splits them where a stage waits for its previous day).
+    crawl_runs = sorted(run.partition for run in backfill.runs if "|" in (run.partition or ""))
+    assert crawl_runs == [f"{day}|0" for day in sorted(days)], runs
+    assert all(outcome.day_level_runs[day] for day in days), runs
+    assert len(backfill.runs) == 3 + sum(len(found) for found in outcome.day_level_runs.values()), runs
     assert outcome.pre_run_id not in outcome.run_by_day.values()
 
 
@@ -174,7 +185,7 @@ def test_crawl_step_picks_replay_sitemap_backfill_and_live(outcome):
     modes = {day: mode for day, (_run, mode) in outcome.raw_pages_modes.items()}
     assert modes == {outcome.before: "replay", outcome.never: "sitemap_backfill", outcome.today: "live"}
     for day, (run_id, _mode) in outcome.raw_pages_modes.items():
-        assert run_id == outcome.run_by_day[day], f"raw_pages {day} was materialized by another run"
+        assert run_id == outcome.run_by_day[f"{day}|0"], f"raw_pages {day} was materialized by another run"
 
 
 def test_already_crawled_day_is_replayed_without_fetching_again(outcome, db):
@@ -198,14 +209,14 @@ def test_already_crawled_day_is_replayed_without_fetching_again(outcome, db):
     assert articles, f"no articles for {outcome.before}"
     assert {article.crawl_run_id for article in articles} == {runs[0].id}
     extracted_by = {db.get(StageRun, article.extracted_by_id).dagster_run_id for article in articles}
-    assert extracted_by == {outcome.run_by_day[outcome.before]}
+    assert extracted_by == {outcome.run_by_day[f"{outcome.before}|0"]}
 
 
 def test_never_crawled_day_is_discovered_from_sitemaps(outcome, db):
     runs = _crawl_runs(db, outcome.never)
     assert [(run.mode, run.status) for run in runs] == [("sitemap_backfill", "succeeded")]
     crawl = runs[0]
-    assert crawl.dagster_run_id == outcome.run_by_day[outcome.never]
+    assert crawl.dagster_run_id == outcome.run_by_day[f"{outcome.never}|0"]
 
     # Today's live crawl reads feeds that also list yesterday's articles; had it run first, it
     # would have stored them under today (crawl-time partitions) and left this day empty.
@@ -234,7 +245,7 @@ def test_never_crawled_day_is_discovered_from_sitemaps(outcome, db):
 def test_today_gets_a_live_crawl(outcome, db):
     runs = _crawl_runs(db, outcome.today)
     assert [(run.mode, run.status) for run in runs] == [("live", "succeeded")]
-    assert runs[0].dagster_run_id == outcome.run_by_day[outcome.today]
+    assert runs[0].dagster_run_id == outcome.run_by_day[f"{outcome.today}|0"]
     # A live crawl reads feeds and hubs, which a sitemap backfill never does.
     kinds = set(db.scalars(select(Fetch.kind).where(Fetch.crawl_run_id == runs[0].id)))
     assert {"feed", "hub", "sitemap"} <= kinds, kinds
@@ -246,7 +257,6 @@ def test_today_gets_a_live_crawl(outcome, db):
 
 def test_every_day_has_rows_written_by_its_backfill_run(outcome, db):
     for day in (outcome.before, outcome.never, outcome.today):
-        run_id = outcome.run_by_day[day]
         articles = _articles(db, day)
         assert articles, f"no articles for {day}"
         stage_runs = {
@@ -255,7 +265,9 @@ def test_every_day_has_rows_written_by_its_backfill_run(outcome, db):
                     select(StageRun).where(
                         StageRun.partition_key == day,
                         StageRun.stage == stage,
-                        StageRun.dagster_run_id == run_id,
+                        StageRun.dagster_run_id.in_(
+                            {outcome.run_by_day[f"{day}|0"]} if stage == "clean" else outcome.day_level_runs[day]
+                        ),
                     )
                 )
             )

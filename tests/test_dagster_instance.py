@@ -67,7 +67,7 @@ def test_dagster_definitions_validate_exits_zero(tmp_path):
 
 def test_definitions_load_in_process_with_assets_schedule_and_checks():
     from dagster_project.definitions import defs
-    from dagster_project.partitions import crawl_day_partitions
+    from dagster_project.partitions import crawl_day_partitions, crawl_shard_partitions
 
     dg.Definitions.validate_loadable(defs)
     repository = defs.get_repository_def()
@@ -77,9 +77,11 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == CHECKS
 
+    sharded = {"raw_pages", "clean_articles"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.partitions_def == crawl_day_partitions, f"{key} is not partitioned by crawl day"
+        expected = crawl_shard_partitions if key.to_user_string() in sharded else crawl_day_partitions
+        assert node.partitions_def == expected, f"{key} is not partitioned by crawl day (x shard)"
         assert node.code_version, f"{key} declares no code_version"
         policy = node.backfill_policy
         assert policy is not None and policy.max_partitions_per_run == 1, f"{key}: not one day per run"
@@ -90,12 +92,17 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
         parents = {p.to_user_string() for p in graph.get(dg.AssetKey(child)).parent_keys}
         assert parent in parents, f"{child} does not depend on {parent}"
 
-    assert {job.name for job in repository.get_all_jobs()} >= {"daily_pipeline", "rederive_from_archive"}
+    assert {job.name for job in repository.get_all_jobs()} >= {
+        "crawl_shard", "daily_pipeline", "rederive_from_archive"}
     rederive = repository.get_job("rederive_from_archive")
-    assert "raw_pages" not in {key.to_user_string() for key in rederive.asset_layer.executable_asset_keys}
+    assert {key.to_user_string() for key in rederive.asset_layer.executable_asset_keys} == {"clean_articles"}
+    # Each day's dedup reads every shard's clean_articles of that day.
+    dedup = graph.get(dg.AssetKey("deduplicated_articles"))
+    mapping = dedup.partition_mappings[dg.AssetKey("clean_articles")]
+    assert isinstance(mapping, dg.MultiToSingleDimensionPartitionMapping)
 
     schedule = repository.get_schedule_def("crawl_current_day")
-    assert schedule.job_name == "daily_pipeline"
+    assert schedule.job_name == "crawl_shard"
     assert schedule.execution_timezone == "UTC"
     if "STORYLINE_SCHEDULE_CRON" not in os.environ:
         assert schedule.cron_schedule == "0 * * * *", "default cadence should be hourly"
@@ -105,8 +112,8 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
     tick = datetime(today.year, today.month, today.day, 5, 0, tzinfo=UTC)
     with dg.build_schedule_context(scheduled_execution_time=tick, repository_def=repository) as context:
         request = schedule.evaluate_tick(context).run_requests[0]
-    assert request.partition_key == today.isoformat()
-    assert request.run_key == f"{today}@{today}T05:00"
+    assert request.partition_key == f"{today}|0"
+    assert request.run_key == f"{today}|0@{today}T05:00"
     # A tick before the first partition (a week before the first crawl) asks for nothing.
     early = datetime(2020, 3, 4, 5, 0, tzinfo=UTC)
     with dg.build_schedule_context(scheduled_execution_time=early, repository_def=repository) as context:

@@ -301,7 +301,8 @@ def test_demo_config_points_at_the_site(site: DemoSite, monkeypatch: pytest.Monk
 
 
 def test_rejects_non_loopback_and_future_anchor() -> None:
-    with pytest.raises(ValueError, match="only binds 127.0.0.1"):
-        DemoSite(host="0.0.0.0")
+    for host in ("0.0.0.0", "10.0.0.1", "localhost", "::1"):
+        with pytest.raises(ValueError, match="only binds 127.0.0.0/8"):
+            DemoSite(host=host)
     with pytest.raises(ValueError, match="future"):
         DemoSite(anchor_date=datetime.now(UTC).date() + timedelta(days=2))

@@ -22,6 +22,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import yaml
+from dagster._core.run_coordinator import QueuedRunCoordinator, SubmitRunContext
 from sqlalchemy.engine import make_url
 
 from dagster_project.executors import executor_config, pipeline_executor
@@ -84,7 +85,8 @@ def test_celery_instance_queues_runs_in_postgres_with_env_limits(tmp_path, insta
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         assert instance.run_storage.postgres_url.startswith("postgresql+psycopg2://")
-        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert type(instance.run_coordinator).__name__ == "ShardTaggingRunCoordinator"
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
         assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 3
@@ -98,6 +100,68 @@ def test_celery_instance_queues_runs_in_postgres_with_env_limits(tmp_path, insta
         # A run is stored and read back through that storage.
         run = instance.create_run_for_job(dg.GraphDefinition("noop").to_job(), run_id=str(uuid.uuid4()))
         assert instance.get_run_by_id(run.run_id) is not None
+
+
+@pytest.mark.postgres
+def test_the_run_queue_never_starts_a_second_crawler_of_one_shard(tmp_path, instance_env):
+    """The daemon's own dequeue decision, on the deployment's instance: with a crawl of shard 0
+    running, the queue starts shard 1's crawl of the same day, and holds every other run of
+    shard 0 (another day too) and the second run of shard 1, though runs are free (limit 3)."""
+    from dagster._core.remote_origin import (
+        InProcessCodeLocationOrigin,
+        RemoteJobOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
+
+    from dagster_project.definitions import defs
+    from dagster_project.partitions import crawl_shard_partitions
+
+    job = defs.resolve_job_def("crawl_shard")
+    home = _home(tmp_path, _load(CELERY_DIR / "dagster.yaml"))
+
+    def key(day: str, shard: str) -> dg.MultiPartitionKey:
+        return dg.MultiPartitionKey({"day": day, "shard": shard})
+
+    with dg.DagsterInstance.from_config(home) as instance:
+        location = InProcessCodeLocationOrigin(
+            LoadableTargetOrigin(module_name="dagster_project.definitions"), location_name="storyline"
+        )
+        origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), job.name)
+
+        def run(partition: dg.MultiPartitionKey, status: dg.DagsterRunStatus) -> str:
+            stored = instance.add_run(dg.DagsterRun(
+                job_name=job.name, run_id=str(uuid.uuid4()), status=status, remote_job_origin=origin,
+                tags=crawl_shard_partitions.get_tags_for_partition_key(partition),
+            ))
+            return stored.run_id
+
+        run(key("2026-12-01", "0"), dg.DagsterRunStatus.STARTED)
+        queued = {
+            name: run(partition, dg.DagsterRunStatus.QUEUED)
+            for name, partition in [
+                ("day 2 shard 0", key("2026-12-02", "0")),
+                ("day 1 shard 1", key("2026-12-01", "1")),
+                ("day 2 shard 1", key("2026-12-02", "1")),
+            ]
+        }
+        # An asset backfill's run of one partition carries only range tags; submitted
+        # through the deployment's coordinator, it is queued with its day and shard tags.
+        from_backfill = instance.add_run(dg.DagsterRun(
+            job_name=job.name, run_id=str(uuid.uuid4()), remote_job_origin=origin,
+            tags={"dagster/asset_partition_range_start": "2026-12-03|0",
+                  "dagster/asset_partition_range_end": "2026-12-03|0"},
+        ))
+        submitted = instance.run_coordinator.submit_run(SubmitRunContext(from_backfill, workspace=None))
+        assert submitted.status == dg.DagsterRunStatus.QUEUED
+        assert submitted.tags["dagster/partition/shard"] == "0"
+        assert submitted.tags["dagster/partition/day"] == "2026-12-03"
+        with QueuedRunCoordinatorDaemon(interval_seconds=1) as daemon:
+            chosen = daemon._get_runs_to_dequeue(  # noqa: SLF001 - the daemon's decision itself
+                instance, instance.get_concurrency_config(), fixed_iteration_time=None
+            )
+    assert [run.run_id for run in chosen] == [queued["day 1 shard 1"]]
 
 
 def test_the_instance_refuses_to_start_without_its_variables(tmp_path, monkeypatch):
@@ -233,7 +297,8 @@ def test_k8s_instance_builds_its_run_launcher(tmp_path, instance_env, kubeconfig
         assert run_launcher.job_namespace == "storyline"
         assert run_launcher.job_image == "registry.internal/storyline:0.1.0"
         assert run_launcher.instance_config_map == "storyline-dagster-instance"
-        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert type(instance.run_coordinator).__name__ == "ShardTaggingRunCoordinator"
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
 
 
 def test_k8s_run_launcher_and_executor_configs_validate():

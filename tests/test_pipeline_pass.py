@@ -93,15 +93,21 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
         assert all(a.body_text is None and a.story_id is None for a in non_articles)
         stage_runs = session.scalars(select(StageRun)).all()
         assert {s.stage for s in stage_runs} == {"clean", "dedup", "cluster", "enrich"}
-        assert all(s.dagster_run_id == first.run_id and s.partition_key == today for s in stage_runs)
+        # One shard: a crawl-and-clean run of today's shard 0, then the day-level run.
+        crawl_run_id, day_run_id = first.run_ids
+        assert first.run_id == day_run_id
+        assert {s.stage: s.dagster_run_id for s in stage_runs} == {
+            "clean": crawl_run_id, "dedup": day_run_id, "cluster": day_run_id, "enrich": day_run_id}
+        assert all(s.partition_key == today for s in stage_runs)
         assert all(s.status == "succeeded" and s.code_version for s in stage_runs)
         (crawl_run,) = session.scalars(select(CrawlRun)).all()
-        assert crawl_run.dagster_run_id == first.run_id and crawl_run.partition_key == today
+        assert crawl_run.dagster_run_id == crawl_run_id and crawl_run.partition_key == today
+        assert crawl_run.shard == "0/1"
         assert crawl_run.code_version
         members = session.execute(select(func.count()).select_from(StoryArticle)).scalar_one()
         assert members == len(articles)
 
-    checks = check_evaluations(instance, first.run_id)
+    checks = {name: passed for run_id in first.run_ids for name, passed in check_evaluations(instance, run_id).items()}
     assert checks == {
         "lineage_complete": True,
         "partition_fresh": True,
@@ -159,13 +165,13 @@ def test_reextraction_changes_only_rows_whose_output_changed(cleaned):
 
     requests = stale_extraction(dg.build_sensor_context(resources={"warehouse": WarehouseResource(url=url)}))
     assert [(r.partition_key, r.run_key) for r in requests] == [
-        (partition, f"{partition}@{EXTRACTOR_VERSION}+{extractor_settings_hash()}")
+        (f"{partition}|0", f"{partition}|0@{EXTRACTOR_VERSION}+{extractor_settings_hash()}")
     ]
     assert stale_extraction.job_name == "rederive_from_archive"
 
     with session_scope(engine) as session:
         crawls_before = session.scalar(select(func.count()).select_from(CrawlRun))
-    # The job the sensor asks for, run for that day: every stage after the crawl, from WARC.
+    # The job the sensor asks for, run for that day's shard: re-extraction from WARC.
     from dagster_project.assets import ALL_ASSETS
     from dagster_project.jobs import rederive_from_archive
     from dagster_project.resources import CrawlConfigResource, ExtractionResource
@@ -173,7 +179,7 @@ def test_reextraction_changes_only_rows_whose_output_changed(cleaned):
     result = dg.materialize(
         ALL_ASSETS,
         selection=rederive_from_archive.selection,
-        partition_key=partition,
+        partition_key=requests[0].partition_key,
         instance=dg.DagsterInstance.ephemeral(),
         resources={"warehouse": WarehouseResource(url=url),
                    "crawl_config": CrawlConfigResource(path=DEMO_CONFIG),

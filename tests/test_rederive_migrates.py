@@ -28,9 +28,9 @@ def test_rederive_from_archive_after_an_upgrade_applies_the_pending_migrations(
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url, revision="0003")  # a warehouse last migrated by an older release
     monkeypatch.setenv("STORYLINE_WAREHOUSE_URL", url)
-    job = defs.resolve_job_def("rederive_from_archive")
+    job = defs.resolve_job_def("rederive_from_archive")  # partitioned by day x shard
     result = job.execute_in_process(
-        partition_key=current_partition(), instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        partition_key=f"{current_partition()}|0", instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
     failures = [event.step_failure_data.error.message for event in result.all_events if event.is_step_failure]
     assert result.success, failures

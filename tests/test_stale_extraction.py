@@ -66,5 +66,5 @@ def test_sensor_run_keys_name_the_version_and_settings_hash(warehouse: Engine, w
     requests = list(stale_extraction(context))
     current = f"{EXTRACTOR_VERSION}+{extractor_settings_hash()}"
     assert [(r.partition_key, r.run_key) for r in requests] == [
-        (day, f"{day}@{current}") for day in ("2031-05-02", "2031-05-03", "2031-05-05")
+        (f"{day}|0", f"{day}|0@{current}") for day in ("2031-05-02", "2031-05-03", "2031-05-05")
     ]

@@ -91,6 +91,7 @@ class CrawlStore:
         partition_key: str | None,
         dagster_run_id: str | None,
         code_version: str | None,
+        shard: str | None = None,
     ) -> int:
         """Insert a ``crawl_runs`` row in status ``running`` and return its id.
 
@@ -108,6 +109,7 @@ class CrawlStore:
                 partition_key=partition_key,
                 dagster_run_id=dagster_run_id,
                 code_version=code_version,
+                shard=shard,
                 stats=_process_identity(os.getpid()),
             )
             session.add(run)

@@ -101,6 +101,8 @@ class CrawlRun(Base):
     mode: Mapped[str] = mapped_column(String(20), default="live")
     config_path: Mapped[str | None] = mapped_column(Text)
     partition_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    # "N/S": shard N of S (pipelines/shards.py); NULL for a crawl of every source.
+    shard: Mapped[str | None] = mapped_column(String(20))
     dagster_run_id: Mapped[str | None] = mapped_column(String(64))
     code_version: Mapped[str | None] = mapped_column(String(80))
     warc_path: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,45 @@
+"""Which stored articles belong to a crawl shard: those of the sources that hash to it.
+
+A source's shard follows from its URLs and the shard count in force now: the sources of
+the config, and stored sources no longer in the config by the URLs stored with them
+(``sources.config``), so a replay after ``crawl.shards`` changed divides the stored
+articles by the new count. Articles without a source belong to shard 0. The condition
+names sources, not ids: it also selects the articles of a source that a running crawl
+registers after the condition was made.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from pipelines.config import StorylineConfig
+from pipelines.shards import shard_of_urls, sources_in_shard
+from pipelines.warehouse.db import session_scope
+from pipelines.warehouse.models import Article, Source
+
+
+def source_urls(config: dict) -> list[str]:
+    """The URLs of a stored source config, in the order that places it (feeds, hubs, sitemaps)."""
+    return [*config.get("feeds", ()), *config.get("hubs", ()), *config.get("sitemaps", ())]
+
+
+def shard_articles(engine: Engine, config: StorylineConfig, shard: int) -> ColumnElement[bool] | None:
+    """Return a condition on ``articles`` selecting shard ``shard`` of ``config``'s shards.
+
+    ``None`` when there is one shard (every article). Raises ``ValueError`` naming the
+    config when ``shard`` is not one of its shards.
+    """
+    shards = config.crawl.shards
+    names = {source.name for source in sources_in_shard(config, shard).sources}
+    if shards == 1:
+        return None
+    configured = {source.name for source in config.sources}
+    with session_scope(engine) as session:
+        stored = session.execute(select(Source.name, Source.config)).all()
+    names |= {
+        name for name, urls in stored
+        if name not in configured and shard_of_urls(source_urls(urls or {}), shards) == shard
+    }
+    condition = Article.source_id.in_(select(Source.id).where(Source.name.in_(sorted(names))))
+    return or_(condition, Article.source_id.is_(None)) if shard == 0 else condition

@@ -186,6 +186,7 @@ def _load_pages(
         Fetch.warc_length,
         Fetch.content_type,
         Fetch.page_type.label("fetch_page_type"),
+        Fetch.extracted_by_id.label("fetch_extracted_by_id"),
         CrawlRun.partition_key,
         Article.id,
         Article.extractor_version,
@@ -274,6 +275,7 @@ def _write(
     articles: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     fetches: list[dict[str, Any]] = []
+    stamped: list[dict[str, Any]] = []
     demoted: list[int] = []
     # Stories in crawl order, so that new article ids follow the order pages were fetched.
     for page, extracted in sorted(results, key=lambda result: (result[0]["fetched_at"], result[0]["fetch_id"])):
@@ -291,6 +293,8 @@ def _write(
             if page["id"] is not None:
                 note = f"{extracted.page_note}; previous extraction kept"
                 kept.append({"id": page["id"], "extraction_note": note})
+            if page["fetch_extracted_by_id"] is None:  # no longer pending (a followed crawl loops)
+                stamped.append({"id": page["fetch_id"], "extracted_by_id": stage_run_id})
             continue
         reason = page_reason(extracted.page_type, extracted.page_note, extracted.title, extracted.description)
         fetches.append(
@@ -366,7 +370,7 @@ def _write(
         )
     stats["removed"] += len(demoted)
     with session_scope(engine) as session:
-        for rows, model in ((kept, Article), (fetches, Fetch)):
+        for rows, model in ((kept, Article), (fetches, Fetch), (stamped, Fetch)):
             if rows:
                 session.execute(update(model), rows)
         remove_articles(session, demoted)

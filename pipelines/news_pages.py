@@ -10,8 +10,8 @@ from __future__ import annotations
 
 #: Page types that are news stories by themselves.
 STORY_TYPES = ("article", "live_blog")
-#: The note the extractor gives a stub that shows the start of a story and a paywall.
-TEASER_NOTE = "consent or paywall stub: only a teaser"
+#: How the extractor's note starts for a page whose story is behind a paywall or consent wall.
+WALL_NOTE = "consent or paywall stub"
 
 # (page type, start of the note or None for any, reason code), first match wins. The
 # notes are the extractor's (pipelines.extract.page_type, core, pool).
@@ -26,7 +26,7 @@ _REASONS = (
     ("error", "empty page", "empty"),
     ("error", "error page", "error_page"),
     ("error", None, "unreadable"),
-    ("stub", "consent or paywall stub", "wall"),
+    ("stub", WALL_NOTE, "wall"),
     ("stub", None, "too_short"),
     ("index", None, "navigation"),
     ("js_shell", None, "js_shell"),
@@ -36,10 +36,13 @@ _REASONS = (
 
 
 def is_paywall_teaser(page_type: str | None, note: str | None, title: str | None, lede: str | None) -> bool:
-    """True for a stub that shows a story's start behind a paywall, with a headline and a lede."""
+    """True for a story behind a wall that still shows its headline and a lede.
+
+    A wall page without either (a bare consent or sign-in page) is no story.
+    """
     return (
         page_type == "stub"
-        and (note or "").startswith(TEASER_NOTE)
+        and (note or "").startswith(WALL_NOTE)
         and bool((title or "").strip())
         and bool((lede or "").strip())
     )
@@ -51,7 +54,7 @@ def page_reason(page_type: str | None, note: str | None, title: str | None, lede
     ``navigation``, ``js_shell``, ``error_page``, ``wall``, ``too_short``, ``video``,
     ``gallery``, ``extraction_failed``, ``raw_missing``, ``unreadable`` or ``unclassified``.
 
-    ``lede`` is the page's description (a teaser's first lines as the page declares them).
+    ``lede`` is the page's declared description (what a teaser shows of the story).
     """
     if page_type in STORY_TYPES or is_paywall_teaser(page_type, note, title, lede):
         return None

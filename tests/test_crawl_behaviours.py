@@ -234,7 +234,8 @@ def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, db_ur
         "/news/2026/01/05/the-day-itself-story.html",
         "/news/2026/01/05/late-utc-evening-story.html",
     }
-    assert {a.partition_key for a in stored} == {"2026-01-05"}
+    runs = {run.id: run.partition_key for run in rows(db_url, CrawlRun)}
+    assert {runs[page.crawl_run_id] for page in stored} == {"2026-01-05"}
 
 
 def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, db_url):

@@ -127,6 +127,7 @@ JUNK = {  # served as text/html, stored by the crawl; the clean stage keeps them
     "pdf": "/news/2026/12/01/pdf-served-as-html.html",
     "png": "/news/2026/12/01/png-served-as-html.html",
     "navigation": "/news/2026/12/01/navigation-only-page.html",
+    "link_list": "/news/2026/12/01/a-thousand-words-of-links.html",
     "script": "/news/2026/12/01/javascript-only-shell.html",
 }
 STALE_SITEMAP = "/news/2026/11/20/sitemap-story-ten-days-old.html"
@@ -182,6 +183,14 @@ def lay_out(site: HostileSite, canary: CanaryServer) -> dict[str, Any]:
     site.add(
         JUNK["navigation"],
         "<html><body><nav>" + "<a href='/section/x'>Section</a>" * 40 + "</nav></body></html>",
+    )
+    # A hundred long link labels and not one sentence: a site map, however many words.
+    labels = [f"{text.rstrip('.')} in section {n}" for n, text in enumerate(PARAGRAPHS * 17)]
+    site.add(
+        JUNK["link_list"],
+        "<html><head><title>All sections</title></head><body><div>"
+        + " ".join(f"<a href='/section/{n}/'>{label}</a>" for n, label in enumerate(labels[:100]))
+        + "</div></body></html>",
     )
     site.add(
         JUNK["script"],
@@ -568,6 +577,7 @@ def test_a_second_run_asks_conditionally_and_fetches_no_story_again(hostile):
         ("pdf", "error", "binary"),
         ("png", "error", "binary"),
         ("navigation", "index", "navigation"),
+        ("link_list", "index", "navigation"),
         ("script", "js_shell", "js_shell"),
     ],
 )

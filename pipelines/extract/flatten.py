@@ -5,8 +5,11 @@ deeper, so a story behind thousands of nested ``<div>`` elements would be lost. 
 that only wrap (``div``, ``span``, ``section``, ``font``...) carry no text structure of
 their own: past ``max_depth`` open elements their start and end tags are cut out of the
 text, so their content moves up to the deepest kept level and nothing else changes (every
-other byte of the page stays as it was). The rule is structural: what is unwrapped is
-decided by depth and tag name alone, never by the page's text.
+other byte of the page stays as it was). When that is not enough (lists, quotes or
+tables nested as deep), every element past ``max_depth`` is unwrapped but the blocks that
+hold text (paragraphs, headings...), so the text comes up and keeps its paragraphs. The
+rule is structural: what is unwrapped is decided by depth and tag name alone, never by the
+page's text.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ WRAPPERS = frozenset(
     {"div", "span", "section", "font", "center", "b", "i", "u", "s", "em", "strong", "small",
      "big", "ins", "del", "label", "nobr", "abbr", "cite", "mark", "bdi", "bdo"}
 )
+#: Elements kept at any depth when everything else is unwrapped: they hold the text's shape.
+TEXT_BLOCKS = frozenset(
+    {"html", "head", "body", "title", "p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "script",
+     "style", "template", "textarea", "noscript"}
+)
 # Elements without an end tag: never on the stack of open elements.
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -28,9 +36,10 @@ _VOID = frozenset(
 class _DepthScanner(HTMLParser):
     """Finds the character spans of wrapper tags opened past ``max_depth`` kept elements."""
 
-    def __init__(self, text: str, max_depth: int) -> None:
+    def __init__(self, text: str, max_depth: int, everything: bool) -> None:
         super().__init__(convert_charrefs=False)
         self.max_depth = max_depth
+        self.everything = everything
         self.line_starts = [0]
         for index, char in enumerate(text):
             if char == "\n":
@@ -48,7 +57,8 @@ class _DepthScanner(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in _VOID:
             return
-        unwrap = tag in WRAPPERS and self.kept_depth >= self.max_depth
+        movable = tag not in TEXT_BLOCKS if self.everything else tag in WRAPPERS
+        unwrap = movable and self.kept_depth >= self.max_depth
         if unwrap:
             self.unwrapped += 1
             start = self._offset()
@@ -73,10 +83,13 @@ class _DepthScanner(HTMLParser):
             return
 
 
-def unwrap_deep_wrappers(text: str, max_depth: int) -> tuple[str, int]:
+def unwrap_deep_wrappers(text: str, max_depth: int, *, everything: bool = False) -> tuple[str, int]:
     """Return ``text`` with the wrapper elements opened below ``max_depth`` kept elements
-    unwrapped (their tags cut, their content kept), and how many were unwrapped."""
-    scanner = _DepthScanner(text, max_depth)
+    unwrapped (their tags cut, their content kept), and how many were unwrapped.
+
+    With ``everything``, every element but the :data:`TEXT_BLOCKS` is unwrapped there.
+    """
+    scanner = _DepthScanner(text, max_depth, everything)
     scanner.feed(text)
     scanner.close()
     if not scanner.cuts:

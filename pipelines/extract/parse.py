@@ -60,7 +60,12 @@ def parse_html(text: str, max_chars: int) -> ParsedPage:
             f"{MAX_WRAPPER_DEPTH} unwrapped"
         )
     if depth_hit:
-        # Still too deep (elements that are not mere wrappers): huge_tree allows 2048 levels.
+        # Still too deep (lists, quotes, tables...): unwrap all but the text blocks down there.
+        text, unwrapped = unwrap_deep_wrappers(text, MAX_WRAPPER_DEPTH, everything=True)
+        tree, depth_hit = _parse(text, huge=False)
+        notes.append(f"{unwrapped} more elements below level {MAX_WRAPPER_DEPTH} unwrapped")
+    if depth_hit:
+        # Text blocks nested that deep are beyond repair: huge_tree allows 2048 levels.
         tree, depth_hit = _parse(text, huge=True)
         notes.append("nesting deeper than 256 levels: parsed with huge_tree")
         if depth_hit:

@@ -278,7 +278,8 @@ def _write(
     stamped: list[dict[str, Any]] = []
     demoted: list[int] = []
     # Stories in crawl order, so that new article ids follow the order pages were fetched.
-    for page, extracted in sorted(results, key=lambda result: (result[0]["fetched_at"], result[0]["fetch_id"])):
+    in_crawl_order = sorted(results, key=lambda result: (result[0]["fetched_at"], result[0]["fetch_id"]))
+    for page, extracted in in_crawl_order:
         stats[f"page_type/{extracted.page_type}"] += 1
         if (extracted.page_note or "").startswith(_RAW_MISSING):
             stats["raw_missing"] += 1

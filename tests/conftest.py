@@ -156,9 +156,10 @@ def demo_config_with(tmp_path: Path, section: str, **values: Any) -> Path:
     return path
 
 
-def clean_stored_pages(warehouse_url: str) -> dict[str, dict[str, Any]]:
-    """Run the clean stage over every partition the crawls stored pages in (one worker);
-    return its stats per partition. News stories become ``articles`` rows."""
+def clean_stored_pages(warehouse_url: str, *, rebuild: bool = False) -> dict[str, dict[str, Any]]:
+    """Run the clean stage over every partition the crawls stored pages in (one worker;
+    the pages not cleaned yet, or all with ``rebuild``); return its stats per partition.
+    News stories become ``articles`` rows."""
     from sqlalchemy import select
 
     from pipelines.clean import clean_partition
@@ -173,7 +174,9 @@ def clean_stored_pages(warehouse_url: str) -> dict[str, dict[str, Any]]:
         stats = {}
         for partition in partitions:
             with stage_run(engine, "clean", partition, code_version="test") as run:
-                stats[partition] = clean_partition(engine, partition, stage_run_id=run.id, workers=1)
+                stats[partition] = clean_partition(
+                    engine, partition, stage_run_id=run.id, workers=1, rebuild=rebuild
+                )
         return stats
     finally:
         engine.dispose()

@@ -3,8 +3,11 @@
 One crawl (and a second, incremental one) of :class:`~tests.support.hostile_site.HostileSite`
 per warehouse backend, with one case per class of trouble: broken and malicious feeds,
 HTTP failures, traps, bombs, redirects off the web, a canary on 127.0.0.2, sitemap-only
-stories. Each test reads what that crawl left in the warehouse: the case's ``fetches``
-row and its reason (or the absence of any row), and that no good story was lost. Two
+stories; between the two crawls the clean stage runs, so that junk pages (binaries served
+as HTML, navigation only, a JavaScript shell) are seen to stay out of ``articles`` and a
+story behind 5,000 nested elements to come out whole. Each test reads what that left in
+the warehouse: the case's ``fetches`` row and its reason (or the absence of any row), and
+that no good story was lost. Two
 smaller crawls check what needs its own timing: a feed that outlasts its parse budget
 while other feeds go on, and a 429 that pauses its host and only its host. Timeouts are
 small (config), so the whole file runs in about half a minute per backend.

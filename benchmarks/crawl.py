@@ -174,7 +174,7 @@ def main() -> None:
                 "2026-01-05",
             ]
         )
-        stored = json.loads(out.strip().splitlines()[-1])["stats"]["rows/articles"]
+        stored = json.loads(out.strip().splitlines()[-1])["stats"]["pages/stored"]
 
         engine = make_engine(url)
         start = time.perf_counter()

@@ -10,8 +10,8 @@ from typing import Any
 class WarehouseRow:
     """One row for ``table``; ``key`` is its natural key when repeats must merge.
 
-    ``table`` is one of ``feed_entries``, ``hub_links``, ``sitemap_entries``,
-    ``articles`` or ``fetch_updates`` (changes to a fetch already recorded).
+    ``table`` is one of ``feed_entries``, ``hub_links``, ``sitemap_entries`` or
+    ``fetch_updates`` (changes to a fetch already recorded, e.g. marking a stored page).
     """
 
     table: str

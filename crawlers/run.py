@@ -142,7 +142,7 @@ def summary_metadata(outcome: CrawlOutcome) -> dict[str, Any]:
         "status": outcome.status,
         "fetches_by_kind": {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("fetches/")},
         "errors_by_reason": {k.split("/", 1)[1]: v for k, v in stats.items() if k.startswith("errors/")},
-        "articles_stored": stats.get("rows/articles", 0),
+        "pages_stored": stats.get("pages/stored", 0),
         "articles_skipped_known": stats.get("storyline/articles_skipped_known", 0),
         "feed_entries_seen": stats.get("rows/feed_entries", 0),
         "hub_links_seen": stats.get("rows/hub_links", 0),

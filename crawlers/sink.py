@@ -72,7 +72,7 @@ class CrawlSink:
             )
             for source in self.config.sources
         )
-        # URL identities of the articles this crawl stored (earlier ones are looked up).
+        # URL identities of the pages this crawl stored (earlier ones are looked up).
         self.stored_identities: set[str] = set()
         self.validators = self.store.validators()
         # This crawl's own WARC files, named by crawl run, host and serial, where every worker reads.
@@ -124,8 +124,6 @@ class CrawlSink:
             self._batch.update_fetch(row)
             if row.get("error"):
                 self.counts[f"errors/{row['error']}"] += 1
-        elif table == "articles":
-            self._batch.articles.append(row)
         else:
             raise ValueError(f"unknown warehouse table {table!r}")
         self.counts[f"rows/{table}"] += 1

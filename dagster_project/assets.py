@@ -43,7 +43,7 @@ from pipelines.enrich import enrich_partition
 from pipelines.report import articles_per_source, partition_totals
 from pipelines.shards import shard_label
 from pipelines.stories.store import cluster_partition
-from pipelines.warehouse.shard_members import shard_articles
+from pipelines.warehouse.shard_members import shard_pages
 from pipelines.warehouse.stage_runs import stage_run
 
 # Backfill policies are marked beta; the one-day-per-run policy is what we rely on.
@@ -144,7 +144,7 @@ def crawl_and_clean(
     crawling = mode != plan.REPLAY
     rebuild = rebuilds(context) or mode == plan.REPLAY
     crawl_metadata: dict[str, Any] = {"mode": mode, "shard": label}
-    only_shard = shard_articles(engine, _sharded_config(crawl_config), shard)
+    only_shard = shard_pages(engine, _sharded_config(crawl_config), shard)
     crawl_finished = threading.Event()
     clean_result: dict[str, Any] = {}
 
@@ -194,6 +194,9 @@ def crawl_and_clean(
                 "pages": stats.get("pages", 0),
                 "rebuild": rebuild,
                 **plottable("pages_by_type", _prefixed(stats, "page_type/")),
+                "stories": stats.get("stories", 0),
+                **plottable("not_stories_by_reason", _prefixed(stats, "not_stories/")),
+                "articles_removed": stats.get("removed", 0),
                 "empty_bodies": stats.get("empty_body", 0),
                 "truncated": stats.get("truncated", 0),
                 "timed_out": stats.get("timed_out", 0),

@@ -1,13 +1,18 @@
-"""The clean stage: raw pages from the WARC archive become article text and metadata.
+"""The clean stage: stored pages from the WARC archive become news stories in ``articles``.
 
-For one partition, stored article pages are read back from the archive (never
-refetched), extracted on every core (:class:`pipelines.extract.ExtractionPool`), and
-written onto their ``articles`` rows in batches (one bulk UPDATE by primary key per
-batch); non-articles keep no text and their page type is recorded on the fetch too.
-A scheduled run extracts only the pages not extracted yet
+For one partition, the pages the crawl stored (article fetches with a body, marked by
+``fetches.url_identity``) are read back from the archive (never refetched), extracted on
+every core (:class:`pipelines.extract.ExtractionPool`) and written in batches, one short
+transaction each. A news story (:func:`pipelines.news_pages.page_reason` gives no reason)
+is upserted into ``articles`` on its fetch; any other page is recorded on its fetch only
+(page type, reason, note) and never appears in ``articles``: when a re-extraction finds
+that a stored article is no story after all, its row is removed (:func:`remove_articles`).
+Every page's fetch names the clean run that classified it (``fetches.extracted_by_id``).
+A scheduled run extracts only the pages not classified yet
 (:data:`pipelines.warehouse.pending.CLEAN`), and can follow a running crawl, extracting
 what it lands while it fetches (:func:`clean_partition` with ``crawl_done``); a rebuild
-extracts every page of the partition. When a row had been extracted before and the
+extracts every stored page of the partition, so a page a better extractor recognises as
+a story gets its article row then. When an article had been extracted before and the
 output differs, an ``extraction_changes`` row records what changed. Running it twice
 leaves the same rows.
 """
@@ -22,7 +27,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, union_all, update
+from sqlalchemy import Engine, delete, func, select, union_all, update
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipelines.extract import (
@@ -34,10 +40,21 @@ from pipelines.extract import (
     extractor_settings_hash,
 )
 from pipelines.extract.pool import UNREADABLE, ArchivedPage
+from pipelines.news_pages import page_reason
 from pipelines.progress import Report, Tracker, extraction_tracker
 from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope, upsert
-from pipelines.warehouse.models import Article, ExtractionChange, FeedEntry, Fetch, HubLink, SitemapEntry
+from pipelines.warehouse.models import (
+    Article,
+    CrawlRun,
+    ExtractionChange,
+    FeedEntry,
+    Fetch,
+    HubLink,
+    SitemapEntry,
+    Story,
+    StoryArticle,
+)
 
 WRITE_BATCH = 200
 # Pages taken at a time while following a crawl.
@@ -78,12 +95,12 @@ def clean_partition(
     progress: Report | None = None,
     only: ColumnElement[bool] | None = None,
 ) -> dict[str, Any]:
-    """Extract the partition's article pages; return counts for metadata.
+    """Extract the partition's stored pages; return counts for metadata.
 
-    ``only`` narrows the pages to those matching a condition on ``articles`` (one crawl
-    shard's, :func:`pipelines.warehouse.shard_members.shard_articles`).
+    ``only`` narrows the pages to those matching a condition on ``fetches`` (one crawl
+    shard's, :func:`pipelines.warehouse.shard_members.shard_pages`).
 
-    With ``rebuild`` every page is extracted, else only pages never extracted. With
+    With ``rebuild`` every page is extracted, else only pages never classified. With
     ``crawl_done`` the stage follows a crawl that is still landing pages: it extracts
     what is there, waits ``poll_s`` when nothing is, and returns once ``crawl_done()``
     is true and nothing is left. ``pool`` is an extraction pool to use (else one of
@@ -119,32 +136,32 @@ def clean_partition(
 def _clean_batch(
     engine: Engine,
     pool: ExtractionPool,
-    pages: dict[int, dict[str, Any]],
+    pages: dict[str, dict[str, Any]],
     stage_run_id: int,
     stats: Counter[str],
     tracker: Tracker,
 ) -> None:
-    """Extract ``pages`` (article id -> page row) and write them, WRITE_BATCH at a time."""
+    """Extract ``pages`` (fetch id -> page row) and write them, WRITE_BATCH at a time."""
     hints = _load_hints(engine, [page["canonical_url"] for page in pages.values()])
     pending: list[tuple[dict[str, Any], ExtractedPage]] = []
     unreadable: list[tuple[dict[str, Any], ExtractedPage]] = []
 
-    def jobs() -> Iterator[tuple[int, ArchivedPage, str, PageHints | None]]:
-        for article_id, page in pages.items():
+    def jobs() -> Iterator[tuple[str, ArchivedPage, str, PageHints | None]]:
+        for fetch_id, page in pages.items():
             if not page["warc_path"]:
                 note = "no archived response for this fetch"
                 unreadable.append((page, ExtractedPage(page_type="error", page_note=note)))
                 continue
             # The worker reads the record itself (one ranged read), off this process.
             record = ArchivedPage(page["warc_path"], page["warc_offset"], page["warc_length"])
-            yield article_id, record, page["url"], _hints_for(page, hints)
+            yield fetch_id, record, page["url"], _hints_for(page, hints)
 
     # Batches are written by one writer thread while the workers go on extracting; at most
     # one batch waits for it. Every write has finished when this returns.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clean-writer") as writer:
         writing: Future | None = None
-        for article_id, extracted in tracker.track(pool.map(jobs()), added=len(pages)):
-            pending.append((pages[article_id], extracted))
+        for fetch_id, extracted in tracker.track(pool.map(jobs()), added=len(pages)):
+            pending.append((pages[fetch_id], extracted))
             if len(pending) >= WRITE_BATCH:
                 if writing is not None:
                     writing.result()
@@ -163,25 +180,37 @@ def _load_pages(
     rebuild: bool,
     limit: int | None = None,
     only: ColumnElement[bool] | None = None,
-) -> dict[int, dict[str, Any]]:
+) -> dict[str, dict[str, Any]]:
+    """Return the partition's stored pages (fetch id -> row), with their article if any.
+
+    ``only``: a condition on ``fetches`` the pages must meet.
+    """
     columns = [
-        Article.id,
-        Article.url,
-        Article.canonical_url,
-        Article.fetched_at,
-        Article.fetch_id,
-        Article.extractor_version,
+        Fetch.id.label("fetch_id"),
+        Fetch.crawl_run_id,
+        Fetch.source_id,
+        Fetch.first_url.label("url"),
+        Fetch.canonical_url,
+        Fetch.url_identity,
+        Fetch.requested_url_identity,
+        Fetch.requested_at.label("fetched_at"),
         Fetch.warc_path,
         Fetch.warc_offset,
         Fetch.warc_length,
         Fetch.content_type,
+        Fetch.page_type.label("fetch_page_type"),
+        Fetch.extracted_by_id.label("fetch_extracted_by_id"),
+        CrawlRun.partition_key,
+        Article.id,
+        Article.extractor_version,
         *(column.label(f"old_{name}") for name, column in _COMPARED.items()),
     ]
     query = (
         select(*columns)
-        .join(Fetch, Fetch.id == Article.fetch_id)
-        .where(Article.partition_key == partition_key)
-        .order_by(Article.id)
+        .join(CrawlRun, CrawlRun.id == Fetch.crawl_run_id)
+        .outerjoin(Article, Article.fetch_id == Fetch.id)
+        .where(CrawlRun.partition_key == partition_key, pending.STORED_PAGE)
+        .order_by(Fetch.requested_at, Fetch.id)
     )
     if not rebuild:
         query = query.where(pending.CLEAN)
@@ -190,7 +219,7 @@ def _load_pages(
     if limit:
         query = query.limit(limit)
     with session_scope(engine) as session:
-        return {row.id: dict(row._mapping) for row in session.execute(query)}
+        return {row.fetch_id: dict(row._mapping) for row in session.execute(query)}
 
 
 def _load_hints(engine: Engine, canonical_urls: list[str]) -> dict[str, dict[str, Any]]:
@@ -251,7 +280,9 @@ def _write(
     stage_run_id: int,
     stats: Counter[str],
 ) -> None:
-    """Write one batch of results: bulk UPDATEs by primary key in one short transaction."""
+    """Write one batch of results in one short transaction: stories upserted into
+    ``articles`` on their fetch, every page's type and reason onto its fetch (bulk UPDATE by
+    primary key), articles that turned out to be no story removed."""
     if not results:
         return
     settings_hash = extractor_settings_hash()
@@ -259,27 +290,50 @@ def _write(
     articles: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     fetches: list[dict[str, Any]] = []
-    for page, extracted in results:
+    stamped: list[dict[str, Any]] = []
+    demoted: list[int] = []
+    # Stories in crawl order, so that new article ids follow the order pages were fetched.
+    in_crawl_order = sorted(results, key=lambda result: (result[0]["fetched_at"], result[0]["fetch_id"]))
+    for page, extracted in in_crawl_order:
         stats[f"page_type/{extracted.page_type}"] += 1
         if (extracted.page_note or "").startswith(_RAW_MISSING):
             stats["raw_missing"] += 1
+        if extracted.truncated:
+            stats["truncated"] += 1
+        if extracted.page_note and "timed out" in extracted.page_note:
+            stats["timed_out"] += 1
+        if _failed_to_extract(extracted) and (page["old_page_type"] or page["fetch_page_type"]) is not None:
+            # A timeout or a lost archive says nothing new about the page: keep what
+            # an earlier run made of it, and say why it was not refreshed.
+            stats["kept_previous"] += 1
+            if page["id"] is not None:
+                note = f"{extracted.page_note}; previous extraction kept"
+                kept.append({"id": page["id"], "extraction_note": note})
+            if page["fetch_extracted_by_id"] is None:  # no longer pending (a followed crawl loops)
+                stamped.append({"id": page["fetch_id"], "extracted_by_id": stage_run_id})
+            continue
+        reason = page_reason(extracted.page_type, extracted.page_note, extracted.title, extracted.description)
+        fetches.append(
+            {
+                "id": page["fetch_id"],
+                "page_type": extracted.page_type,
+                "page_reason": reason,
+                "page_note": extracted.page_note,
+                "extracted_by_id": stage_run_id,
+            }
+        )
+        if reason is not None:
+            stats[f"not_stories/{reason}"] += 1
+            if page["id"] is not None:
+                demoted.append(page["id"])
+            continue
+        stats["stories"] += 1
         is_article = extracted.page_type == "article"
         # Only articles keep text on their row (a live blog's text stays out of the warehouse):
         # compare with, and write, what the row will hold.
         stored = extracted if is_article else replace(extracted, body_text=None, word_count=0)
         if is_article and not (extracted.body_text or "").strip():
             stats["empty_body"] += 1
-        if extracted.truncated:
-            stats["truncated"] += 1
-        if extracted.page_note and "timed out" in extracted.page_note:
-            stats["timed_out"] += 1
-        if _failed_to_extract(extracted) and page["old_page_type"] is not None:
-            # A timeout or a lost archive says nothing new about the page: keep what
-            # an earlier run extracted, and say why it was not refreshed.
-            stats["kept_previous"] += 1
-            note = f"{extracted.page_note}; previous extraction kept"
-            kept.append({"id": page["id"], "extraction_note": note})
-            continue
         if page["extractor_version"] is not None:
             old = {name: page[f"old_{name}"] for name in _COMPARED}
             diff = {
@@ -303,7 +357,7 @@ def _write(
                 )
         articles.append(
             {
-                "id": page["id"],
+                **{name: page[name] for name in _PAGE_COLUMNS},
                 "page_type": extracted.page_type,
                 "title": extracted.title,
                 "body_text": stored.body_text,
@@ -330,11 +384,64 @@ def _write(
                 "extracted_by_id": stage_run_id,
             }
         )
-        fetches.append(
-            {"id": page["fetch_id"], "page_type": extracted.page_type, "page_note": extracted.page_note}
-        )
+    stats["removed"] += len(demoted)
     with session_scope(engine) as session:
-        for rows, model in ((articles, Article), (kept, Article), (fetches, Fetch)):
+        for rows, model in ((kept, Article), (fetches, Fetch), (stamped, Fetch)):
             if rows:
                 session.execute(update(model), rows)
+        remove_articles(session, demoted)
+        upsert(session, Article, articles, key=["fetch_id"], update=_EXTRACTED_COLUMNS)
         upsert(session, ExtractionChange, changes, key=["article_id", "stage_run_id"])
+
+
+# An article row's columns that come from its stored page (the crawl's facts).
+_PAGE_COLUMNS = (
+    "fetch_id",
+    "crawl_run_id",
+    "source_id",
+    "partition_key",
+    "fetched_at",
+    "url",
+    "canonical_url",
+    "url_identity",
+    "requested_url_identity",
+)
+# The columns a re-extraction rewrites on an existing article row.
+_EXTRACTED_COLUMNS = [
+    "page_type", "title", "body_text", "text_sha256", "authors", "author_organisations",
+    "published_at", "published_offset_minutes", "modified_at", "date_source", "date_candidates",
+    "date_rule", "description", "site_name", "section", "tags", "image_url", "language",
+    "word_count", "truncated", "extraction_note", "extractor_version", "extractor_settings_hash",
+    "extracted_by_id",
+]
+
+
+def remove_articles(session: Session, article_ids: list[int]) -> None:
+    """Remove article rows that a re-extraction found to be no news story.
+
+    Their page stays on its fetch. What pointed at them lets go: their extraction
+    changes and story memberships go, copies of them lose their duplicate mark, relations
+    and story origins naming them are cleared, and the articles that shared a story or a
+    duplicate mark with them become pending again for dedup and clustering (their lineage
+    columns are reset), so the next runs of those stages decide them anew.
+    """
+    if not article_ids:
+        return
+    for start in range(0, len(article_ids), 500):
+        ids = article_ids[start : start + 500]
+        stories = select(Article.story_id).where(Article.id.in_(ids), Article.story_id.is_not(None))
+        session.execute(
+            update(Article)
+            .where(Article.story_id.in_(stories), Article.id.not_in(ids))
+            .values(clustered_by_id=None)
+        )
+        session.execute(
+            update(Article)
+            .where(Article.duplicate_of_id.in_(ids))
+            .values(duplicate_of_id=None, duplicate_kind=None, deduped_by_id=None, clustered_by_id=None)
+        )
+        session.execute(update(StoryArticle).where(StoryArticle.related_to_id.in_(ids)).values(related_to_id=None))
+        session.execute(delete(StoryArticle).where(StoryArticle.article_id.in_(ids)))
+        session.execute(update(Story).where(Story.origin_article_id.in_(ids)).values(origin_article_id=None))
+        session.execute(delete(ExtractionChange).where(ExtractionChange.article_id.in_(ids)))
+        session.execute(delete(Article).where(Article.id.in_(ids)))

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import Article, CrawlRun, Fetch, SitemapEntry, Story
 
@@ -140,7 +141,7 @@ class StoredElsewhere:
 
 
 def day_stored_elsewhere(engine: Engine, partition_key: str) -> StoredElsewhere:
-    """For a day, its articles stored and those its sitemaps date to it stored under later days.
+    """For a day, its pages stored and those its sitemaps date to it stored under later days.
 
     A sitemap backfill of a day fetches nothing already stored, so a day whose articles a
     live crawl took in later (partitions follow crawl time) stays empty; this says why.
@@ -151,14 +152,17 @@ def day_stored_elsewhere(engine: Engine, partition_key: str) -> StoredElsewhere:
     dated = func.coalesce(SitemapEntry.lastmod, SitemapEntry.news_published_at)
     on_day = select(SitemapEntry.canonical_url).where(dated >= start, dated < end)
     with session_scope(engine) as session:
+        pages = select(Fetch.canonical_url, CrawlRun.partition_key).join(
+            CrawlRun, CrawlRun.id == Fetch.crawl_run_id
+        ).where(pending.STORED_PAGE).subquery()
         stored = session.execute(
-            select(func.count()).where(Article.partition_key == partition_key)
+            select(func.count()).select_from(pages).where(pages.c.partition_key == partition_key)
         ).scalar_one()
         elsewhere = session.execute(
-            select(Article.partition_key, func.count(func.distinct(Article.canonical_url)))
-            .where(Article.canonical_url.in_(on_day), Article.partition_key > partition_key)
-            .group_by(Article.partition_key)
-            .order_by(Article.partition_key)
+            select(pages.c.partition_key, func.count(func.distinct(pages.c.canonical_url)))
+            .where(pages.c.canonical_url.in_(on_day), pages.c.partition_key > partition_key)
+            .group_by(pages.c.partition_key)
+            .order_by(pages.c.partition_key)
         ).all()
     return StoredElsewhere(stored, dict(elsewhere))
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import (
     Article,
@@ -39,8 +40,9 @@ def warehouse_summary(session: Session, *, stories: int = 5) -> dict[str, Any]:
     )
     page_types = dict(
         session.execute(
-            select(func.coalesce(Article.page_type, "not yet cleaned"), func.count())
-            .group_by(Article.page_type)
+            select(func.coalesce(Fetch.page_type, "not yet cleaned"), func.count())
+            .where(pending.STORED_PAGE)
+            .group_by(Fetch.page_type)
             .order_by(func.count().desc())
         ).all()
     )
@@ -71,7 +73,7 @@ def warehouse_summary(session: Session, *, stories: int = 5) -> dict[str, Any]:
         "tables": counts,
         "fetches_by_kind": by_kind,
         "errors_by_reason": errors,
-        "articles_by_page_type": page_types,
+        "pages_by_page_type": page_types,
         "articles_by_source": per_source,
         "stories": top,
     }
@@ -84,7 +86,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     for title, key in (
         ("Fetches by kind:", "fetches_by_kind"),
         ("Errors by reason:", "errors_by_reason"),
-        ("Articles by page type:", "articles_by_page_type"),
+        ("Stored pages by page type:", "pages_by_page_type"),
         ("Articles by source:", "articles_by_source"),
     ):
         lines.append(title)
@@ -114,20 +116,23 @@ def articles_per_source(engine: Engine, partition_key: str) -> dict[str, int]:
 
 
 def partition_totals(engine: Engine, partition_key: str) -> dict[str, int]:
-    """Return a partition's article pages, how many are extracted, and how many are articles."""
+    """Return a partition's stored pages, how many are extracted, and how many are articles."""
     with session_scope(engine) as session:
-        pages, extracted, articles = session.execute(
-            select(
-                func.count(),
-                func.count(Article.extracted_by_id),
-                func.count().filter(Article.page_type == "article"),
-            ).where(Article.partition_key == partition_key)
+        pages, extracted = session.execute(
+            select(func.count(), func.count(Fetch.extracted_by_id))
+            .join(CrawlRun, CrawlRun.id == Fetch.crawl_run_id)
+            .where(CrawlRun.partition_key == partition_key, pending.STORED_PAGE)
         ).one()
+        articles = session.execute(
+            select(func.count())
+            .select_from(Article)
+            .where(Article.partition_key == partition_key, Article.page_type == "article")
+        ).scalar_one()
     return {"partition_pages": pages, "partition_extracted": extracted, "partition_articles": articles}
 
 
 def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
-    """What one crawl run did: responses fetched, 304s, articles stored, known ones skipped, failures.
+    """What one crawl run did: responses fetched, 304s, pages stored, known ones skipped, failures.
 
     Raises ``LookupError`` when there is no such crawl run.
     """
@@ -147,7 +152,7 @@ def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
         .order_by(func.count().desc(), Fetch.error)
     ).all()
     stored = session.execute(
-        select(func.count()).select_from(Article).where(Article.crawl_run_id == crawl_run_id)
+        select(func.count()).select_from(Fetch).where(of_run, pending.STORED_PAGE)
     ).scalar_one()
     return {
         "crawl_run_id": run.id,
@@ -156,7 +161,7 @@ def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
         "status": run.status,
         "fetched": responses[0],
         "not_modified": responses[1],
-        "articles_stored": stored,
+        "pages_stored": stored,
         "skipped_as_known": (run.stats or {}).get("storyline/articles_skipped_known", 0),
         "failed_by_reason": dict(failures),
     }
@@ -177,7 +182,7 @@ def format_crawl_run_report(report: dict[str, Any], heading: str = "This crawl")
         f"partition {report['partition_key']}, {report['status']}):",
         f"  {'responses fetched':<26} {report['fetched']:>7}",
         f"  {'not modified (304)':<26} {report['not_modified']:>7}",
-        f"  {'articles stored':<26} {report['articles_stored']:>7}",
+        f"  {'pages stored':<26} {report['pages_stored']:>7}",
         f"  {'skipped as known':<26} {report['skipped_as_known']:>7}",
     ]
     failures = report["failed_by_reason"]

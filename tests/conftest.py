@@ -154,3 +154,29 @@ def demo_config_with(tmp_path: Path, section: str, **values: Any) -> Path:
     path = tmp_path / "demo.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
+
+
+def clean_stored_pages(warehouse_url: str, *, rebuild: bool = False) -> dict[str, dict[str, Any]]:
+    """Run the clean stage over every partition the crawls stored pages in (one worker;
+    the pages not cleaned yet, or all with ``rebuild``); return its stats per partition.
+    News stories become ``articles`` rows."""
+    from sqlalchemy import select
+
+    from pipelines.clean import clean_partition
+    from pipelines.warehouse.db import session_scope
+    from pipelines.warehouse.models import CrawlRun
+    from pipelines.warehouse.stage_runs import stage_run
+
+    engine = make_engine(warehouse_url)
+    try:
+        with session_scope(engine) as session:
+            partitions = sorted(set(session.scalars(select(CrawlRun.partition_key))) - {None})
+        stats = {}
+        for partition in partitions:
+            with stage_run(engine, "clean", partition, code_version="test") as run:
+                stats[partition] = clean_partition(
+                    engine, partition, stage_run_id=run.id, workers=1, rebuild=rebuild
+                )
+        return stats
+    finally:
+        engine.dispose()

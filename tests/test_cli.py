@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.warehouse.migrate import head_revision
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, clean_stored_pages
 
 
 def storyline(
@@ -81,6 +81,7 @@ def test_crawl_then_lineage_and_summary(demo_site, tmp_path: Path):
     crawl = storyline("crawl", "--config", "config/demo.yaml", "--warehouse", url)
     assert crawl.returncode == 0, crawl.stderr
     assert "crawl run 1: succeeded" in crawl.stdout
+    clean_stored_pages(url)  # the crawl stores pages; the clean stage makes the articles
 
     lineage = storyline("lineage", "1", "--warehouse", url)
     assert lineage.returncode == 0, lineage.stderr

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from pipelines.warehouse.crawl_store import CrawlStore
 from pipelines.warehouse.db import make_engine, session_scope
-from pipelines.warehouse.models import Article, CrawlRun, FeedEntry, Fetch, HubLink, SitemapEntry
+from pipelines.warehouse.models import CrawlRun, FeedEntry, Fetch, HubLink, SitemapEntry
 from tests.conftest import REPO_ROOT, run_crawl, write_config
 from tests.support.fixture_server import FixtureServer
 
@@ -53,6 +53,11 @@ def rows(url: str, model: type, *where) -> list:
         found = session.scalars(select(model).where(*where)).all()
     engine.dispose()
     return found
+
+
+def stored_pages(url: str) -> list[Fetch]:
+    """The fetches of the pages the crawl stored (the clean stage's input)."""
+    return rows(url, Fetch, Fetch.url_identity.is_not(None))
 
 
 def crawl(tmp_path: Path, server: FixtureServer, url: str, source: dict, *extra: str, **settings) -> dict:
@@ -111,7 +116,7 @@ def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, serv
     assert entries["/news/2026/01/05/rdf-story-about-bridges.html"].published_at == datetime(
         2026, 1, 5, 8, 30, tzinfo=UTC
     )
-    assert {a.canonical_url.removeprefix(base) for a in rows(db_url, Article)} == set(stories)
+    assert {a.canonical_url.removeprefix(base) for a in stored_pages(db_url)} == set(stories)
 
 
 def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server, db_url):
@@ -186,7 +191,7 @@ def test_sitemap_index_gzip_and_news_sitemaps(tmp_path, server, db_url):
     assert len(entries) == 3
     news_entry = entries["/news/2026/01/05/news-sitemap-story-item.html"]
     assert news_entry.news_title == "From news" and news_entry.news_published_at is not None
-    stored = {a.canonical_url.removeprefix(base) for a in rows(db_url, Article)}
+    stored = {a.canonical_url.removeprefix(base) for a in stored_pages(db_url)}
     assert stored == {
         "/news/2026/01/05/fresh-story-from-sitemap.html",
         "/news/2026/01/05/news-sitemap-story-item.html",
@@ -224,12 +229,13 @@ def test_sitemap_backfill_fetches_only_the_requested_day(tmp_path, server, db_ur
     )
 
     assert outcome["status"] == "succeeded"
-    stored = rows(db_url, Article)
+    stored = stored_pages(db_url)
     assert {a.canonical_url.removeprefix(base) for a in stored} == {
         "/news/2026/01/05/the-day-itself-story.html",
         "/news/2026/01/05/late-utc-evening-story.html",
     }
-    assert {a.partition_key for a in stored} == {"2026-01-05"}
+    runs = {run.id: run.partition_key for run in rows(db_url, CrawlRun)}
+    assert {runs[page.crawl_run_id] for page in stored} == {"2026-01-05"}
 
 
 def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, db_url):
@@ -282,7 +288,7 @@ def test_failures_are_rows_with_reasons_and_the_crawl_goes_on(tmp_path, server, 
     assert by_path[links["binary"]].error == "not_html"
     assert by_path[links["empty"]].error == "empty_body"
     assert by_path[links["latin"]].error is None
-    stored = {a.canonical_url.removeprefix(base) for a in rows(db_url, Article)}
+    stored = {a.canonical_url.removeprefix(base) for a in stored_pages(db_url)}
     assert stored == {links["ok"], links["latin"]}
     assert outcome["stats"]["errors/timeout"] == 1
 
@@ -301,11 +307,11 @@ def test_redirects_are_chained_fetches_and_keep_the_original_url(tmp_path, serve
 
     crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
 
-    (stored,) = rows(db_url, Article)
-    assert stored.url == base + start
+    (stored,) = stored_pages(db_url)
+    assert stored.first_url == base + start
     assert stored.canonical_url == base + "/news/2026/01/05/moved-story-final-home.html"
     fetches = {f.id: f for f in rows(db_url, Fetch)}
-    chain, fetch = [], fetches[stored.fetch_id]
+    chain, fetch = [], fetches[stored.id]
     while fetch is not None:
         chain.append((fetch.kind, fetch.status_code))
         fetch = fetches.get(fetch.discovered_from_id)
@@ -334,7 +340,7 @@ def test_private_address_guard_refuses_loopback_canary_even_after_redirect(tmp_p
     hop = rows(db_url, Fetch, Fetch.status_code == 302)[0]
     assert next(f for f in blocked if f.url == redirected).discovered_from_id == hop.id
     assert "network.allow_private" in blocked[0].error_detail
-    assert rows(db_url, Article) == []
+    assert stored_pages(db_url) == []
 
 
 def test_retry_after_is_honoured_and_each_attempt_recorded(tmp_path, server, db_url):
@@ -351,7 +357,7 @@ def test_retry_after_is_honoured_and_each_attempt_recorded(tmp_path, server, db_
     # The wait happens in the host's download slot, so the server sees it.
     sent = [r.received_at for r in server.requests if r.path == path]
     assert len(sent) == 2 and sent[1] - sent[0] >= 0.9
-    assert len(rows(db_url, Article)) == 1
+    assert len(stored_pages(db_url)) == 1
 
 
 def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_url):
@@ -394,7 +400,7 @@ def test_an_https_link_to_a_stored_http_story_is_not_fetched_again(tmp_path, ser
     crawl(tmp_path, server, db_url, {"feeds": [base + "/feed2.xml"]})
     article_fetches = rows(db_url, Fetch, Fetch.kind == "article")
     assert len(article_fetches) == 1 and server.hits[path] == 1
-    assert len(rows(db_url, Article)) == 1
+    assert len(stored_pages(db_url)) == 1
 
 
 def test_a_killed_crawl_is_marked_failed_by_the_next_one(tmp_path, server, db_url):
@@ -465,5 +471,5 @@ def test_an_allow_listed_host_name_is_crawled_through_the_checking_resolver(tmp_
     outcome = run_crawl(config, db_url)
 
     assert outcome["status"] == "succeeded"
-    (stored,) = rows(db_url, Article)
+    (stored,) = stored_pages(db_url)
     assert stored.canonical_url == f"http://{named}{story}"

@@ -12,7 +12,7 @@ from pipelines.archive import read_response
 from pipelines.lineage import article_lineage
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import Article, CrawlRun, FeedEntry, Fetch, HubLink, SitemapEntry, Source
-from tests.conftest import run_crawl
+from tests.conftest import clean_stored_pages, run_crawl
 
 pytestmark = pytest.mark.slow
 DEMO_CONFIG = "config/demo.yaml"
@@ -30,13 +30,15 @@ def test_demo_crawl_lands_every_page_and_failure(demo_site, warehouse_url, wareh
     stored_kinds = {"article", "liveblog", "video", "paywall"}
     expected = {entry.url_path for entry in demo_site.manifest if entry.kind in stored_kinds}
     with session_scope(warehouse) as session:
-        articles = session.scalars(select(Article)).all()
-        stored_paths = {a.canonical_url.split(demo_site.host_port, 1)[1] for a in articles}
+        # The crawl stores pages on their fetches; articles come from the clean stage.
+        assert session.scalars(select(Article)).all() == []
+        pages = session.scalars(select(Fetch).where(Fetch.url_identity.is_not(None))).all()
+        stored_paths = {page.canonical_url.split(demo_site.host_port, 1)[1] for page in pages}
         errors = Counter(session.scalars(select(Fetch.error).where(Fetch.error.is_not(None))))
         kinds = Counter(session.scalars(select(Fetch.kind)))
         sources = {s.name for s in session.scalars(select(Source))}
     assert stored_paths == expected
-    assert len(articles) == len(expected), "an article was stored twice"
+    assert len(pages) == len(expected), "a page was stored twice"
     assert errors["http_404"] >= 1 and errors["http_500"] >= 1
     assert errors["robots_disallowed"] == 1
     assert errors["malformed_feed"] == 1
@@ -47,7 +49,9 @@ def test_demo_crawl_lands_every_page_and_failure(demo_site, warehouse_url, wareh
 
     # Articles belong to the outlet they were published by, even when found via the shared index.
     with session_scope(warehouse) as session:
-        owners = session.execute(select(Article.url, Source.name).join(Source)).all()
+        owners = session.execute(
+            select(Fetch.first_url, Source.name).join(Source).where(Fetch.url_identity.is_not(None))
+        ).all()
     outlet_names = {entry.url_path: entry.outlet_name for entry in demo_site.manifest}
     for url, source_name in owners:
         path = url.split(demo_site.host_port, 1)[1].split("?", 1)[0]
@@ -60,6 +64,7 @@ def test_demo_crawl_lands_every_page_and_failure(demo_site, warehouse_url, wareh
 
 def test_every_article_traces_to_its_raw_page_and_crawl(demo_site, warehouse_url, warehouse):
     run_crawl(DEMO_CONFIG, warehouse_url)
+    clean_stored_pages(warehouse_url)
     with session_scope(warehouse) as session:
         rows = session.execute(select(Article, Fetch).join(Fetch, Fetch.id == Article.fetch_id)).all()
         assert rows
@@ -81,7 +86,9 @@ def test_every_article_traces_to_its_raw_page_and_crawl(demo_site, warehouse_url
 
 def test_second_crawl_of_unchanged_site_fetches_no_article(demo_site, warehouse_url, warehouse):
     run_crawl(DEMO_CONFIG, warehouse_url)
+    clean_stored_pages(warehouse_url)
     articles_before = _count(warehouse, Article)
+    pages_before = _count(warehouse, Fetch, Fetch.url_identity.is_not(None))
     article_paths = {entry.url_path for entry in demo_site.manifest}
     demo_site.reset_hits()
 
@@ -93,6 +100,7 @@ def test_second_crawl_of_unchanged_site_fetches_no_article(demo_site, warehouse_
     failing = {e.url_path for e in demo_site.manifest if e.expected_status != 200 or e.robots_disallowed}
     assert set(refetched) <= failing, refetched
     assert _count(warehouse, Article) == articles_before
+    assert _count(warehouse, Fetch, Fetch.url_identity.is_not(None)) == pages_before
     with session_scope(warehouse) as session:
         statuses = Counter(
             session.execute(

@@ -14,12 +14,14 @@ from sqlalchemy import select
 from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.migrate import current_revision, head_revision
 from pipelines.warehouse.models import Article, CrawlRun
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, clean_stored_pages
 
 pytestmark = pytest.mark.slow
 
 
 def _crawl_runs_and_partitions(url: str) -> tuple[list[CrawlRun], set[str]]:
+    """The crawl runs, and the partitions of the articles their stored pages became."""
+    clean_stored_pages(url)
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:

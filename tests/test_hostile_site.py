@@ -3,8 +3,11 @@
 One crawl (and a second, incremental one) of :class:`~tests.support.hostile_site.HostileSite`
 per warehouse backend, with one case per class of trouble: broken and malicious feeds,
 HTTP failures, traps, bombs, redirects off the web, a canary on 127.0.0.2, sitemap-only
-stories. Each test reads what that crawl left in the warehouse: the case's ``fetches``
-row and its reason (or the absence of any row), and that no good story was lost. Two
+stories; between the two crawls the clean stage runs, so that junk pages (binaries served
+as HTML, navigation only, a JavaScript shell) are seen to stay out of ``articles`` and a
+story behind 5,000 nested elements to come out whole. Each test reads what that left in
+the warehouse: the case's ``fetches`` row and its reason (or the absence of any row), and
+that no good story was lost. Two
 smaller crawls check what needs its own timing: a feed that outlasts its parse budget
 while other feeds go on, and a 429 that pauses its host and only its host. Timeouts are
 small (config), so the whole file runs in about half a minute per backend.
@@ -28,7 +31,7 @@ from sqlalchemy import select
 
 from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.models import Article, FeedEntry, Fetch, SitemapEntry
-from tests.conftest import REPO_ROOT, crawl_command, fresh_warehouse, write_config
+from tests.conftest import REPO_ROOT, clean_stored_pages, crawl_command, fresh_warehouse, write_config
 from tests.support.fixture_server import PNG_BYTES
 from tests.support.hostile_site import CanaryServer, HostileSite
 
@@ -50,11 +53,27 @@ LIMITS = {
 HOSTILE_PASS_SECONDS = 60
 PEAK_RSS_MB = 600  # a 1 GiB gzip bomb must not be inflated in memory
 
+# A story long enough to be an article (the extractor wants 60 words), in six paragraphs.
+PARAGRAPHS = (
+    "The harbour board of Eastmere voted on Tuesday to rebuild the north pier.",
+    "Work starts in spring and should last two years, the board said in a statement.",
+    "Fishermen had asked for the repair since a winter storm broke the outer wall.",
+    "The cost is shared between the town, the county and a fund for coastal towns.",
+    "Ferries will use the south quay while the builders close the north end of the port.",
+    "A public meeting on the plans is set for the first week of the new year.",
+)
 PAGE = (
     "<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-    "<p>The harbour board of Eastmere voted on Tuesday to rebuild the north pier.</p>"
-    "<p>Work starts in spring and should last two years, the board said.</p></article></body></html>"
+    + "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    + "</article></body></html>"
 )
+# Declared UTF-8, sent as Latin-1 (invalid UTF-8): the story must survive the wrong charset.
+MOJIBAKE = (
+    '<html><head><meta charset="utf-8"><title>Café owners of Zürich meet</title></head><body>'
+    "<article><h1>Café owners of Zürich meet</h1>"
+    + "".join(f"<p>Señora Müller said: {text}</p>" for text in PARAGRAPHS)
+    + "</article></body></html>"
+).encode("latin-1")
 PDF_BYTES = (
     b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 )
@@ -80,8 +99,8 @@ GOOD = {
     "junk_date": "/news/2026/12/01/story-with-an-unreadable-date.html",
     "sitemap_only": "/news/2026/11/28/story-only-in-the-sitemap.html",
     "redirected": "/news/2026/12/01/story-after-one-redirect.html",
-    # Pages the crawler must store as they are (what the clean stage makes of them is
-    # issue 14 items 3 and 4): deep nesting, mojibake, a date in the future.
+    # Pages the crawler must store as they are and the clean stage must find the story in:
+    # deep nesting, mojibake, a date in the future.
     "nested": "/news/2026/12/01/story-behind-five-thousand-divs.html",
     "mojibake": "/news/2026/12/01/story-with-a-wrong-charset.html",
     "future_html": "/news/2026/12/01/story-whose-page-says-2100.html",
@@ -107,10 +126,11 @@ FAILING = {
     "no_location": "/news/2026/12/01/redirect-without-a-location.html",
     "no_content": "/news/2026/12/01/answered-204-no-content.html",
 }
-JUNK = {  # served as text/html; issue 14 item 3/4 decide what becomes of them after the crawl
+JUNK = {  # served as text/html, stored by the crawl; the clean stage keeps them out of articles
     "pdf": "/news/2026/12/01/pdf-served-as-html.html",
     "png": "/news/2026/12/01/png-served-as-html.html",
     "navigation": "/news/2026/12/01/navigation-only-page.html",
+    "link_list": "/news/2026/12/01/a-thousand-words-of-links.html",
     "script": "/news/2026/12/01/javascript-only-shell.html",
 }
 STALE_SITEMAP = "/news/2026/11/20/sitemap-story-ten-days-old.html"
@@ -137,7 +157,7 @@ def lay_out(site: HostileSite, canary: CanaryServer) -> dict[str, Any]:
     for path in (*GOOD.values(), *MANY, PRIVATE):
         site.add(path, page(path.rsplit("/", 1)[-1]))
     site.add(GOOD["nested"], page("nested").replace("<article>", "<div>" * 5000 + "<article>", 1))
-    site.add_bad_encoding(GOOD["mojibake"])
+    site.add(GOOD["mojibake"], MOJIBAKE)
     future = '<meta property="article:published_time" content="2100-01-01T00:00:00Z">'
     site.add(GOOD["future_html"], page("future").replace("</head>", future + "</head>", 1))
     site.add(STALE_SITEMAP, page("stale"))
@@ -166,6 +186,14 @@ def lay_out(site: HostileSite, canary: CanaryServer) -> dict[str, Any]:
     site.add(
         JUNK["navigation"],
         "<html><body><nav>" + "<a href='/section/x'>Section</a>" * 40 + "</nav></body></html>",
+    )
+    # A hundred long link labels and not one sentence: a site map, however many words.
+    labels = [f"{text.rstrip('.')} in section {n}" for n, text in enumerate(PARAGRAPHS * 17)]
+    site.add(
+        JUNK["link_list"],
+        "<html><head><title>All sections</title></head><body><div>"
+        + " ".join(f"<a href='/section/{n}/'>{label}</a>" for n, label in enumerate(labels[:100]))
+        + "</div></body></html>",
     )
     site.add(
         JUNK["script"],
@@ -324,8 +352,12 @@ class HostileCrawl:
             current = followers[current.id]
         return current
 
+    def stored(self) -> set[str]:
+        """Canonical paths of the pages the crawls stored (article fetches with a body)."""
+        return {f.canonical_url.removeprefix(self.base) for f in self.rows(Fetch, Fetch.url_identity.is_not(None))}
+
     def articles(self) -> set[str]:
-        """Canonical paths of the stored articles."""
+        """Canonical paths of the news stories the clean stage found (``articles`` rows)."""
         return {a.canonical_url.removeprefix(self.base) for a in self.rows(Article)}
 
 
@@ -343,6 +375,7 @@ def hostile(
         config = write_config(directory / "config.yaml", site.host_port, [source], **LIMITS)
         first = measured_crawl(config, url)
         hits_after_first = Counter(site.hits)
+        clean_stored_pages(url)
         second = measured_crawl(config, url)
         yield HostileCrawl(url, site.base_url, first, site, second, hits_after_first, canary)
 
@@ -357,7 +390,7 @@ def test_the_hostile_pass_finishes_in_bounded_time_and_memory(hostile):
 
 
 def test_every_good_story_is_stored_and_no_junk_link_became_one(hostile):
-    stored = hostile.articles()
+    stored = hostile.stored()
     assert set(GOOD.values()) | set(MANY) <= stored
     assert stored.isdisjoint(FAILING.values())
     assert STALE_SITEMAP not in stored and PRIVATE not in stored
@@ -465,7 +498,7 @@ def feed_fetch(hostile: HostileCrawl, path: str) -> Fetch:
 def test_a_malformed_feed_is_flagged_and_its_readable_entries_kept(hostile):
     fetch = feed_fetch(hostile, "/feeds/malformed.xml")
     assert fetch.error == "malformed_feed" and "recovered" in fetch.error_detail
-    assert GOOD["malformed"] in hostile.articles()
+    assert GOOD["malformed"] in hostile.stored()
 
 
 def test_entity_expansion_is_refused_and_the_feed_goes_on(hostile):
@@ -473,7 +506,7 @@ def test_entity_expansion_is_refused_and_the_feed_goes_on(hostile):
     assert fetch.error == "malformed_feed" and "amplification" in fetch.error_detail
     entries = hostile.rows(FeedEntry, FeedEntry.feed_url == hostile.base + "/feeds/laughs.xml")
     assert entries and all(len(e.title or "") < 100 for e in entries)
-    assert GOOD["laughs"] in hostile.articles()
+    assert GOOD["laughs"] in hostile.stored()
 
 
 def test_external_entities_are_never_resolved(hostile):
@@ -481,7 +514,7 @@ def test_external_entities_are_never_resolved(hostile):
     assert len(entries) == 1
     assert "root:" not in f"{entries[0].title}{entries[0].summary}"
     assert hostile.canary.hits["/xxe"] == 0
-    assert GOOD["xxe"] in hostile.articles()
+    assert GOOD["xxe"] in hostile.stored()
 
 
 def test_ten_thousand_items_are_all_recorded(hostile):
@@ -498,7 +531,7 @@ def test_links_with_bad_schemes_are_never_fetched(hostile):
     assert {e.canonical_url for e in entries if e.canonical_url} == {hostile.base + GOOD["schemes"]}
     schemes = ("javascript:%", "file:%", "data:%", "mailto:%", "ftp:%")
     assert not [f for pattern in schemes for f in hostile.rows(Fetch, Fetch.url.like(pattern))]
-    assert GOOD["schemes"] in hostile.articles()
+    assert GOOD["schemes"] in hostile.stored()
 
 
 def test_duplicate_guids_are_one_entry_and_one_fetch(hostile):
@@ -515,7 +548,7 @@ def test_missing_future_and_unreadable_dates_keep_the_story(hostile):
     assert entries[GOOD["no_date"]].published_at is None
     assert entries[GOOD["junk_date"]].published_at is None
     assert entries[GOOD["future_date"]].published_at == datetime(2100, 1, 1, tzinfo=UTC)
-    assert {GOOD["no_date"], GOOD["future_date"], GOOD["junk_date"]} <= hostile.articles()
+    assert {GOOD["no_date"], GOOD["future_date"], GOOD["junk_date"]} <= hostile.stored()
 
 
 # --- sitemaps and the second run -----------------------------------------------------------------
@@ -524,7 +557,7 @@ def test_missing_future_and_unreadable_dates_keep_the_story(hostile):
 def test_a_story_only_in_the_sitemap_four_days_old_is_fetched(hostile):
     entries = {e.canonical_url.removeprefix(hostile.base) for e in hostile.rows(SitemapEntry)}
     assert entries == {GOOD["sitemap_only"], STALE_SITEMAP}
-    assert GOOD["sitemap_only"] in hostile.articles()
+    assert GOOD["sitemap_only"] in hostile.stored()
     assert hostile.hits_after_first[STALE_SITEMAP] == 0, "the live window is a week, not forever"
 
 
@@ -538,15 +571,48 @@ def test_a_second_run_asks_conditionally_and_fetches_no_story_again(hostile):
         assert hostile.site.hits[path] == hostile.hits_after_first[path], path
 
 
-# --- issue 14 items 3 and 4 (the clean stage's contract; the lead's part) -------------------------
+# --- what the clean stage makes of the stored pages: news stories only in articles -------------
 
 
-@pytest.mark.xfail(reason="issue 14 item 3/4: clean-stage contract, pending", strict=False)
-def test_junk_pages_never_become_articles(hostile):
-    for path in JUNK.values():
-        (fetch,) = hostile.attempts(path)
-        assert fetch.status_code == 200
-    assert hostile.articles().isdisjoint(JUNK.values())
+@pytest.mark.parametrize(
+    ("case", "page_type", "reason"),
+    [
+        ("pdf", "error", "binary"),
+        ("png", "error", "binary"),
+        ("navigation", "index", "navigation"),
+        ("link_list", "index", "navigation"),
+        ("script", "js_shell", "js_shell"),
+    ],
+)
+def test_junk_pages_never_become_articles(hostile, case, page_type, reason):
+    (fetch,) = hostile.attempts(JUNK[case])
+    assert (fetch.status_code, fetch.error) == (200, None)
+    assert JUNK[case] in hostile.stored()  # the crawl kept the page, for a later re-extraction
+    assert JUNK[case] not in hostile.articles()
+    assert (fetch.page_type, fetch.page_reason) == (page_type, reason), fetch.page_note
+    assert fetch.page_note and fetch.extracted_by_id is not None
+    # Known by its fetch: the second run does not fetch it again.
+    assert hostile.site.hits[JUNK[case]] == hostile.hits_after_first[JUNK[case]] == 1
+
+
+def test_every_good_story_becomes_an_article_and_nothing_else_does(hostile):
+    articles = hostile.articles()
+    assert set(GOOD.values()) | set(MANY) == articles
+    news = hostile.rows(Article)
+    assert {a.page_type for a in news} == {"article"}
+    assert all(a.title and a.body_text for a in news)
+
+
+def test_a_story_behind_five_thousand_nested_elements_is_extracted_whole(hostile):
+    (story,) = hostile.rows(Article, Article.canonical_url == hostile.base + GOOD["nested"])
+    found = [text for text in PARAGRAPHS if text in story.body_text]
+    assert len(found) >= 0.9 * len(PARAGRAPHS), story.body_text
+    assert "wrapper elements" in story.extraction_note and not story.truncated
+
+
+def test_a_wrong_charset_keeps_the_story_readable(hostile):
+    (story,) = hostile.rows(Article, Article.canonical_url == hostile.base + GOOD["mojibake"])
+    assert "Señora Müller" in story.body_text and "Ã" not in story.body_text
 
 
 # --- a feed over its parse budget, and a 429: the rest of the crawl goes on -----------------------
@@ -601,7 +667,7 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
     assert feed_fetch(crawl, "/feeds/authors.xml").error is None
     entries = crawl.rows(FeedEntry, FeedEntry.feed_url == base + "/feeds/authors.xml")
     assert len(entries) == 41 and all(len(author) <= 512 for e in entries for author in e.authors)
-    assert {calm_story, author_story} <= crawl.articles()
+    assert {calm_story, author_story} <= crawl.stored()
     # The calm feed's story did not wait for the big feed's parse to end (on the event
     # loop it would have waited the whole parse, many seconds).
     assert arrivals[calm_story] - arrivals["/feeds/big.xml"] < 6.0
@@ -657,4 +723,4 @@ def test_a_429_pauses_its_host_for_retry_after_and_only_that_host(tmp_path, ware
     assert any(r.received_at - first_429 < 1.9 for r in on_host_b)
     crawl = HostileCrawl(warehouse_url, host_a, run, site)
     assert [(a.status_code, a.error) for a in crawl.attempts(busy)] == [(429, "http_429"), (200, None)]
-    assert len(crawl.rows(Article)) == 13
+    assert len(crawl.stored()) == 13

@@ -16,6 +16,7 @@ from pipelines.warehouse.models import (
     Article,
     CrawlRun,
     ExtractionChange,
+    Fetch,
     StageRun,
     Story,
     StoryArticle,
@@ -88,9 +89,18 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
                 article.clustered_by_id,
                 article.enriched_by_id,
             )
+        # Live blogs and the paywalled teaser are news stories too (without text); the video
+        # page is not: it stays on its fetch, typed, with its reason.
         non_articles = session.scalars(select(Article).where(Article.page_type != "article")).all()
-        assert {a.page_type for a in non_articles} == {"live_blog", "video", "stub"}
+        assert {a.page_type for a in non_articles} == {"live_blog", "stub"}
         assert all(a.body_text is None and a.story_id is None for a in non_articles)
+        assert all(a.title and a.description for a in non_articles if a.page_type == "stub")
+        not_stories = session.execute(
+            select(Fetch.page_type, Fetch.page_reason).where(Fetch.page_reason.is_not(None))
+        ).all()
+        assert set(not_stories) == {("video", "video")}
+        stored = session.execute(select(func.count()).where(Fetch.url_identity.is_not(None))).scalar_one()
+        assert stored == len(not_stories) + session.execute(select(func.count(Article.id))).scalar_one()
         stage_runs = session.scalars(select(StageRun)).all()
         assert {s.stage for s in stage_runs} == {"clean", "dedup", "cluster", "enrich"}
         # One shard: a crawl-and-clean run of today's shard 0, then the day-level run.

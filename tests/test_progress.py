@@ -67,11 +67,11 @@ def test_a_pass_shows_progress_and_what_its_crawl_did_without_dagster_debug_line
     command = ["run", "--config", "config/demo.yaml", "--warehouse", url]
     first = _storyline(*command, env={"DAGSTER_HOME": str(home)})
     assert first.returncode == 0, first.stderr[-3000:]
-    assert re.search(r"crawl: \d+ pages fetched, \d+ queued, \d+ errors, \d+ articles stored", first.stderr)
+    assert re.search(r"crawl: \d+ pages fetched, \d+ queued, \d+ errors, \d+ pages stored", first.stderr)
     assert re.search(r"clean: (\d+)/\1 pages extracted, \d+ errors, [\d.]+ pages/s", first.stderr)
     assert " - DEBUG - " not in first.stderr and "PreviewWarning" not in first.stderr
     report = first.stdout.split("This crawl (crawl run 1, live", 1)[1]
-    assert re.search(r"articles stored +[1-9]\d*\n", report) and "failed: http_404" in report
+    assert re.search(r"pages stored +[1-9]\d*\n", report) and "failed: http_404" in report
 
     # The same lines are in Dagster's event log of the run.
     run_id = re.search(r"Dagster run ([0-9a-f-]+)", first.stdout).group(1)
@@ -86,4 +86,4 @@ def test_a_pass_shows_progress_and_what_its_crawl_did_without_dagster_debug_line
     assert " - DEBUG - " in second.stderr
     report = second.stdout.split("This crawl (crawl run 2, live", 1)[1]
     assert re.search(r"not modified \(304\) +[1-9]\d*\n", report)
-    assert re.search(r"articles stored +0\n", report)
+    assert re.search(r"pages stored +0\n", report)

@@ -1,8 +1,8 @@
-"""Crawl progress: pages fetched and queued, rate, errors and articles stored, every few seconds.
+"""Crawl progress: pages fetched and queued, rate, errors and pages stored, every few seconds.
 
 Logs one line on the ``crawlers.progress`` logger every ``STORYLINE_PROGRESS_INTERVAL``
 seconds (0 turns it off) and once when the crawl closes, for example
-``crawl: 120 pages fetched, 35 queued, 3 errors, 80 articles stored, 4.2 pages/s``.
+``crawl: 120 pages fetched, 35 queued, 3 errors, 80 pages stored, 4.2 pages/s``.
 ``crawlers.run.crawl`` sends these lines to the terminal or to Dagster (Pipes).
 """
 
@@ -60,6 +60,6 @@ class CrawlProgress:
         self.progress.update(
             stats.get_value("downloader/response_count", 0),
             "fetched",
-            counts={"queued": queued, "errors": errors, "articles stored": counts["rows/articles"]},
+            counts={"queued": queued, "errors": errors, "pages stored": counts["pages/stored"]},
             final=True,
         )

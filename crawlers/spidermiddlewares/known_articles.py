@@ -4,9 +4,10 @@ The spider marks each article request it makes from a feed, hub or sitemap with 
 URL identity of the link (``meta["storyline_identity"]``, see
 :func:`pipelines.urls.url_identity`). This middleware holds the article requests of one
 callback's output, looks their identities up in the warehouse in one query on the
-indexed ``articles.url_identity`` and ``articles.requested_url_identity`` columns (in a
-worker thread, so the reactor never waits on the database), and passes on those that
-are neither stored nor requested earlier in this crawl, up to
+indexed ``fetches.url_identity`` and ``fetches.requested_url_identity`` columns of stored
+pages (news stories and the pages the clean stage found to be none alike; in a worker
+thread, so the reactor never waits on the database), and passes on those that are
+neither stored nor requested earlier in this crawl, up to
 ``STORYLINE_MAX_ARTICLES_PER_SOURCE`` per source (unset: no limit). Everything else the
 callback yields passes straight through. Stats: ``storyline/articles_skipped_known`` and
 ``storyline/articles_skipped_limit``.

@@ -2,9 +2,10 @@
 
 ``news`` starts from every feed, hub and sitemap of the config; ``feeds``,
 ``hubs`` and ``sitemaps`` start from one kind only. All share the parsing below.
-An article whose canonical URL is already stored (this run or an earlier one; http/https
-and www variants count as one, see ``url_identity``)
-is not requested again. A live crawl fetches the sitemap articles whose lastmod (or
+An article page is stored by marking its fetch (URLs and URL identities); the clean
+stage decides whether it is a news story. A page already stored (this run or an earlier
+one, story or not; http/https and www variants count as one, see ``url_identity``) is not
+requested again. A live crawl fetches the sitemap articles whose lastmod (or
 news publication date) lies within the last ``STORYLINE_SITEMAP_RECENT_DAYS`` days
 (config ``crawl.sitemap_recent_days``, default 7), so a first crawl of a site gets its
 recent stories. In ``sitemap_backfill`` mode only sitemaps are read and only articles
@@ -264,7 +265,8 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        """Store an article page: its URLs now, its text and metadata in later stages."""
+        """Store an article page: its fetch now marks it as a stored page (URLs and URL
+        identities); the clean stage decides whether it is a news story (an ``articles`` row)."""
         if response.status != 200:
             yield from _unusable_status(response)
             return
@@ -278,21 +280,13 @@ class NewsSpider(scrapy.Spider):
         canonical = resolve_canonical(response.url, canonical_link(response.body))
         identity = url_identity(canonical)
         self.sink.stored_identities.add(identity)
-        source = self._source(response)
-        yield _fetch_update(response, canonical_url=canonical)
-        yield WarehouseRow(
-            "articles",
-            {
-                "fetch_id": response.meta["fetch_id"],
-                "crawl_run_id": self.sink.crawl_run_id,
-                "source_id": self.sink.source_ids.get(source.name),
-                "partition_key": self.sink.partition_key,
-                "fetched_at": response.meta.get("storyline_started") or datetime.now(UTC),
-                "url": _origin_url(response),
-                "canonical_url": canonical,
-                "url_identity": identity,
-                "requested_url_identity": identity_of(_origin_url(response)),
-            },
+        self.sink.counts["pages/stored"] += 1
+        yield _fetch_update(
+            response,
+            canonical_url=canonical,
+            first_url=_origin_url(response),
+            url_identity=identity,
+            requested_url_identity=identity_of(_origin_url(response)),
         )
 
     # --- failures -----------------------------------------------------------------------

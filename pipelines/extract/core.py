@@ -144,7 +144,7 @@ def _extract(html: bytes | str, url: str, hints: PageHints, now: datetime) -> Ex
     body_text = body.text
     words = word_count(body_text)
     page_type, type_note = classify(tree, declared, url, title, length_in_words(body_text),
-                                    SETTINGS["min_article_words"])
+                                    SETTINGS["min_article_words"], body_text)
     if type_note:
         notes.insert(0, type_note)
     if now.tzinfo is None:

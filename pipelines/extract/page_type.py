@@ -41,6 +41,10 @@ _MOUNT_POINTS = ".//*[self::div or self::main or self::section][@id][not(*)][not
 _LIVE_URL = re.compile(r"(?<![a-z0-9])live(-?blog|-updates?)?(?![a-z0-9])", re.I)
 # "live" as a label in the title, not as a word of the headline ("Live music returns"):
 # "Live: ...", "... - live | Site", "... LIVE: ...", "live updates", "as it happened".
+# The end of a sentence: . ! ? or an ellipsis, closing quotes or brackets, then a space or the end.
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*(?=\s|$)")
+# Prose ends a sentence every 15-30 words; under one end per this many words, it is no prose.
+WORDS_PER_SENTENCE_LIMIT = 100
 _LIVE_TITLE = re.compile(
     r"(?:^|[:|]|\s[-\u2013\u2014])\s*live\s*(?:$|[:|]|[-\u2013\u2014]\s)|\blive\s*:|"
     r"\blive[ -](?:updates?|blog|coverage|commentary)\b|\bas it happened\b", re.I)
@@ -116,8 +120,8 @@ def _link_words(body: HtmlElement | None) -> tuple[int, int]:
 
 
 def classify(tree: HtmlElement, declared: Declared, url: str, title: str | None,
-             body_words: int, min_article_words: int) -> tuple[str, str | None]:
-    """Return (page_type, note) for a parsed page given how many body words were extracted."""
+             body_words: int, min_article_words: int, body_text: str = "") -> tuple[str, str | None]:
+    """Return (page_type, note) for a parsed page given the extracted body and its word count."""
     types = declared.ld_types()
     og_type = (declared.first("og:type") or "").lower()
     body = tree.find("body")
@@ -148,6 +152,13 @@ def classify(tree: HtmlElement, declared: Declared, url: str, title: str | None,
         if visible_words == 0:
             return "error", "empty page: no visible text"
         return "stub", f"too little text for an article ({body_words} words)"
+    sentences = len(_SENTENCE_END.findall(body_text))
+    if sentences * WORDS_PER_SENTENCE_LIMIT < body_words:
+        # Hardly a sentence in many words: a list of labels, navigation when most are links.
+        link_words, visible_words = _link_words(body)
+        if link_words > 0.5 * max(visible_words, 1):
+            return "index", (f"navigation: {sentences} sentences in {body_words} body words, "
+                             f"{link_words} of {visible_words} words are links")
     declares_article = og_type == "article" or declared.main_ld() is not None
     if not declares_article and body_words < 300:
         # All body text, scripts included: the 0.8 share was measured that way.

@@ -9,8 +9,12 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
+from pipelines.extract.flatten import unwrap_deep_wrappers
+
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DEPTH_ERROR = "Excessive depth"
+# Wrapper elements opened below this many levels are unwrapped when libxml2's limit is hit.
+MAX_WRAPPER_DEPTH = 200
 
 
 @dataclass
@@ -47,7 +51,21 @@ def parse_html(text: str, max_chars: int) -> ParsedPage:
         return ParsedPage(None, truncated, notes + ["empty page"])
     tree, depth_hit = _parse(text, huge=False)
     if depth_hit:
-        # libxml2 stops at 256 levels by default; huge_tree raises that to 2048.
+        # libxml2 stops at 256 levels and drops what lies deeper: unwrap the wrappers
+        # (div, span...) nested past MAX_WRAPPER_DEPTH so their content comes up.
+        text, unwrapped = unwrap_deep_wrappers(text, MAX_WRAPPER_DEPTH)
+        tree, depth_hit = _parse(text, huge=False)
+        notes.append(
+            f"nesting deeper than 256 levels: {unwrapped} wrapper elements below level "
+            f"{MAX_WRAPPER_DEPTH} unwrapped"
+        )
+    if depth_hit:
+        # Still too deep (lists, quotes, tables...): unwrap all but the text blocks down there.
+        text, unwrapped = unwrap_deep_wrappers(text, MAX_WRAPPER_DEPTH, everything=True)
+        tree, depth_hit = _parse(text, huge=False)
+        notes.append(f"{unwrapped} more elements below level {MAX_WRAPPER_DEPTH} unwrapped")
+    if depth_hit:
+        # Text blocks nested that deep are beyond repair: huge_tree allows 2048 levels.
         tree, depth_hit = _parse(text, huge=True)
         notes.append("nesting deeper than 256 levels: parsed with huge_tree")
         if depth_hit:

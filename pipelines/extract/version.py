@@ -12,7 +12,7 @@ import trafilatura
 
 from pipelines.extract.model import TEXT_PAGE_TYPES
 
-EXTRACTOR_VERSION = "2026.12.1"
+EXTRACTOR_VERSION = "2026.12.2"
 
 
 

@@ -1,5 +1,8 @@
 """Warehouse writes of the crawl: crawl runs, sources, fetches and discovery rows.
 
+The crawl writes no ``articles`` row: a stored page is a fetch marked with its URL
+identities, and the clean stage adds the article when the page is a news story.
+
 Plain synchronous SQLAlchemy, called by the crawler from a worker thread. Every
 write is an upsert on a natural key, so replaying a batch changes nothing.
 """
@@ -18,7 +21,6 @@ from sqlalchemy import Engine, func, select, update
 
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import (
-    Article,
     CrawlRun,
     FeedEntry,
     Fetch,
@@ -40,7 +42,6 @@ class CrawlBatch:
     feed_entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     hub_links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     sitemap_entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    articles: list[dict[str, Any]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return (
@@ -49,7 +50,6 @@ class CrawlBatch:
             + len(self.feed_entries)
             + len(self.hub_links)
             + len(self.sitemap_entries)
-            + len(self.articles)
         )
 
     def add_fetch(self, row: dict[str, Any]) -> None:
@@ -173,16 +173,17 @@ class CrawlStore:
 
     def stored_identities(self, identities: Iterable[str]) -> set[str]:
         """Return those of ``identities`` (:func:`~pipelines.urls.url_identity` values) that a
-        stored article has, as its canonical URL's identity or its requested URL's.
+        stored page has, as its canonical URL's identity or its requested URL's: every page
+        the crawl stored, news story or not (a junk page is not fetched again either).
 
-        Looked up on the indexed identity columns, 500 at a time.
+        Looked up on the indexed identity columns of ``fetches``, 500 at a time.
         """
         wanted = sorted(set(identities))
         found: set[str] = set()
         with session_scope(self.engine) as session:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
-                for column in (Article.url_identity, Article.requested_url_identity):
+                for column in (Fetch.url_identity, Fetch.requested_url_identity):
                     found.update(session.execute(select(column).where(column.in_(chunk))).scalars())
         return found
 
@@ -240,7 +241,6 @@ class CrawlStore:
                 key=["sitemap_url", "canonical_url"],
                 update=[*seen_updates, "lastmod", "news_title", "news_published_at"],
             )
-            upsert(session, Article, batch.articles, key=["fetch_id"])
 
 
 _IDENTITY_KEYS = ("storyline/host", "storyline/pid", "storyline/process_started")

@@ -136,8 +136,16 @@ class Fetch(Base):
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # A stored page (an article fetch that answered 200 with HTML): where its chain of
+    # redirects and retries started, and the URL identities the crawl looks up to skip it.
+    first_url: Mapped[str | None] = mapped_column(Text)
+    url_identity: Mapped[str | None] = mapped_column(Text, index=True)
+    requested_url_identity: Mapped[str | None] = mapped_column(Text, index=True)
+    # What the clean stage made of a stored page; a news story also gets an articles row.
     page_type: Mapped[str | None] = mapped_column(String(20))
+    page_reason: Mapped[str | None] = mapped_column(String(40))
     page_note: Mapped[str | None] = mapped_column(Text)
+    extracted_by_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
 
     __table_args__ = (Index("ix_fetches_url_kind", "url", "kind"),)
 
@@ -229,7 +237,9 @@ class Story(Base):
 
 
 class Article(Base):
-    """One stored article page; later stages fill its text, metadata and story."""
+    """One news story (article, live blog, paywalled teaser) found by the clean stage in a
+    stored page; later stages fill its duplicates, story and enrichment. Other pages stay
+    on their fetch (``fetches.page_type``, ``page_reason``)."""
 
     __tablename__ = "articles"
 

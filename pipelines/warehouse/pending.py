@@ -1,5 +1,7 @@
-"""Which articles a stage still owes work, read off the lineage columns.
+"""Which pages and articles a stage still owes work, read off the lineage columns.
 
+The clean stage works on stored pages (``fetches`` rows the crawl marked with a URL
+identity) and stamps each page's fetch with its run; the later stages work on articles.
 Every stage stamps the rows it writes with its stage run (``extracted_by_id``,
 ``deduped_by_id``, ``clustered_by_id``, ``enriched_by_id``). Stage run ids only grow,
 so an article is pending for a stage when that stage never wrote it, or wrote it
@@ -14,15 +16,17 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pipelines.warehouse.article_window import eligible
-from pipelines.warehouse.models import Article
+from pipelines.warehouse.models import Article, Fetch
 
 
 def _after(own, upstream) -> ColumnElement[bool]:
     return or_(own.is_(None), and_(upstream.is_not(None), own < upstream))
 
 
-#: Articles never extracted.
-CLEAN = Article.extracted_by_id.is_(None)
+#: Fetches that stored a page (an article fetch answered 200 with an HTML body).
+STORED_PAGE = Fetch.url_identity.is_not(None)
+#: Stored pages never classified by the clean stage (a condition on ``fetches``).
+CLEAN = and_(STORED_PAGE, Fetch.extracted_by_id.is_(None))
 #: Eligible articles not deduplicated since their last extraction.
 DEDUP = and_(eligible(), _after(Article.deduped_by_id, Article.extracted_by_id))
 #: Eligible articles not clustered since their duplicate marks last changed.

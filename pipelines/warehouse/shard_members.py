@@ -1,11 +1,12 @@
-"""Which stored articles belong to a crawl shard: those of the sources that hash to it.
+"""Which stored pages belong to a crawl shard: those of the sources that hash to it.
 
 A source's shard follows from its URLs and the shard count in force now: the sources of
 the config, and stored sources no longer in the config by the URLs stored with them
 (``sources.config``), so a replay after ``crawl.shards`` changed divides the stored
-articles by the new count. Articles without a source belong to shard 0. The condition
+pages by the new count. Pages without a source belong to shard 0. The condition
 names sources, not ids: it also selects the articles of a source that a running crawl
-registers after the condition was made.
+registers after the condition was made. Stored pages are ``fetches`` rows (the clean
+stage makes ``articles`` of the news stories among them).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from pipelines.config import StorylineConfig
 from pipelines.shards import shard_of_urls, sources_in_shard
 from pipelines.warehouse.db import session_scope
-from pipelines.warehouse.models import Article, Source
+from pipelines.warehouse.models import Fetch, Source
 
 
 def source_urls(config: dict) -> list[str]:
@@ -24,10 +25,10 @@ def source_urls(config: dict) -> list[str]:
     return [*config.get("feeds", ()), *config.get("hubs", ()), *config.get("sitemaps", ())]
 
 
-def shard_articles(engine: Engine, config: StorylineConfig, shard: int) -> ColumnElement[bool] | None:
-    """Return a condition on ``articles`` selecting shard ``shard`` of ``config``'s shards.
+def shard_pages(engine: Engine, config: StorylineConfig, shard: int) -> ColumnElement[bool] | None:
+    """Return a condition on ``fetches`` selecting the pages of shard ``shard`` of ``config``'s shards.
 
-    ``None`` when there is one shard (every article). Raises ``ValueError`` naming the
+    ``None`` when there is one shard (every page). Raises ``ValueError`` naming the
     config when ``shard`` is not one of its shards.
     """
     shards = config.crawl.shards
@@ -41,5 +42,5 @@ def shard_articles(engine: Engine, config: StorylineConfig, shard: int) -> Colum
         name for name, urls in stored
         if name not in configured and shard_of_urls(source_urls(urls or {}), shards) == shard
     }
-    condition = Article.source_id.in_(select(Source.id).where(Source.name.in_(sorted(names))))
-    return or_(condition, Article.source_id.is_(None)) if shard == 0 else condition
+    condition = Fetch.source_id.in_(select(Source.id).where(Source.name.in_(sorted(names))))
+    return or_(condition, Fetch.source_id.is_(None)) if shard == 0 else condition

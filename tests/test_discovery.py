@@ -139,3 +139,54 @@ def test_a_feed_of_huge_authors_parses_quickly_and_keeps_its_entries():
     result = parse_feed(body, "http://x/feed.xml")
     assert time.monotonic() - started < 2.0  # untrimmed: over a second per entry
     assert len(result.entries) == 20
+
+
+JSON_FEED_10 = b"""{"version": "https://jsonfeed.org/version/1", "title": "Old JSON",
+ "author": {"name": "Feed Desk"},
+ "items": [
+  {"id": 7, "url": "/2026/01/05/first-json-story.html", "title": " First  story ",
+   "content_html": "<p>Text <b>here</b></p>", "date_published": "2026-01-05T10:00:00Z"},
+  {"id": "b", "external_url": "https://elsewhere.example/x", "content_text": "plain",
+   "author": {"name": "Ana Reyes"}, "date_modified": "2026-01-06T08:00:00+02:00"}
+ ]}"""
+
+
+def test_json_feed_10_items_read_like_rss():
+    result = parse_feed(JSON_FEED_10, "http://127.0.0.1/feeds/feed.json", "application/json")
+    assert result.error is None
+    first, second = result.entries
+    assert (first.entry_key, first.url, first.title) == (
+        "7", "http://127.0.0.1/2026/01/05/first-json-story.html", "First story"
+    )
+    assert first.summary == "Text here" and first.authors == ["Feed Desk"]
+    assert first.published_at.isoformat() == "2026-01-05T10:00:00+00:00" and first.updated_at is None
+    assert (second.url, second.summary, second.authors) == ("https://elsewhere.example/x", "plain", ["Ana Reyes"])
+    # Only a modified date: it stands for the publication too, as with RSS 1.0's dc:date.
+    assert second.published_at == second.updated_at and second.updated_at.hour == 6
+
+
+def test_json_feed_11_is_recognised_by_its_body_alone():
+    body = b'\xef\xbb\xbf {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "x", "url": "http://h/a"}]}'
+    result = parse_feed(body, "http://h/feed", content_type=None)
+    assert [e.entry_key for e in result.entries] == ["x"] and result.error is None
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "detail"),
+    [
+        (b"{not json", "bad_feed", "not JSON"),
+        (b'{"title": "no version"}', "bad_feed", "not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', "bad_feed", "without an items list"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"title": "no id"}]}', "bad_feed", "none of"),
+        (b"[" * 100_000, "bad_feed", "not JSON"),
+    ],
+)
+def test_broken_json_feeds_are_bad_feeds_with_a_reason(body, error, detail):
+    result = parse_feed(body, "http://h/feed.json", "application/feed+json")
+    assert result.entries == [] and result.error == error and detail in result.detail
+
+
+def test_json_feed_with_some_broken_items_keeps_the_rest():
+    body = b'{"version": "https://jsonfeed.org/version/1", "items": [1, {"id": "ok", "url": "http://h/a"}]}'
+    result = parse_feed(body, "http://h/feed.json")
+    assert [e.entry_key for e in result.entries] == ["ok"] and result.error == "malformed_feed"

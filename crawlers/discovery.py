@@ -92,6 +92,10 @@ class FeedParseResult:
     entries: list[FeedEntryData]
     error: str | None
     detail: str | None = None
+    # What the feed says about its own pace (adaptive polling takes them as lower bounds):
+    ttl: str | None = None  # RSS <ttl>, minutes
+    update_period: str | None = None  # sy:updatePeriod
+    update_frequency: str | None = None  # sy:updateFrequency
 
 
 @dataclass(frozen=True)
@@ -161,16 +165,27 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedPa
                 updated_at=_struct_time(entry.get("updated_parsed")),
             )
         )
+    channel = parsed.get("feed", {})
+    pace = {
+        "ttl": _text_or_none(channel.get("ttl")),
+        "update_period": _text_or_none(channel.get("sy_updateperiod")),
+        "update_frequency": _text_or_none(channel.get("sy_updatefrequency")),
+    }
     problem = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(problem, _BENIGN_BOZO):
         detail = f"{type(problem).__name__}: {problem}"[:2000]
         if not entries:
             return FeedParseResult([], "bad_feed", detail)
         # Lenient parsing still found entries: use them, but say the feed is broken.
-        return FeedParseResult(entries, "malformed_feed", f"{len(entries)} entries recovered; {detail}")
+        recovered = f"{len(entries)} entries recovered; {detail}"
+        return FeedParseResult(entries, "malformed_feed", recovered, **pace)
     if not entries and not parsed.get("version"):
         return FeedParseResult([], "bad_feed", "not an RSS, Atom or JSON Feed document")
-    return FeedParseResult(entries, None)
+    return FeedParseResult(entries, None, **pace)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value.strip()[:100] or None if isinstance(value, str) else None
 
 
 def is_json_document(body: bytes, content_type: str | None = None) -> bool:

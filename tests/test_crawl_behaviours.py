@@ -142,7 +142,7 @@ def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server,
 
     crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
     first = {link.canonical_url.removeprefix(base): link for link in rows(db_url, HubLink)}
-    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
+    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]}, "--poll", "all")
     second = {link.canonical_url.removeprefix(base): link for link in rows(db_url, HubLink)}
 
     assert set(first) == {
@@ -378,7 +378,7 @@ def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_u
     server.add("/news/2026/01/05/relative-link-story-here.html", article("Rel"))
 
     crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
-    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]}, "--poll", "all")
 
     feed_requests = [r for r in server.requests if r.path == "/feed.xml"]
     assert len(feed_requests) == 2

@@ -190,3 +190,43 @@ def test_json_feed_with_some_broken_items_keeps_the_rest():
     body = b'{"version": "https://jsonfeed.org/version/1", "items": [1, {"id": "ok", "url": "http://h/a"}]}'
     result = parse_feed(body, "http://h/feed.json")
     assert [e.entry_key for e in result.entries] == ["ok"] and result.error == "malformed_feed"
+
+
+def test_homepage_declared_feeds_navigation_hubs_and_robots_sitemaps():
+    from crawlers.homepage import declared_feeds, navigation_hubs, robots_sitemaps
+
+    page = b"""<html><head>
+      <link rel="alternate" type="application/rss+xml" href="/rss.xml">
+      <link rel="Alternate Feed" type="application/atom+xml; charset=utf-8" href="https://h/atom">
+      <link rel="alternate" type="text/html" hreflang="de" href="/de/">
+      <link rel="alternate" type="application/feed+json" href="/rss.xml">
+    </head><body><header><a href="/shop/">Shop</a></header>
+      <nav><a href="/world/">World</a><a href="/world/#top">World again</a><a href="/login">Log in</a>
+      <a href="/2026/01/05/a-story-in-the-menu-today.html">Story</a><a href="/?page=2">More</a>
+      <a href="https://other.example/sport/">Sport elsewhere</a><a href="/">Home</a></nav></body></html>"""
+    assert declared_feeds(page, "https://h/") == ["https://h/rss.xml", "https://h/atom"]
+    assert navigation_hubs(page, "https://h/") == ["https://h/world/"]
+    no_nav = b"<html><body><header><a href='/shop/'>Shop</a></header></body></html>"
+    assert navigation_hubs(no_nav, "https://h/") == ["https://h/shop/"]
+    robots = "User-agent: *\nsitemap: /s1.xml\nSITEMAP:https://cdn.h/s2.xml.gz\nSitemap:\n"
+    assert robots_sitemaps(robots, "https://h/robots.txt") == ["https://h/s1.xml", "https://cdn.h/s2.xml.gz"]
+    assert declared_feeds(b"", "https://h/") == [] and navigation_hubs(b"  ", "https://h/") == []
+
+
+def test_discovery_yaml_is_a_config_entry_that_says_where_each_url_was_found():
+    import yaml
+
+    from crawlers.homepage import Found, discovery_yaml
+    from pipelines.config import parse_config
+
+    found = [
+        Found("feed", "https://h/feed", "guessed_path", "https://h/feed"),
+        Found("sitemap", "https://h/s.xml", "robots_txt", "https://h/robots.txt"),
+    ]
+    text = discovery_yaml("https://h/", 'The "H" Times', found)
+    assert "https://h/feed\"  # answered at a common feed path" in text
+    assert "# Sitemap: line of https://h/robots.txt" in text
+    (entry,) = yaml.safe_load(text)
+    assert entry == {"name": 'The "H" Times', "homepage": "https://h/", "feeds": ["https://h/feed"],
+                     "sitemaps": ["https://h/s.xml"]}
+    assert parse_config({"sources": [entry]}).sources[0].kinds_to_discover == ("hub",)

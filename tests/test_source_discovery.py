@@ -228,3 +228,24 @@ def test_sources_discover_prints_config_yaml_under_the_configs_network_rules(tmp
     assert entry["hubs"] == [base + "/section/world/", base + "/section/local/"]
     assert "# Sitemap: line of " + base + "/robots.txt" in allowed.stdout
     parse_config({"sources": [entry]})  # pastes into a config as it is
+
+
+def test_a_homepage_that_fails_its_next_search_backs_off_and_its_documents_are_still_polled(
+    tmp_path, declared_site, warehouse_url
+):
+    base = declared_site.base_url
+    source = {"homepage": base + "/"}
+    crawl(tmp_path, declared_site, warehouse_url, source, "--now", T0.isoformat())
+    declared_site.add("/", "<h1>down</h1>", status=500)
+    declared_site.reset()
+
+    week_later = T0 + timedelta(days=8)
+    crawl(tmp_path, declared_site, warehouse_url, source, "--now", week_later.isoformat())
+
+    found = documents(warehouse_url)
+    homepage = found[base + "/"]
+    assert declared_site.hits["/"] == 1 and homepage.last_result == "failed"
+    assert homepage.last_error == "http_500" and homepage.next_due_at == week_later + timedelta(minutes=30)
+    # What the search found before is used meanwhile, and nothing was forgotten.
+    assert declared_site.hits["/rss/main.xml"] == 1 and declared_site.hits["/maps/news.xml"] == 1
+    assert all(doc.active for doc in found.values())

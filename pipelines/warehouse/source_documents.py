@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select, update
@@ -203,7 +203,7 @@ def _homepage_schedule(
     """A homepage is searched again every ``rediscover_seconds``; a failed search backs off
     from the polling minimum instead, so that a source does not wait days for its documents."""
     if outcome.failed:
-        return next_schedule(before, outcome, now, bounds)
+        return next_schedule(replace(before, interval_seconds=bounds.min_seconds), outcome, now, bounds)
     return Schedule(rediscover_seconds, now + timedelta(seconds=rediscover_seconds), now, 0)
 
 

@@ -2,7 +2,8 @@
 
 - **Feeds**: the homepage's ``<link rel="alternate">`` of an RSS, Atom or JSON Feed type
   (``found_by`` ``link_alternate``); when it declares none, the common paths of
-  :data:`GUESSED_FEED_PATHS` on its host that answer with a feed (``guessed_path``).
+  :data:`GUESSED_FEED_PATHS` under the homepage's folder (the host's root for a homepage
+  at ``/``) that answer with a feed (``guessed_path``).
 - **Sitemaps**: the ``Sitemap:`` lines of the host's robots.txt (``robots_txt``); when it
   names none, the usual paths of :data:`USUAL_SITEMAP_PATHS` that answer with a sitemap
   (``usual_path``).
@@ -153,7 +154,9 @@ async def discover(homepage: Page, kinds: Iterable[str], fetch: Fetch) -> list[F
         declared = declared_feeds(homepage.body, homepage.url)
         found += [Found("feed", url, "link_alternate", homepage.url, homepage.fetch_id) for url in declared]
         if not declared:
-            found += await _probe(root, GUESSED_FEED_PATHS, "feed", looks_like_feed, fetch)
+            # Relative to the homepage's own folder: an outlet at /outlet/ has /outlet/feed.
+            folder = urljoin(homepage.url, ".")
+            found += await _probe(folder, GUESSED_FEED_PATHS, "feed", looks_like_feed, fetch)
     if "sitemap" in wanted:
         robots = await fetch(urljoin(root, "/robots.txt"), "robots")
         named = []
@@ -171,8 +174,8 @@ async def discover(homepage: Page, kinds: Iterable[str], fetch: Fetch) -> list[F
 async def _probe(
     root: str, paths: Iterable[str], kind: str, answers: Callable[[Page], bool], fetch: Fetch
 ) -> list[Found]:
-    """Try ``paths`` on ``root`` at once; keep those that answer like a ``kind`` (one per final URL)."""
-    urls = [urljoin(root, path) for path in paths]
+    """Try ``paths`` under ``root`` at once; keep those that answer like a ``kind`` (one per final URL)."""
+    urls = [urljoin(root, path.lstrip("/")) for path in paths]
     pages = await asyncio.gather(*(fetch(url, "probe") for url in urls))
     found: list[Found] = []
     finals: set[str] = set()

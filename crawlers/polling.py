@@ -127,6 +127,10 @@ class PollBook:
         if fetch_id:
             self.poll(source, kind, url).fetch_ids.append(fetch_id)
 
+    def listed(self, source: SourceConfig, kind: str, url: str, items: int) -> None:
+        """Count the entries, links or sitemap URLs a fetch of the document listed."""
+        self.poll(source, kind, url).items += items
+
     def failed(self, source: SourceConfig, kind: str, url: str, error: str | None) -> None:
         """Mark a poll failed (an error status, a download error, an unreadable document)."""
         poll = self.poll(source, kind, url)

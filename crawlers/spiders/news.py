@@ -224,6 +224,7 @@ class NewsSpider(scrapy.Spider):
             yield _fetch_update(response, error=result.error, error_detail=result.detail)
         feed_url = _origin_url(response)
         sighting = self._sighting(response, source)
+        self._listed(response, len(result.entries))
         for entry in result.entries:
             canonical = _canonical_or_none(entry.url)
             yield WarehouseRow(
@@ -260,7 +261,9 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         hub_url = _origin_url(response)
         sighting = self._sighting(response, source)
-        for link in hub_article_links(response.body, response.url, source.article_pattern):
+        links = hub_article_links(response.body, response.url, source.article_pattern)
+        self._listed(response, len(links))
+        for link in links:
             canonical = _canonical_or_none(link.url)
             if not canonical:
                 continue
@@ -296,6 +299,7 @@ class NewsSpider(scrapy.Spider):
             )
         sitemap_url = _origin_url(response)
         sighting = self._sighting(response, source)
+        self._listed(response, len(data.urls))
         now = sighting["last_seen_at"]
         for entry in data.urls:
             canonical = _canonical_or_none(entry.url)
@@ -338,6 +342,10 @@ class NewsSpider(scrapy.Spider):
         document = response.meta.get("storyline_document")
         if document and document == _origin_url(response):
             self.sink.polls.failed(self._source(response), response.meta["storyline_kind"], document, reason)
+
+    def _listed(self, response: Response, items: int) -> None:
+        document = response.meta.get("storyline_document") or _origin_url(response)
+        self.sink.polls.listed(self._source(response), response.meta["storyline_kind"], document, items)
 
     def _cache_hint(self, response: Response) -> None:
         document = response.meta.get("storyline_document")

@@ -54,6 +54,7 @@ class Poll:
     kind: str
     url: str
     fetch_ids: list[str] = field(default_factory=list)
+    items: int = 0  # entries, links and sitemap URLs its fetches listed
     failed: bool = False
     error: str | None = None
     not_modified: bool = False
@@ -146,7 +147,7 @@ def _write_polls(
     if not polls:
         return results
     fetch_ids = [fetch_id for poll in polls for fetch_id in poll.fetch_ids]
-    new_items, items = _items_by_fetch(session, fetch_ids)
+    new_items = _new_items_by_fetch(session, fetch_ids)
     current = {
         (row.source_id, row.url): row
         for row in session.scalars(
@@ -161,7 +162,7 @@ def _write_polls(
         outcome = PollOutcome(
             failed=poll.failed,
             not_modified=poll.not_modified,
-            items=sum(items[f] for f in poll.fetch_ids),
+            items=poll.items,
             new_items=sum(new_items[f] for f in poll.fetch_ids),
             publisher_min_seconds=poll.publisher_min_seconds,
         )
@@ -207,17 +208,15 @@ def _homepage_schedule(
     return Schedule(rediscover_seconds, now + timedelta(seconds=rediscover_seconds), now, 0)
 
 
-def _items_by_fetch(session: Session, fetch_ids: list[str]) -> tuple[Counter[str], Counter[str]]:
-    """Per fetch: the entries, links and sitemap URLs it saw first, and those it saw at all."""
+def _new_items_by_fetch(session: Session, fetch_ids: list[str]) -> Counter[str]:
+    """Per fetch: the feed entries, hub links and sitemap URLs it was the first to see."""
     new_items: Counter[str] = Counter()
-    items: Counter[str] = Counter()
     for start in range(0, len(fetch_ids), 500):
         chunk = fetch_ids[start : start + 500]
         for model in (FeedEntry, HubLink, SitemapEntry):
-            for counter, column in ((new_items, model.first_fetch_id), (items, model.last_fetch_id)):
-                query = select(column, func.count()).where(column.in_(chunk)).group_by(column)
-                counter.update(dict(session.execute(query).tuples().all()))
-    return new_items, items
+            query = select(model.first_fetch_id, func.count()).where(model.first_fetch_id.in_(chunk))
+            new_items.update(dict(session.execute(query.group_by(model.first_fetch_id)).tuples().all()))
+    return new_items
 
 
 def list_documents(session: Session) -> list[tuple[str, SourceDocument]]:

@@ -16,8 +16,9 @@ import yaml
 from sqlalchemy import select
 
 from pipelines.config import parse_config
+from pipelines.lineage import article_lineage
 from pipelines.warehouse.db import make_engine, session_scope
-from pipelines.warehouse.models import FeedEntry, Fetch, SourceDocument
+from pipelines.warehouse.models import Article, FeedEntry, Fetch, SourceDocument
 from tests.conftest import REPO_ROOT, run_crawl, write_config
 from tests.support.fixture_server import FixtureServer
 
@@ -76,6 +77,8 @@ def declared_site():
         json_feed = ('{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "j1", '
                      f'"url": "{base}/news/2026/01/05/json-story-about-the-ferry.html"}}]}}')
         site.add_conditional("/feed.json", json_feed, content_type="application/feed+json")
+        site.add("/news/2026/01/05/json-story-about-the-ferry.html",
+                 "<html><body><article><h1>Ferry</h1><p>The ferry sails again.</p></article></body></html>")
         site.add_conditional("/maps/news.xml", sitemap(base, ["sitemap-story-on-the-dam"]),
                              content_type="application/xml")
         for section in ("world", "local"):
@@ -109,10 +112,17 @@ def test_a_homepage_alone_discovers_declared_feeds_robots_sitemaps_and_navigatio
     with session_scope(engine) as session:
         feeds = set(session.scalars(select(FeedEntry.feed_url)))
         homepage_fetch = session.scalars(select(Fetch).where(Fetch.kind == "homepage")).one()
-    engine.dispose()
     assert feeds == {base + "/rss/main.xml", base + "/feed.json"}
     assert found[base + "/rss/main.xml"].found_fetch_id == homepage_fetch.id
     assert first["stats"]["storyline/documents_due"] == 6
+    # An article's lineage names the discovered feed and where it was found.
+    with session_scope(engine) as session:
+        ferry = session.scalars(select(Article).where(Article.canonical_url.endswith("ferry.html"))).one()
+        steps = {step.kind: step.facts for step in article_lineage(session, ferry.id)}
+    engine.dispose()
+    assert steps["discovered feed"]["found_on"] == base + "/" and steps["discovered feed"]["found_by"] == (
+        "link_alternate"
+    )
 
     # Unchanged site, next scheduled crawl a minute later: nothing is due, nothing is fetched.
     declared_site.reset()

@@ -45,6 +45,9 @@ CRAWL_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CrawlSettings], Any]]
     "STORYLINE_SITEMAP_RECENT_DAYS": (("sitemap_recent_days",), lambda c: c.sitemap_recent_days),
     "STORYLINE_PARSE_TIMEOUT": (("parse_timeout",), lambda c: c.parse_timeout),
     "STORYLINE_FETCH_DEADLINE": (("fetch_deadline",), lambda c: c.fetch_deadline),
+    "STORYLINE_POLL_MIN_SECONDS": (("poll_min_seconds",), lambda c: c.poll_min_seconds),
+    "STORYLINE_POLL_MAX_SECONDS": (("poll_max_seconds",), lambda c: c.poll_max_seconds),
+    "STORYLINE_REDISCOVER_DAYS": (("rediscover_days",), lambda c: c.rediscover_days),
 }
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import calendar
 import gzip
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -90,6 +92,10 @@ class FeedParseResult:
     entries: list[FeedEntryData]
     error: str | None
     detail: str | None = None
+    # What the feed says about its own pace (adaptive polling takes them as lower bounds):
+    ttl: str | None = None  # RSS <ttl>, minutes
+    update_period: str | None = None  # sy:updatePeriod
+    update_frequency: str | None = None  # sy:updateFrequency
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,13 @@ class SitemapUrl:
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedParseResult:
-    """Parse an RSS 0.9x/1.0/2.0 or Atom feed with feedparser; links resolve against ``url``."""
+    """Parse an RSS 0.9x/1.0/2.0, Atom or JSON Feed 1.0/1.1 document; links resolve against ``url``.
+
+    XML feeds go through feedparser (6.0 reads no JSON Feed); a JSON content type, or a
+    body that opens with ``{``, is read by :func:`parse_json_feed`.
+    """
+    if is_json_document(body, content_type):
+        return parse_json_feed(body, url)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     body = trim_person_fields(body)
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
@@ -153,16 +165,116 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> FeedPa
                 updated_at=_struct_time(entry.get("updated_parsed")),
             )
         )
+    channel = parsed.get("feed", {})
+    pace = {
+        "ttl": _text_or_none(channel.get("ttl")),
+        "update_period": _text_or_none(channel.get("sy_updateperiod")),
+        "update_frequency": _text_or_none(channel.get("sy_updatefrequency")),
+    }
     problem = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(problem, _BENIGN_BOZO):
         detail = f"{type(problem).__name__}: {problem}"[:2000]
         if not entries:
             return FeedParseResult([], "bad_feed", detail)
         # Lenient parsing still found entries: use them, but say the feed is broken.
-        return FeedParseResult(entries, "malformed_feed", f"{len(entries)} entries recovered; {detail}")
+        recovered = f"{len(entries)} entries recovered; {detail}"
+        return FeedParseResult(entries, "malformed_feed", recovered, **pace)
     if not entries and not parsed.get("version"):
-        return FeedParseResult([], "bad_feed", "not an RSS or Atom document")
+        return FeedParseResult([], "bad_feed", "not an RSS, Atom or JSON Feed document")
+    return FeedParseResult(entries, None, **pace)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value.strip()[:100] or None if isinstance(value, str) else None
+
+
+def is_json_document(body: bytes, content_type: str | None = None) -> bool:
+    """Whether a feed body is JSON: by its media type (``application/feed+json``,
+    ``application/json``), else by its first character."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type.endswith("json"):
+        return True
+    return body[:256].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def parse_json_feed(body: bytes, url: str) -> FeedParseResult:
+    """Parse a JSON Feed 1.0 or 1.1 document (https://jsonfeed.org/version/1.1).
+
+    Each item gives ``id`` (the entry key), ``url`` (else ``external_url``), ``title``,
+    ``summary`` (else ``content_text``, else the text of ``content_html``),
+    ``date_published``/``date_modified`` and its authors (1.1 ``authors``, 1.0 ``author``,
+    else the feed's). Items that are not objects or have neither id nor url are skipped
+    and the feed is then ``malformed_feed``; a document that is not a JSON Feed is ``bad_feed``.
+    """
+    try:
+        document = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return FeedParseResult([], "bad_feed", f"not JSON: {type(exc).__name__}: {exc}"[:2000])
+    version = document.get("version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or "jsonfeed.org/version/" not in version:
+        return FeedParseResult([], "bad_feed", "JSON, but not a JSON Feed (no jsonfeed.org version)")
+    items = document.get("items")
+    if not isinstance(items, list):
+        return FeedParseResult([], "bad_feed", "a JSON Feed without an items list")
+    feed_authors = _json_feed_authors(document)
+    entries: list[FeedEntryData] = []
+    for item in items:
+        entry = _json_feed_entry(item, url, feed_authors)
+        if entry is not None:
+            entries.append(entry)
+    skipped = len(items) - len(entries)
+    if skipped and not entries:
+        return FeedParseResult([], "bad_feed", f"none of its {len(items)} items has an id or url")
+    if skipped:
+        detail = f"{len(entries)} entries recovered; {skipped} items without an id or url, or not objects"
+        return FeedParseResult(entries, "malformed_feed", detail)
     return FeedParseResult(entries, None)
+
+
+def _json_feed_entry(item: Any, url: str, feed_authors: list[str]) -> FeedEntryData | None:
+    if not isinstance(item, dict):
+        return None
+    raw_id = item.get("id")
+    guid = str(raw_id).strip() if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
+    link = _json_text(item.get("url")) or _json_text(item.get("external_url"))
+    link = urljoin(url, link) if link else None
+    key = guid or link
+    if not key:
+        return None
+    summary = _json_text(item.get("summary")) or _json_text(item.get("content_text"))
+    if not summary and _json_text(item.get("content_html")):
+        summary = _html_text(item["content_html"])
+    updated = parse_w3c_datetime(_json_text(item.get("date_modified")))
+    return FeedEntryData(
+        entry_key=key[:2000],
+        guid=guid or None,
+        url=link,
+        title=_clean(_json_text(item.get("title"))),
+        summary=_clean(summary),
+        authors=_json_feed_authors(item) or feed_authors,
+        published_at=parse_w3c_datetime(_json_text(item.get("date_published"))) or updated,
+        updated_at=updated,
+    )
+
+
+def _json_feed_authors(holder: dict[str, Any]) -> list[str]:
+    """Names from JSON Feed 1.1 ``authors`` (a list) or 1.0 ``author`` (one object)."""
+    people = holder.get("authors")
+    if not isinstance(people, list):
+        people = [holder.get("author")]
+    names = [_json_text(person.get("name")) for person in people if isinstance(person, dict)]
+    return [name[:MAX_PERSON_FIELD_CHARS] for name in names if name]
+
+
+def _json_text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _html_text(fragment: str) -> str | None:
+    try:
+        return html.fragment_fromstring(fragment, create_parent="div").text_content()
+    except (etree.ParserError, ValueError):
+        return None
 
 
 def trim_person_fields(body: bytes) -> bytes:

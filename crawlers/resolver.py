@@ -38,6 +38,8 @@ class PublicAddressResolver(CachingThreadedResolver):
         # Scrapy builds resolvers from the process settings, before any spider applies its
         # config, so the allow-list is read from the config file those settings name.
         resolver = super().from_crawler(crawler, reactor)
+        if not crawler.settings.get("STORYLINE_CONFIG"):
+            return resolver  # no config (storyline sources discover without --config): nothing allowed
         try:
             config = load_config(crawler.settings.get("STORYLINE_CONFIG"))
         except ConfigError:

@@ -49,9 +49,16 @@ def crawl_settings(
     dagster_run_id: str | None = None,
     code_version: str | None = None,
     shard: int | None = None,
+    poll: str | None = None,
+    now: str | None = None,
     log_level: str = "WARNING",
 ) -> Settings:
-    """Return Scrapy settings for one crawl (project settings plus the run's own)."""
+    """Return Scrapy settings for one crawl (project settings plus the run's own).
+
+    ``poll`` is ``due`` (fetch the documents whose next-due time has come) or ``all``
+    (every one); by default ``$STORYLINE_POLL``, else ``due``. ``now`` (ISO 8601) is the
+    time the poll schedule takes as now (tests drive the schedule with it).
+    """
     settings = Settings()
     settings.setmodule("crawlers.settings", priority="project")
     settings.setdict(
@@ -64,6 +71,8 @@ def crawl_settings(
             "STORYLINE_DAGSTER_RUN_ID": dagster_run_id,
             "STORYLINE_CODE_VERSION": code_version,
             "STORYLINE_SHARD": shard,
+            "STORYLINE_POLL": poll or os.environ.get("STORYLINE_POLL") or "due",
+            "STORYLINE_CLOCK_NOW": now,
             "LOG_LEVEL": log_level,
         },
         priority="cmdline",
@@ -147,6 +156,9 @@ def summary_metadata(outcome: CrawlOutcome) -> dict[str, Any]:
         "feed_entries_seen": stats.get("rows/feed_entries", 0),
         "hub_links_seen": stats.get("rows/hub_links", 0),
         "sitemap_entries_seen": stats.get("rows/sitemap_entries", 0),
+        # Adaptive polling: feeds, hubs, sitemaps and homepages fetched, and those left for later.
+        "documents_due": stats.get("storyline/documents_due", 0),
+        "documents_not_due": stats.get("storyline/documents_not_due", 0),
     }
 
 
@@ -163,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dagster-run-id")
     parser.add_argument("--code-version")
     parser.add_argument("--shard", type=int, help="crawl only this shard's sources (0 .. crawl.shards-1)")
+    parser.add_argument(
+        "--poll", choices=["due", "all"],
+        help="due: only documents whose next poll is due (default, or $STORYLINE_POLL); all: every one",
+    )
+    parser.add_argument("--now", help="ISO 8601 time the poll schedule takes as now (default: the clock)")
     parser.add_argument("--spider", default="news")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
@@ -173,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "dagster_run_id": args.dagster_run_id,
         "code_version": args.code_version,
         "shard": args.shard,
+        "poll": args.poll,
+        "now": args.now,
         "log_level": args.log_level,
     }
     if "DAGSTER_PIPES_CONTEXT" in os.environ:

@@ -27,6 +27,12 @@ Storyline's own settings:
   processes, off the event loop; a parse over this many seconds is stopped and recorded
   as ``parse_timeout`` (default 30; config ``crawl.parse_timeout``), with this many
   parses at once (default 2). See ``crawlers.offload``.
+- ``STORYLINE_POLL``: ``due`` (default) fetches only the feeds, hubs, sitemaps and homepages
+  whose next-due time has come; ``all`` fetches every one now (conditional GET still
+  applies). ``STORYLINE_CLOCK_NOW`` (ISO 8601) is the time the schedule takes as now
+  (tests and replays; default the real time). Bounds: ``STORYLINE_POLL_MIN_SECONDS``,
+  ``STORYLINE_POLL_MAX_SECONDS``, ``STORYLINE_REDISCOVER_DAYS`` (config ``crawl.poll_min_seconds``,
+  ``crawl.poll_max_seconds``, ``crawl.rediscover_days``).
 - ``STORYLINE_FETCH_DEADLINE``: seconds one URL may take in all, retries and redirects
   included (default 60; config ``crawl.fetch_deadline``); ``DOWNLOAD_TIMEOUT`` bounds each
   attempt from connect to last byte, a trickling body included.
@@ -121,6 +127,12 @@ STORYLINE_SITEMAP_RECENT_DAYS = _defaults["STORYLINE_SITEMAP_RECENT_DAYS"]
 STORYLINE_PARSE_TIMEOUT = _defaults["STORYLINE_PARSE_TIMEOUT"]
 STORYLINE_PARSE_CONCURRENCY = 2
 STORYLINE_ARCHIVE_DIR = None
+# Adaptive polling (crawlers/polling.py): "due" polls what is due, "all" every document.
+STORYLINE_POLL = "due"
+STORYLINE_CLOCK_NOW = None
+STORYLINE_POLL_MIN_SECONDS = _defaults["STORYLINE_POLL_MIN_SECONDS"]
+STORYLINE_POLL_MAX_SECONDS = _defaults["STORYLINE_POLL_MAX_SECONDS"]
+STORYLINE_REDISCOVER_DAYS = _defaults["STORYLINE_REDISCOVER_DAYS"]
 STORYLINE_PROGRESS_INTERVAL = 10.0
 
 LOG_LEVEL = "INFO"

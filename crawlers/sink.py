@@ -23,11 +23,14 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
 from crawlers.partition import crawl_partition_key
+from crawlers.polling import PollBook, clock_now
 from pipelines.archive import CrawlArchive
-from pipelines.config import load_config
+from pipelines.config import StorylineConfig, load_config
+from pipelines.polling import PollBounds
 from pipelines.shards import shard_label, sources_in_shard
 from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
 from pipelines.warehouse.migrate import migrated_engine
+from pipelines.warehouse.source_documents import load_documents, write_crawl_documents
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +71,31 @@ class CrawlSink:
         self.source_ids = self.store.ensure_sources(
             (
                 source.name,
-                {"feeds": list(source.feeds), "hubs": list(source.hubs), "sitemaps": list(source.sitemaps)},
+                {
+                    **({"homepage": source.homepage} if source.homepage else {}),
+                    "feeds": list(source.feeds),
+                    "hubs": list(source.hubs),
+                    "sitemaps": list(source.sitemaps),
+                },
             )
             for source in self.config.sources
         )
+        self.counts: Counter[str] = Counter()
+        backfill = self.mode == "sitemap_backfill"
+        self.polls = PollBook(
+            load_documents(self.store.engine, self.source_ids.values()),
+            self.source_ids,
+            # A sitemap backfill reads every sitemap whatever its schedule, and leaves it alone.
+            mode="all" if backfill else settings.get("STORYLINE_POLL") or "due",
+            now=clock_now(settings.get("STORYLINE_CLOCK_NOW")),
+            bounds=PollBounds(
+                settings.getfloat("STORYLINE_POLL_MIN_SECONDS", 900.0),
+                settings.getfloat("STORYLINE_POLL_MAX_SECONDS", 86400.0),
+            ),
+            rediscover_seconds=settings.getfloat("STORYLINE_REDISCOVER_DAYS", 7.0) * 86400,
+            count=lambda key, n: self.counts.update({key: n}),
+        )
+        self._keep_schedules = not backfill
         # URL identities of the pages this crawl stored (earlier ones are looked up).
         self.stored_identities: set[str] = set()
         self.validators = self.store.validators()
@@ -84,7 +108,6 @@ class CrawlSink:
         )
         self.store.set_warc_path(self.crawl_run_id, self.archive.path)
         self.recorded_requests: weakref.WeakSet[Request] = weakref.WeakSet()
-        self.counts: Counter[str] = Counter()
         self._batch = CrawlBatch()
         self._lock = defer.DeferredLock()
         self._write_error: BaseException | None = None
@@ -163,16 +186,47 @@ class CrawlSink:
         yield self._lock.acquire()
         self._lock.release()
         self.archive.close()
-        stats = {**_jsonable(self.crawler.stats.get_stats()), **dict(sorted(self.counts.items()))}
         if self._write_error is not None:
             status, error = "failed", f"warehouse write failed: {self._write_error}"
         elif reason == "finished":
             status, error = "succeeded", None
         else:
             status, error = "failed", f"crawl stopped: {reason}"
+        if status == "succeeded":
+            # Only a finished crawl moves schedules on: after a killed one, all stays due.
+            try:
+                results = yield threads.deferToThread(self._write_documents)
+                self.counts.update({f"storyline/polls_{name}": n for name, n in results.items()})
+            except Exception as exc:  # noqa: BLE001 - the run fails with the reason
+                status, error = "failed", f"warehouse write failed: {exc}"
+        stats = {**_jsonable(self.crawler.stats.get_stats()), **dict(sorted(self.counts.items()))}
         yield threads.deferToThread(
             self.store.finish_run, self.crawl_run_id, status=status, stats=stats, error=error
         )
+
+
+    def _write_documents(self) -> Counter[str]:
+        """Write the configured and discovered documents and the polls' next-due times."""
+        return write_crawl_documents(
+            self.store.engine,
+            configured=list(_configured_documents(self.config, self.source_ids)),
+            discovered=self.polls.findings,
+            polls=list(self.polls.polls.values()) if self._keep_schedules else [],
+            now=self.polls.now,
+            bounds=self.polls.bounds,
+            rediscover_seconds=self.polls.rediscover_seconds,
+        )
+
+
+def _configured_documents(config: StorylineConfig, source_ids: dict[str, int]) -> Any:
+    """(source id, kind, URL) of every homepage, feed, hub and sitemap the config lists."""
+    for source in config.sources:
+        source_id = source_ids[source.name]
+        if source.homepage:
+            yield source_id, "homepage", source.homepage
+        for kind, urls in source.configured.items():
+            for url in urls:
+                yield source_id, kind, url
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ Schema::
       max_file_bytes: 1073741824          # a crawl starts its next WARC file past this size
     sources:
       - name: Outlet name
+        homepage: url                     # enough alone: feeds, sitemaps and hubs are discovered
         feeds: [url, ...]
         hubs: [url, ...]
         sitemaps: [url, ...]
@@ -163,12 +164,37 @@ class CrawlSettings(_Section):
     shards: Annotated[int, _whole_number(1)] = Field(
         1, description="how many crawl shards the sources are divided into (pipelines/shards.py)"
     )
+    poll_min_seconds: Number = Field(
+        900.0, description="shortest interval between two polls of a feed, hub or sitemap (15 minutes)"
+    )
+    poll_max_seconds: Number = Field(
+        86400.0, description="longest interval between two polls of a feed, hub or sitemap (24 hours)"
+    )
+    rediscover_days: Number = Field(
+        7.0, description="days before a homepage is searched again for feeds, sitemaps and hubs"
+    )
+
+    @model_validator(mode="after")
+    def _poll_bounds_in_order(self) -> CrawlSettings:
+        if self.poll_max_seconds < self.poll_min_seconds:
+            raise _expected("poll_max_seconds >= poll_min_seconds ({low})", low=f"{self.poll_min_seconds:g}")
+        return self
+
+
+def _http_url(url: str) -> str:
+    return _http_urls((url,))[0]
 
 
 class SourceConfig(_Section):
-    """One outlet: where to discover its stories."""
+    """One outlet: where to discover its stories.
+
+    ``homepage`` alone is enough: the crawl then discovers the feeds, sitemaps and
+    section hubs (``crawlers/homepage.py``); the kinds listed explicitly win over
+    what is discovered.
+    """
 
     name: Text
+    homepage: Annotated[str, BeforeValidator(_text), AfterValidator(_http_url)] | None = None
     feeds: Urls = ()
     hubs: Urls = ()
     sitemaps: Urls = ()
@@ -186,9 +212,21 @@ class SourceConfig(_Section):
 
     @model_validator(mode="after")
     def _discovers_something(self) -> SourceConfig:
-        if not (self.feeds or self.hubs or self.sitemaps):
-            raise _expected("at least one of feeds, hubs or sitemaps")
+        if not (self.homepage or self.feeds or self.hubs or self.sitemaps):
+            raise _expected("at least one of homepage, feeds, hubs or sitemaps")
         return self
+
+    @property
+    def configured(self) -> dict[str, tuple[str, ...]]:
+        """The documents the config lists, by kind (``feed``, ``hub``, ``sitemap``)."""
+        return {"feed": self.feeds, "hub": self.hubs, "sitemap": self.sitemaps}
+
+    @property
+    def kinds_to_discover(self) -> tuple[str, ...]:
+        """The kinds a homepage is searched for: those the config does not list."""
+        if not self.homepage:
+            return ()
+        return tuple(kind for kind, urls in self.configured.items() if not urls)
 
 
 class NetworkSettings(_Section):

@@ -15,6 +15,7 @@ from pipelines.warehouse.models import (
     Fetch,
     HubLink,
     SitemapEntry,
+    SourceDocument,
     StageRun,
     StoryArticle,
 )
@@ -191,4 +192,22 @@ def discovery_of(session: Session, canonical_url: str) -> list[LineageStep]:
         )
     for entry in session.scalars(select(SitemapEntry).where(SitemapEntry.canonical_url == canonical_url)):
         steps.append(LineageStep("sitemap entry", {"sitemap": entry.sitemap_url, "lastmod": entry.lastmod}))
+    facts = [step.facts for step in steps]
+    documents = {fact.get("feed") or fact.get("hub") or fact.get("sitemap") for fact in facts}
+    found = select(SourceDocument).where(
+        SourceDocument.url.in_(sorted(documents)), SourceDocument.origin == "discovered"
+    )
+    for document in session.scalars(found.order_by(SourceDocument.url)):
+        steps.append(
+            LineageStep(
+                f"discovered {document.kind}",
+                {
+                    "url": document.url,
+                    "found_by": document.found_by,
+                    "found_on": document.found_on,
+                    "found_fetch_id": document.found_fetch_id,
+                    "first_found_at": document.first_found_at,
+                },
+            )
+        )
     return steps

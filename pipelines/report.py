@@ -3,6 +3,7 @@ and what one crawl run did."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -163,6 +164,8 @@ def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
         "not_modified": responses[1],
         "pages_stored": stored,
         "skipped_as_known": (run.stats or {}).get("storyline/articles_skipped_known", 0),
+        "documents_due": (run.stats or {}).get("storyline/documents_due", 0),
+        "documents_not_due": (run.stats or {}).get("storyline/documents_not_due", 0),
         "failed_by_reason": dict(failures),
     }
 
@@ -180,6 +183,8 @@ def format_crawl_run_report(report: dict[str, Any], heading: str = "This crawl")
     lines = [
         f"{heading} (crawl run {report['crawl_run_id']}, {report['mode']}, "
         f"partition {report['partition_key']}, {report['status']}):",
+        f"  {'documents due':<26} {report['documents_due']:>7}",
+        f"  {'documents not due yet':<26} {report['documents_not_due']:>7}",
         f"  {'responses fetched':<26} {report['fetched']:>7}",
         f"  {'not modified (304)':<26} {report['not_modified']:>7}",
         f"  {'pages stored':<26} {report['pages_stored']:>7}",
@@ -190,3 +195,41 @@ def format_crawl_run_report(report: dict[str, Any], heading: str = "This crawl")
     if not failures:
         lines.append(f"  {'failed':<26} {0:>7}")
     return "\n".join(lines)
+
+
+def format_source_documents(rows: list[tuple[str, Any]], now: datetime) -> str:
+    """Render ``source_documents`` rows (with their source names) as one aligned line each:
+    source, kind, URL, origin, interval, last result and when it is next due."""
+    if not rows:
+        return "no source documents yet: a crawl records every feed, hub, sitemap and homepage it polls"
+    header = ("source", "kind", "url", "origin", "interval", "last result", "next due")
+    table = [header]
+    for name, doc in rows:
+        origin = doc.origin if doc.origin == "config" else f"{doc.found_by or 'discovered'}"
+        if not doc.active:
+            origin += " (unused)"
+        result = doc.last_result or "never polled"
+        if doc.last_result == "failed":
+            result += f" ({doc.last_error}, {doc.consecutive_failures}x)"
+        elif doc.last_items is not None:
+            result += f" ({doc.last_new_items}/{doc.last_items} new)"
+        table.append((name, doc.kind, doc.url, origin, _duration(doc.interval_seconds), result,
+                      _due(doc.next_due_at, now)))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+                     for row in table)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.3g}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def _due(when: datetime | None, now: datetime) -> str:
+    if when is None or when <= now:
+        return "now"
+    return f"{when:%Y-%m-%d %H:%M} UTC (in {_duration((when - now).total_seconds())})"

@@ -36,8 +36,8 @@ def registrable_domain(url: str) -> str:
 
 
 def source_domain(source: SourceConfig) -> str:
-    """Return the registrable domain of a source's first URL (feeds, then hubs, then sitemaps)."""
-    return registrable_domain((*source.feeds, *source.hubs, *source.sitemaps)[0])
+    """Return the registrable domain of a source's first URL (feeds, hubs, sitemaps, then homepage)."""
+    return registrable_domain((*source.feeds, *source.hubs, *source.sitemaps, source.homepage or "")[0])
 
 
 def shard_of_domain(domain: str, shards: int) -> int:

@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     _warehouse_option(crawl)
     crawl.add_argument("--mode", choices=["live", "sitemap_backfill"], default="live")
     crawl.add_argument("--day", help="YYYY-MM-DD: with --mode sitemap_backfill (and only then), the past day")
+    _poll_option(crawl)
     crawl.add_argument("--log-level", default="WARNING")
 
     run = command("run", _run, "Run every stage (crawl, clean, dedup, cluster, enrich) for one partition.")
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     _warehouse_option(run)
     run.add_argument("--partition", help="UTC day YYYY-MM-DD (default: today)")
     run.add_argument("--workers", type=int, help="extraction processes (default: every core)")
+    _poll_option(run)
     _verbose_option(run)
 
     demo = command("demo", _demo, "Serve the bundled offline news site and crawl it into data/demo/.")
@@ -123,6 +125,22 @@ def _parser() -> argparse.ArgumentParser:
     lineage.add_argument("article_id", type=int)
     _warehouse_option(lineage)
 
+    sources = command(
+        "sources", _sources, "List every feed, hub, sitemap and homepage: interval, last result, next due."
+    )
+    _warehouse_option(sources)
+    sources_commands = sources.add_subparsers(title="sources commands", metavar="SOURCES_COMMAND")
+    discover = sources_commands.add_parser(
+        "discover",
+        help="Find a homepage's feeds, sitemaps and hubs; print them as config YAML.",
+        description="Find a homepage's feeds, sitemaps and hubs; print them as config YAML.",
+    )
+    discover.set_defaults(handler=_sources_discover)
+    discover.add_argument("url", help="the site's homepage (http or https)")
+    discover.add_argument(
+        "--config", help="a config whose network rules apply (network.allow_private, politeness)"
+    )
+
     summary = command("summary", _summary, "Print row counts, fetch errors and stories of a warehouse.")
     _warehouse_option(summary)
 
@@ -134,6 +152,15 @@ def _parser() -> argparse.ArgumentParser:
 
     add_worker_command(commands)
     return parser
+
+
+def _poll_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--poll",
+        choices=["due", "all"],
+        help="due: fetch only the feeds, hubs and sitemaps whose next poll is due (the default, "
+        "or $STORYLINE_POLL); all: every one now, a full crawl",
+    )
 
 
 def _verbose_option(parser: argparse.ArgumentParser) -> None:
@@ -182,7 +209,8 @@ def _crawl(args: argparse.Namespace) -> int:
     load_config(args.config)
     _upgrade(args.warehouse)
     outcome = crawl(
-        args.config, args.warehouse, mode=args.mode, day=day, log_level=args.log_level, progress=_to_stderr
+        args.config, args.warehouse, mode=args.mode, day=day, poll=args.poll, log_level=args.log_level,
+        progress=_to_stderr,
     )
     print(f"crawl run {outcome.crawl_run_id}: {outcome.status}")
     _print_crawl_report(args.warehouse, crawl_run_id=outcome.crawl_run_id)
@@ -217,6 +245,9 @@ def _backfill_day(mode: str, day: str | None) -> str | None:
 
 def _run(args: argparse.Namespace) -> int:
     load_config(args.config)
+    if args.poll:
+        # The crawl runs in a child process of Dagster's step: it reads the choice from there.
+        os.environ["STORYLINE_POLL"] = args.poll
     outcome = _run_pass(args.config, args.warehouse, args.partition, args.workers, verbose=args.verbose)
     print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})")
     _print_crawl_report(args.warehouse, dagster_run_id=outcome.run_id)
@@ -428,6 +459,39 @@ def _print_crawl_report(
     finally:
         engine.dispose()
     return True
+
+
+def _sources(args: argparse.Namespace) -> int:
+    from pipelines.report import format_source_documents
+    from pipelines.warehouse.db import session_scope
+    from pipelines.warehouse.source_documents import list_documents
+
+    engine = _open_for_reading(args.warehouse)
+    try:
+        with session_scope(engine) as session:
+            print(format_source_documents(list_documents(session), datetime.now(UTC)))
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _sources_discover(args: argparse.Namespace) -> int:
+    from crawlers.homepage import discovery_yaml
+    from crawlers.spiders.discover import discover_homepage
+    from pipelines.urls import canonicalize_url
+
+    try:
+        canonicalize_url(args.url)
+    except ValueError:
+        raise CommandError(f"{args.url}: expected an absolute http(s) URL of a homepage") from None
+    config = load_config(args.config) if args.config else None
+    result = discover_homepage(args.url, config)
+    if result.error:
+        raise CommandError(f"cannot read the homepage {args.url}: {result.error}")
+    print(discovery_yaml(result.homepage, result.site_name, result.found))
+    if not result.found:
+        print("storyline: nothing found on the homepage; a crawl searches it again", file=sys.stderr)
+    return 0
 
 
 def _summary(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -235,13 +236,10 @@ def test_a_second_demo_run_on_the_same_warehouse_stores_no_page_twice(tmp_path: 
         counts.append(_count(db, "select count(*) from articles"))
     assert counts[0] >= 17 and counts[1] == counts[0]
     assert _count(db, "select count(*) from crawl_runs") == 2
-    # The second crawl asked the feeds, hubs and sitemaps again, conditionally, and fetched
-    # no article page it already held.
-    stored_again = _count(db, "select count(*) from fetches where kind = 'article' and"
-                              " status_code = 200 and crawl_run_id = 2")
-    assert stored_again == 0
-    assert _count(db, "select count(*) from fetches where crawl_run_id = 2 and"
-                      " status_code = 304") > 0
+    # The second crawl, moments later, found no feed, hub or sitemap due yet: it fetched nothing.
+    assert _count(db, "select count(*) from fetches where crawl_run_id = 2") == 0
+    assert _count(db, "select count(*) from source_documents where next_due_at is not null") == 15
+    assert re.search(r"documents not due yet +15\n", result.stdout)
 
 
 def test_demo_site_port_falls_back_to_a_free_one_when_the_default_is_taken(

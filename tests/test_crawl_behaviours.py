@@ -85,6 +85,9 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2
 <entry><title>Atom entry</title><id>urn:fixture:atom:1</id><link href="../news/2026/01/05/atom-entry-about-the-port.html"/>
 <published>2026-01-05T11:00:00Z</published><updated>2026-01-05T12:00:00Z</updated><summary>s</summary>
 <author><name>Lena Fors</name></author></entry></feed>"""
+JSON_FEED = """{{"version": "https://jsonfeed.org/version/1.1", "title": "JSON", "authors": [{{"name": "Desk"}}],
+"items": [{{"id": "json-1", "url": "/news/2026/01/05/json-feed-item-on-the-ferry.html", "title": "JSON item",
+"summary": "ferry news", "date_published": "2026-01-05T13:00:00+01:00", "date_modified": "2026-01-05T14:00:00Z"}}]}}"""
 
 
 def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, server, db_url):
@@ -92,11 +95,14 @@ def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, serv
     feeds = {"/rss091.xml": RSS_091, "/rss10.rdf": RSS_10, "/rss20.xml": RSS_20, "/atom/feed.xml": ATOM}
     for path, body in feeds.items():
         server.add(path, body.format(base=base), content_type="application/xml")
+    feeds["/feed.json"] = JSON_FEED
+    server.add("/feed.json", JSON_FEED.format(base=base), content_type="application/feed+json")
     stories = [
         "/news/2026/01/05/rss-ninety-one-story.html",
         "/news/2026/01/05/rdf-story-about-bridges.html",
         "/news/2026/01/05/relative-link-story-here.html",
         "/news/2026/01/05/atom-entry-about-the-port.html",
+        "/news/2026/01/05/json-feed-item-on-the-ferry.html",
     ]
     for path in stories:
         server.add(path, article(path))
@@ -116,6 +122,11 @@ def test_feeds_of_every_format_resolve_links_and_keep_entry_facts(tmp_path, serv
     assert entries["/news/2026/01/05/rdf-story-about-bridges.html"].published_at == datetime(
         2026, 1, 5, 8, 30, tzinfo=UTC
     )
+    json_entry = entries["/news/2026/01/05/json-feed-item-on-the-ferry.html"]
+    assert (json_entry.entry_key, json_entry.title, json_entry.summary) == ("json-1", "JSON item", "ferry news")
+    assert json_entry.authors == ["Desk"] and json_entry.feed_url == base + "/feed.json"
+    assert json_entry.published_at == datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    assert json_entry.updated_at == datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
     assert {a.canonical_url.removeprefix(base) for a in stored_pages(db_url)} == set(stories)
 
 
@@ -136,7 +147,7 @@ def test_hub_links_skip_navigation_and_remember_first_sighting(tmp_path, server,
 
     crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
     first = {link.canonical_url.removeprefix(base): link for link in rows(db_url, HubLink)}
-    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]})
+    crawl(tmp_path, server, db_url, {"hubs": [base + "/hub/"]}, "--poll", "all")
     second = {link.canonical_url.removeprefix(base): link for link in rows(db_url, HubLink)}
 
     assert set(first) == {
@@ -373,7 +384,7 @@ def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_u
     server.add("/news/2026/01/05/relative-link-story-here.html", article("Rel"))
 
     crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
-    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]})
+    crawl(tmp_path, server, db_url, {"feeds": [base + "/feed.xml"]}, "--poll", "all")
 
     feed_requests = [r for r in server.requests if r.path == "/feed.xml"]
     assert len(feed_requests) == 2

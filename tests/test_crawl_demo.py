@@ -85,14 +85,21 @@ def test_every_article_traces_to_its_raw_page_and_crawl(demo_site, warehouse_url
 
 
 def test_second_crawl_of_unchanged_site_fetches_no_article(demo_site, warehouse_url, warehouse):
-    run_crawl(DEMO_CONFIG, warehouse_url)
+    first = run_crawl(DEMO_CONFIG, warehouse_url)
     clean_stored_pages(warehouse_url)
     articles_before = _count(warehouse, Article)
     pages_before = _count(warehouse, Fetch, Fetch.url_identity.is_not(None))
     article_paths = {entry.url_path for entry in demo_site.manifest}
     demo_site.reset_hits()
 
-    second = run_crawl(DEMO_CONFIG, warehouse_url)
+    # At once again, as scheduled: nothing is due yet, so nothing at all is fetched.
+    scheduled = run_crawl(DEMO_CONFIG, warehouse_url)
+    assert scheduled["status"] == "succeeded" and demo_site.hits == {}, demo_site.hits
+    assert scheduled["stats"].get("storyline/documents_due", 0) == 0
+    assert scheduled["stats"]["storyline/documents_not_due"] == first["stats"]["storyline/documents_due"] == 15
+
+    # A full crawl (--poll all) asks for every feed, hub and sitemap, conditionally.
+    second = run_crawl(DEMO_CONFIG, warehouse_url, "--poll", "all")
 
     assert second["status"] == "succeeded"
     refetched = {path: n for path, n in demo_site.hits.items() if path in article_paths}

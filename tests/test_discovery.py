@@ -139,3 +139,94 @@ def test_a_feed_of_huge_authors_parses_quickly_and_keeps_its_entries():
     result = parse_feed(body, "http://x/feed.xml")
     assert time.monotonic() - started < 2.0  # untrimmed: over a second per entry
     assert len(result.entries) == 20
+
+
+JSON_FEED_10 = b"""{"version": "https://jsonfeed.org/version/1", "title": "Old JSON",
+ "author": {"name": "Feed Desk"},
+ "items": [
+  {"id": 7, "url": "/2026/01/05/first-json-story.html", "title": " First  story ",
+   "content_html": "<p>Text <b>here</b></p>", "date_published": "2026-01-05T10:00:00Z"},
+  {"id": "b", "external_url": "https://elsewhere.example/x", "content_text": "plain",
+   "author": {"name": "Ana Reyes"}, "date_modified": "2026-01-06T08:00:00+02:00"}
+ ]}"""
+
+
+def test_json_feed_10_items_read_like_rss():
+    result = parse_feed(JSON_FEED_10, "http://127.0.0.1/feeds/feed.json", "application/json")
+    assert result.error is None
+    first, second = result.entries
+    assert (first.entry_key, first.url, first.title) == (
+        "7", "http://127.0.0.1/2026/01/05/first-json-story.html", "First story"
+    )
+    assert first.summary == "Text here" and first.authors == ["Feed Desk"]
+    assert first.published_at.isoformat() == "2026-01-05T10:00:00+00:00" and first.updated_at is None
+    assert (second.url, second.summary, second.authors) == ("https://elsewhere.example/x", "plain", ["Ana Reyes"])
+    # Only a modified date: it stands for the publication too, as with RSS 1.0's dc:date.
+    assert second.published_at == second.updated_at and second.updated_at.hour == 6
+
+
+def test_json_feed_11_is_recognised_by_its_body_alone():
+    body = b'\xef\xbb\xbf {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "x", "url": "http://h/a"}]}'
+    result = parse_feed(body, "http://h/feed", content_type=None)
+    assert [e.entry_key for e in result.entries] == ["x"] and result.error is None
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "detail"),
+    [
+        (b"{not json", "bad_feed", "not JSON"),
+        (b'{"title": "no version"}', "bad_feed", "not a JSON Feed"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": {}}', "bad_feed", "without an items list"),
+        (b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"title": "no id"}]}', "bad_feed", "none of"),
+        (b"[" * 100_000, "bad_feed", "not JSON"),
+    ],
+)
+def test_broken_json_feeds_are_bad_feeds_with_a_reason(body, error, detail):
+    result = parse_feed(body, "http://h/feed.json", "application/feed+json")
+    assert result.entries == [] and result.error == error and detail in result.detail
+
+
+def test_json_feed_with_some_broken_items_keeps_the_rest():
+    body = b'{"version": "https://jsonfeed.org/version/1", "items": [1, {"id": "ok", "url": "http://h/a"}]}'
+    result = parse_feed(body, "http://h/feed.json")
+    assert [e.entry_key for e in result.entries] == ["ok"] and result.error == "malformed_feed"
+
+
+def test_homepage_declared_feeds_navigation_hubs_and_robots_sitemaps():
+    from crawlers.homepage import declared_feeds, navigation_hubs, robots_sitemaps
+
+    page = b"""<html><head>
+      <link rel="alternate" type="application/rss+xml" href="/rss.xml">
+      <link rel="Alternate Feed" type="application/atom+xml; charset=utf-8" href="https://h/atom">
+      <link rel="alternate" type="text/html" hreflang="de" href="/de/">
+      <link rel="alternate" type="application/feed+json" href="/rss.xml">
+    </head><body><header><a href="/shop/">Shop</a></header>
+      <nav><a href="/world/">World</a><a href="/world/#top">World again</a><a href="/login">Log in</a>
+      <a href="/2026/01/05/a-story-in-the-menu-today.html">Story</a><a href="/?page=2">More</a>
+      <a href="https://other.example/sport/">Sport elsewhere</a><a href="/">Home</a></nav></body></html>"""
+    assert declared_feeds(page, "https://h/") == ["https://h/rss.xml", "https://h/atom"]
+    assert navigation_hubs(page, "https://h/") == ["https://h/world/"]
+    no_nav = b"<html><body><header><a href='/shop/'>Shop</a></header></body></html>"
+    assert navigation_hubs(no_nav, "https://h/") == ["https://h/shop/"]
+    robots = "User-agent: *\nsitemap: /s1.xml\nSITEMAP:https://cdn.h/s2.xml.gz\nSitemap:\n"
+    assert robots_sitemaps(robots, "https://h/robots.txt") == ["https://h/s1.xml", "https://cdn.h/s2.xml.gz"]
+    assert declared_feeds(b"", "https://h/") == [] and navigation_hubs(b"  ", "https://h/") == []
+
+
+def test_discovery_yaml_is_a_config_entry_that_says_where_each_url_was_found():
+    import yaml
+
+    from crawlers.homepage import Found, discovery_yaml
+    from pipelines.config import parse_config
+
+    found = [
+        Found("feed", "https://h/feed", "guessed_path", "https://h/feed"),
+        Found("sitemap", "https://h/s.xml", "robots_txt", "https://h/robots.txt"),
+    ]
+    text = discovery_yaml("https://h/", 'The "H" Times', found)
+    assert "https://h/feed\"  # answered at a common feed path" in text
+    assert "# Sitemap: line of https://h/robots.txt" in text
+    (entry,) = yaml.safe_load(text)
+    assert entry == {"name": 'The "H" Times', "homepage": "https://h/", "feeds": ["https://h/feed"],
+                     "sitemaps": ["https://h/s.xml"]}
+    assert parse_config({"sources": [entry]}).sources[0].kinds_to_discover == ("hub",)

@@ -285,14 +285,14 @@ class CrawlRun:
     stderr: str = ""
 
 
-def measured_crawl(config: Path, warehouse_url: str, timeout: float = 300) -> CrawlRun:
+def measured_crawl(config: Path, warehouse_url: str, *extra: str, timeout: float = 300) -> CrawlRun:
     """Crawl in a child process (as conftest.run_crawl does) and measure it with ``wait4``."""
     import json
     import tempfile
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
-        child = subprocess.Popen(crawl_command(config, warehouse_url), cwd=REPO_ROOT, stdout=out, stderr=err)
+        child = subprocess.Popen(crawl_command(config, warehouse_url, *extra), cwd=REPO_ROOT, stdout=out, stderr=err)
         killer = threading.Timer(timeout, child.kill)
         killer.start()
         try:
@@ -376,7 +376,8 @@ def hostile(
         first = measured_crawl(config, url)
         hits_after_first = Counter(site.hits)
         clean_stored_pages(url)
-        second = measured_crawl(config, url)
+        # A full crawl (every document, not only those due): it must ask conditionally.
+        second = measured_crawl(config, url, "--poll", "all")
         yield HostileCrawl(url, site.base_url, first, site, second, hits_after_first, canary)
 
 
@@ -658,7 +659,7 @@ def test_a_feed_over_its_parse_budget_fails_alone_while_the_crawl_goes_on(tmp_pa
         )
         run = measured_crawl(config, warehouse_url)
         arrivals = {r.path: r.received_at for r in site.requests}
-        again = measured_crawl(config, warehouse_url)
+        again = measured_crawl(config, warehouse_url, "--poll", "all")
 
     crawl = HostileCrawl(warehouse_url, base, run, site)
     big_fetch = feed_fetch(crawl, "/feeds/big.xml")

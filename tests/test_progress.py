@@ -80,10 +80,12 @@ def test_a_pass_shows_progress_and_what_its_crawl_did_without_dagster_debug_line
     assert any(message.startswith("crawl: ") and "pages fetched" in message for message in messages)
     assert any(message.startswith("clean: ") and "pages extracted" in message for message in messages)
 
-    # --verbose brings Dagster's own events back; the second crawl asks conditionally.
-    second = _storyline(*command, "--verbose", env={"DAGSTER_HOME": str(home)})
+    # --verbose brings Dagster's own events back; the second crawl, a full one (--poll all,
+    # nothing is due yet), asks conditionally.
+    second = _storyline(*command, "--verbose", "--poll", "all", env={"DAGSTER_HOME": str(home)})
     assert second.returncode == 0, second.stderr[-3000:]
     assert " - DEBUG - " in second.stderr
     report = second.stdout.split("This crawl (crawl run 2, live", 1)[1]
     assert re.search(r"not modified \(304\) +[1-9]\d*\n", report)
+    assert re.search(r"documents due +15\n", report)
     assert re.search(r"pages stored +0\n", report)

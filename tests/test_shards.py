@@ -142,3 +142,11 @@ def test_a_crawl_of_one_shard_fetches_only_that_shards_sources(demo_site, tmp_pa
     )
     assert missing.returncode == 1
     assert "shard 2 does not exist (crawl.shards is 2)" in missing.stderr
+
+
+def test_a_source_with_only_a_homepage_is_sharded_by_its_domain():
+    from pipelines.config import parse_config
+    from pipelines.shards import source_domain
+
+    config = parse_config({"sources": [{"name": "H", "homepage": "https://www.example.co.uk/"}]})
+    assert source_domain(config.sources[0]) == "example.co.uk"

@@ -79,6 +79,16 @@ def test_retry_after_in_seconds_or_http_date():
 GOOD = {"sources": [{"name": "A", "feeds": ["https://a.example/feed"]}]}
 
 
+def test_a_homepage_alone_is_a_source_and_listed_kinds_are_not_discovered():
+    only = parse_config({"sources": [{"name": "A", "homepage": "https://a.example/"}]}).sources[0]
+    assert only.kinds_to_discover == ("feed", "hub", "sitemap")
+    listed = parse_config(
+        {"sources": [{"name": "A", "homepage": "https://a.example/", "feeds": ["https://a.example/rss"]}]}
+    ).sources[0]
+    assert listed.kinds_to_discover == ("hub", "sitemap")
+    assert parse_config(GOOD).sources[0].kinds_to_discover == ()
+
+
 def test_config_defaults_are_polite():
     config = parse_config(GOOD)
     assert config.crawl.obey_robots_txt and config.crawl.autothrottle
@@ -106,6 +116,12 @@ def test_config_defaults_are_polite():
             "NO_SUCH_VAR_XYZ is not set",
         ),
         ({"sources": [{"name": "A", "hubs": ["https://a/"], "article_pattern": "("}]}, "article_pattern"),
+        ({"sources": [{"name": "A", "homepage": "a.example"}]}, "sources[0].homepage: expected absolute"),
+        ({"sources": [{"name": "A", "homepage": 7}]}, "sources[0].homepage: expected a non-empty string"),
+        (
+            {**GOOD, "crawl": {"poll_min_seconds": 3600, "poll_max_seconds": 60}},
+            "crawl: expected poll_max_seconds >= poll_min_seconds (3600)",
+        ),
     ],
 )
 def test_config_errors_name_the_bad_key(document, message):

@@ -11,6 +11,11 @@ news publication date) lies within the last ``STORYLINE_SITEMAP_RECENT_DAYS`` da
 recent stories. In ``sitemap_backfill`` mode only sitemaps are read and only articles
 whose lastmod (or news publication date) falls on ``STORYLINE_BACKFILL_DAY`` are fetched.
 
+Which documents a crawl fetches is the polling book's decision (``crawlers/polling.py``):
+by default only those due, every one with ``STORYLINE_POLL=all``. A source that gives a
+``homepage`` has its feeds, sitemaps and hubs discovered there (``crawlers/homepage.py``),
+for the kinds its config does not list; they are then polled like configured ones.
+
 Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.yaml``.
 """
 
@@ -24,18 +29,21 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawlers.canonical import canonical_link
 from crawlers.config_settings import scrapy_settings_for
 from crawlers.discovery import FeedParseResult, hub_article_links, parse_feed, parse_sitemap
-from crawlers.downloadermiddlewares.fetch_recorder import record_failure
+from crawlers.downloadermiddlewares.fetch_recorder import classify_failure, record_failure
+from crawlers.homepage import Page, discover
 from crawlers.items import WarehouseRow
 from crawlers.offload import ParseFailed, ParseOffloader
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
 from pipelines.urls import canonicalize_url, identity_of, resolve_canonical, url_identity
+from pipelines.warehouse.source_documents import Finding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -70,19 +78,21 @@ class NewsSpider(scrapy.Spider):
 
     # --- start -----------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        backfill = self.sink.mode == "sitemap_backfill"
+        kinds = self._kinds()
         for source in self.sources.values():
-            plan: list[tuple[str, tuple[str, ...]]] = [("sitemap", source.sitemaps)]
-            if not backfill:
-                plan = [("feed", source.feeds), ("hub", source.hubs), *plan]
-            for kind, urls in plan:
-                if kind not in self.start_kinds:
-                    continue
-                for url in urls:
-                    yield self._discovery_request(url, kind, source, parent=None)
+            for planned in self.sink.polls.plan(source, kinds):
+                if planned.kind == "homepage":
+                    yield self._homepage_request(source)
+                else:
+                    yield self._discovery_request(planned.url, planned.kind, source, parent=None)
+
+    def _kinds(self) -> tuple[str, ...]:
+        """The kinds of documents this crawl reads (a sitemap backfill reads sitemaps only)."""
+        kinds = ("sitemap",) if self.sink.mode == "sitemap_backfill" else ("feed", "hub", "sitemap")
+        return tuple(kind for kind in kinds if kind in self.start_kinds)
 
     def _discovery_request(
-        self, url: str, kind: str, source: SourceConfig, parent: str | None
+        self, url: str, kind: str, source: SourceConfig, parent: str | None, document: str | None = None
     ) -> scrapy.Request:
         callback = {"feed": self.parse_feed, "hub": self.parse_hub, "sitemap": self.parse_sitemap}[kind]
         return scrapy.Request(
@@ -95,9 +105,85 @@ class NewsSpider(scrapy.Spider):
                 "storyline_kind": kind,
                 "storyline_source": source.name,
                 "storyline_parent_fetch": parent,
+                # The polled document this fetch belongs to (a sitemap index, for its children).
+                "storyline_document": document or url,
                 "storyline_unconditional": self.sink.mode == "sitemap_backfill",
             },
         )
+
+    def _homepage_request(self, source: SourceConfig) -> scrapy.Request:
+        homepage = source.homepage or ""
+        return scrapy.Request(
+            homepage,
+            callback=self.parse_homepage,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=20,
+            meta={
+                "storyline_kind": "homepage",
+                "storyline_source": source.name,
+                "storyline_parent_fetch": None,
+                "storyline_document": homepage,
+            },
+        )
+
+    # --- homepages ------------------------------------------------------------------------
+    async def parse_homepage(self, response: Response) -> AsyncIterator[Any]:
+        """Search a homepage for the feeds, sitemaps and hubs its config does not list, record
+        them, and request those due (see ``crawlers.homepage``)."""
+        source = self._source(response)
+        document = response.meta["storyline_document"]
+        self.sink.polls.fetched(source, "homepage", document, response.meta["fetch_id"])
+        if response.status != 200 or not _is_html(response):
+            for row in _unusable_status(response):
+                yield row
+            reason = f"http_{response.status}" if response.status != 200 else "not_html"
+            if response.status == 200:
+                detail = f"content type {_content_type(response) or 'unknown'} is not HTML"
+                yield _fetch_update(response, error="not_html", error_detail=detail)
+            self.sink.polls.failed(source, "homepage", document, reason)
+        else:
+            page = Page(response.url, 200, response.body, _content_type(response), response.meta["fetch_id"])
+            kinds = tuple(kind for kind in source.kinds_to_discover if kind in self._kinds())
+            found = await discover(page, kinds, self._fetcher(source, response.meta["fetch_id"]))
+            source_id = self.sink.source_ids[source.name]
+            self.sink.polls.found(
+                source, [Finding(source_id, f.kind, f.url, f.found_by, f.found_on, f.fetch_id) for f in found]
+            )
+        for request in self._after_search(source):
+            yield request
+
+    def _after_search(self, source: SourceConfig) -> Iterator[scrapy.Request]:
+        """Requests for the discovered documents of ``source`` that are due (after a failed
+        search: those found earlier)."""
+        for planned in self.sink.polls.after_search(source, self._kinds()):
+            yield self._discovery_request(planned.url, planned.kind, source, parent=None)
+
+    def _fetcher(self, source: SourceConfig, parent: str) -> Any:
+        """A ``fetch(url, kind) -> Page`` for :func:`crawlers.homepage.discover`: through every
+        downloader middleware (robots.txt, the address guard, the fetch recorder)."""
+
+        async def fetch(url: str, kind: str) -> Page:
+            request = scrapy.Request(
+                url,
+                callback=NO_CALLBACK,
+                dont_filter=True,
+                meta={
+                    "storyline_kind": kind,
+                    "storyline_source": source.name,
+                    "storyline_parent_fetch": parent,
+                    "dont_obey_robotstxt": kind == "robots",
+                },
+            )
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Exception as exc:  # noqa: BLE001 - recorded as the fetch's error; discovery goes on
+                record_failure(self.sink, request, exc)
+                return Page(url, 0, b"", None)
+            return Page(response.url, response.status, response.body, _content_type(response),
+                        response.meta.get("fetch_id"))
+
+        return fetch
 
     # --- discovery pages ----------------------------------------------------------------
     async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
@@ -108,19 +194,27 @@ class NewsSpider(scrapy.Spider):
         one that runs out of budget is recorded on its fetch as ``parse_timeout``, and
         asked for in full again next time.
         """
-        if response.status != 200:
+        if not self._track_poll(response):
             for row in _unusable_status(response):
                 yield row
             return
         try:
             result = await self.parser.run(parse_feed, response.body, response.url, _content_type(response))
         except ParseFailed as exc:
+            self._poll_failed(response, exc.reason)
             # No validators on this row: the next crawl must not get a 304 for a feed
             # whose entries it never read (it asks with an older fetch's, if any).
             yield _fetch_update(
                 response, error=exc.reason, error_detail=exc.detail, etag=None, last_modified=None
             )
             return
+        if result.error == "bad_feed":
+            self._poll_failed(response, result.error)
+        self.sink.polls.publisher_hints(
+            self._source(response), "feed", response.meta["storyline_document"],
+            ttl=result.ttl, update_period=result.update_period, update_frequency=result.update_frequency,
+            cache_control=_header(response, b"Cache-Control"),
+        )
         for row in self._feed_rows(response, result):
             yield row
 
@@ -131,6 +225,7 @@ class NewsSpider(scrapy.Spider):
             yield _fetch_update(response, error=result.error, error_detail=result.detail)
         feed_url = _origin_url(response)
         sighting = self._sighting(response, source)
+        self._listed(response, len(result.entries))
         for entry in result.entries:
             canonical = _canonical_or_none(entry.url)
             yield WarehouseRow(
@@ -155,17 +250,21 @@ class NewsSpider(scrapy.Spider):
 
     def parse_hub(self, response: Response) -> Iterator[Any]:
         """Record a hub page's article links (first and last seen) and request them."""
-        if response.status != 200:
+        if not self._track_poll(response):
             yield from _unusable_status(response)
             return
         if not _is_html(response):
+            self._poll_failed(response, "not_html")
             detail = f"content type {_content_type(response) or 'unknown'} is not HTML"
             yield _fetch_update(response, error="not_html", error_detail=detail)
             return
+        self._cache_hint(response)
         source = self._source(response)
         hub_url = _origin_url(response)
         sighting = self._sighting(response, source)
-        for link in hub_article_links(response.body, response.url, source.article_pattern):
+        links = hub_article_links(response.body, response.url, source.article_pattern)
+        self._listed(response, len(links))
+        for link in links:
             canonical = _canonical_or_none(link.url)
             if not canonical:
                 continue
@@ -184,18 +283,24 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         """Follow a sitemap index, or record a sitemap's URLs and request the wanted ones."""
-        if response.status != 200:
+        if not self._track_poll(response):
             yield from _unusable_status(response)
             return
         source = self._source(response)
         data = parse_sitemap(response.body, response.url)
         if data.error:
+            self._poll_failed(response, "bad_sitemap")
             yield _fetch_update(response, error="bad_sitemap", error_detail=data.error)
             return
+        self._cache_hint(response)
         for child in data.sitemaps:
-            yield self._discovery_request(child, "sitemap", source, parent=response.meta["fetch_id"])
+            yield self._discovery_request(
+                child, "sitemap", source, parent=response.meta["fetch_id"],
+                document=response.meta.get("storyline_document"),
+            )
         sitemap_url = _origin_url(response)
         sighting = self._sighting(response, source)
+        self._listed(response, len(data.urls))
         now = sighting["last_seen_at"]
         for entry in data.urls:
             canonical = _canonical_or_none(entry.url)
@@ -216,6 +321,40 @@ class NewsSpider(scrapy.Spider):
             )
             if self._wanted_from_sitemap(entry.lastmod or entry.news_published_at, now):
                 yield from self._article_request(entry.url, canonical, source, response)
+
+    # --- polls ----------------------------------------------------------------------------
+    def _track_poll(self, response: Response) -> bool:
+        """Count a feed, hub or sitemap response towards its document's poll; return whether
+        it is a 200 to read (a 304 marks the poll not modified, another status failed)."""
+        source, kind = self._source(response), response.meta["storyline_kind"]
+        document = response.meta.get("storyline_document") or _origin_url(response)
+        self.sink.polls.fetched(source, kind, document, response.meta.get("fetch_id"))
+        if response.status == 200:
+            return True
+        if response.status == 304:
+            self.sink.polls.not_modified(source, kind, document)
+        else:
+            status = response.status
+            self._poll_failed(response, f"http_{status}" if status >= 400 else "unexpected_status")
+        return False
+
+    def _poll_failed(self, response: Response, reason: str) -> None:
+        """Mark the poll failed when the document itself failed (a child sitemap's failure does not count)."""
+        document = response.meta.get("storyline_document")
+        if document and document == _origin_url(response):
+            self.sink.polls.failed(self._source(response), response.meta["storyline_kind"], document, reason)
+
+    def _listed(self, response: Response, items: int) -> None:
+        document = response.meta.get("storyline_document") or _origin_url(response)
+        self.sink.polls.listed(self._source(response), response.meta["storyline_kind"], document, items)
+
+    def _cache_hint(self, response: Response) -> None:
+        document = response.meta.get("storyline_document")
+        if document and document == _origin_url(response):
+            self.sink.polls.publisher_hints(
+                self._source(response), response.meta["storyline_kind"], document,
+                cache_control=_header(response, b"Cache-Control"),
+            )
 
     def _sighting(self, response: Response, source: SourceConfig) -> dict[str, Any]:
         """The columns every feed entry, hub link and sitemap entry row shares."""
@@ -290,11 +429,23 @@ class NewsSpider(scrapy.Spider):
         )
 
     # --- failures -----------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> None:
-        """Record a request that failed before or during download; the crawl goes on."""
+    def on_error(self, failure: Failure) -> Iterator[scrapy.Request]:
+        """Record a request that failed before or during download; the crawl goes on.
+
+        A polled document's failure marks its poll failed (it backs off); a homepage's
+        also lets the documents found on it earlier be polled.
+        """
         request = getattr(failure, "request", None)
-        if request is not None:
-            record_failure(self.sink, request, failure.value)
+        if request is None:
+            return
+        record_failure(self.sink, request, failure.value)
+        document = request.meta.get("storyline_document")
+        kind = request.meta.get("storyline_kind")
+        if document and document == (request.meta.get("redirect_urls") or [request.url])[0]:
+            source = self.sources[request.meta["storyline_source"]]
+            self.sink.polls.failed(source, kind, document, classify_failure(failure.value)[0])
+            if kind == "homepage":
+                yield from self._after_search(source)
 
     def _source(self, response: Response) -> SourceConfig:
         return self.sources[response.meta["storyline_source"]]
@@ -324,7 +475,7 @@ class SitemapsSpider(NewsSpider):
 def _shared_prefix(url: str, source: SourceConfig) -> int:
     """Length of the longest common prefix of ``url`` and the directory of any configured URL."""
     longest = 0
-    for configured in (*source.feeds, *source.hubs, *source.sitemaps):
+    for configured in (*source.feeds, *source.hubs, *source.sitemaps, *filter(None, [source.homepage])):
         directory = configured.rsplit("/", 1)[0] + "/"
         length = len(os.path.commonprefix([url, directory]))
         # Only whole path segments count.
@@ -340,7 +491,11 @@ def _origin_url(response: Response) -> str:
 
 
 def _content_type(response: Response) -> str | None:
-    value = response.headers.get(b"Content-Type")
+    return _header(response, b"Content-Type")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
     return value.decode("latin-1") if value else None
 
 

@@ -214,6 +214,42 @@ class SitemapEntry(Sighting, Base):
     )
 
 
+class SourceDocument(Base):
+    """A homepage, feed, hub or sitemap of a source: where it came from and when it is next due.
+
+    Configured documents and those discovered from a homepage alike; the crawl polls each
+    on its own adaptive interval (``pipelines/polling.py``).
+    """
+
+    __tablename__ = "source_documents"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    kind: Mapped[str] = mapped_column(String(12))
+    url: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(12))
+    found_by: Mapped[str | None] = mapped_column(String(20))
+    found_on: Mapped[str | None] = mapped_column(Text)
+    found_fetch_id: Mapped[str | None] = mapped_column(ForeignKey("fetches.id"))
+    first_found_at: Mapped[datetime]
+    last_found_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[float | None] = mapped_column(Float)
+    next_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_polled_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_result: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(String(40))
+    last_items: Mapped[int | None]
+    last_new_items: Mapped[int | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    publisher_min_seconds: Mapped[float | None] = mapped_column(Float)
+    publisher_hint: Mapped[str | None] = mapped_column(Text)
+    last_fetch_id: Mapped[str | None] = mapped_column(ForeignKey("fetches.id"))
+
+    __table_args__ = (UniqueConstraint("source_id", "url", name="uq_source_documents_source_url"),)
+
+
 class Story(Base):
     """One news event: the articles of every outlet that reported it."""
 

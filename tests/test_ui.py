@@ -2,7 +2,8 @@
 
 Runs with ``make test-ui`` (marker ``ui``, excluded from the default run). Starts the demo site
 and ``dagster dev`` on loopback, opens the asset graph of the ``storyline`` group, clicks
-"Materialize all", types a two-day range into the partition selection of the launch dialog,
+"Materialize all", types a two-day range into the day dimension of the launch dialog and picks
+every shard,
 clicks "Launch backfill", then waits for the backfill on the UI's backfill page. Screenshots
 go to ``artifacts/`` (``ui-asset-graph.png``, ``ui-launch-dialog.png``,
 ``ui-backfill-finished.png``).
@@ -14,6 +15,7 @@ here); the test is skipped with the reason when it is missing.
 from __future__ import annotations
 
 import os
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -103,17 +105,21 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
             _dismiss_welcome(page)
             page.screenshot(path=str(ARTIFACTS / "ui-asset-graph.png"))
 
-            # 2. Materialize all -> partition selection: a range of two days.
+            # 2. Materialize all -> partition selection of the crawl's day x shard partitions:
+            #    a range of two days, every shard (the demo has one).
             page.get_by_role("button", name="Materialize all").click()
             dialog = page.get_by_role("dialog")
             dialog.get_by_text("Launch runs to materialize 5 assets").wait_for()
-            selection = dialog.get_by_placeholder("No matching partitions")
+            selection = dialog.get_by_placeholder(re.compile(r"^ex: \d{4}-\d{2}-\d{2}"))
             selection.click()
             selection.fill(f"[{days[0]}...{days[1]}]")
             selection.press("Enter")
-            dialog.get_by_text("2 partitions", exact=True).wait_for()
             launch = dialog.get_by_role("button", name="Launch backfill")
-            assert launch.is_enabled(), "Launch backfill stays disabled with two partitions selected"
+            assert not launch.is_enabled(), "Launch backfill is enabled before a shard is chosen"
+            dialog.get_by_role("button", name="All").last.click()  # the shard dimension's "All"
+            page.wait_for_function(
+                "button => !button.disabled", arg=launch.element_handle(), timeout=UI_TIMEOUT_MS
+            )
             page.screenshot(path=str(ARTIFACTS / "ui-launch-dialog.png"))
 
             known = {backfill["id"] for backfill in list_backfills(base_url)}
@@ -136,31 +142,37 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
 
     runs = ", ".join(f"{run.partition}:{run.status}" for run in backfill.runs)
     assert backfill.status == "COMPLETED_SUCCESS", f"backfill {backfill.status}: {runs}"
-    assert sorted(backfill.partition_names) == days
-    assert sorted(run.partition for run in backfill.runs) == days, runs
     assert {run.status for run in backfill.runs} == {"SUCCESS"}, runs
+    # One crawl-and-clean run per day x shard, then the day-level stages in runs of their day.
+    crawl_runs = {run.partition: run.run_id for run in backfill.runs if "|" in (run.partition or "")}
+    assert sorted(crawl_runs) == [f"{day}|0" for day in days], runs
+    day_runs = {day: {run.run_id for run in backfill.runs if run.partition == day} for day in days}
+    assert all(day_runs.values()), runs
 
-    # The runs did their work: a sitemap-backfill crawl and every stage for each day.
+    # The runs did their work: a sitemap-backfill crawl and the clean stage in the day x shard
+    # run, dedup, clustering and enrichment in the day's runs.
     engine = create_engine(warehouse_url)
     try:
         with Session(engine) as db:
-            for day, run_id in ((run.partition, run.run_id) for run in backfill.runs):
+            for day in days:
                 crawls = db.execute(
                     select(CrawlRun.mode, CrawlRun.status, CrawlRun.dagster_run_id).where(
                         CrawlRun.partition_key == day
                     )
                 ).all()
-                assert [tuple(crawl) for crawl in crawls] == [("sitemap_backfill", "succeeded", run_id)]
-                stages = set(
-                    db.scalars(
-                        select(StageRun.stage).where(
-                            StageRun.partition_key == day,
-                            StageRun.dagster_run_id == run_id,
-                            StageRun.status == "succeeded",
+                assert [tuple(crawl) for crawl in crawls] == [
+                    ("sitemap_backfill", "succeeded", crawl_runs[f"{day}|0"])
+                ]
+                stages = dict(
+                    db.execute(
+                        select(StageRun.stage, StageRun.dagster_run_id).where(
+                            StageRun.partition_key == day, StageRun.status == "succeeded"
                         )
-                    )
+                    ).all()
                 )
-                assert stages == {"clean", "dedup", "cluster", "enrich"}, f"{day}: {stages}"
+                assert set(stages) == {"clean", "dedup", "cluster", "enrich"}, f"{day}: {stages}"
+                assert stages["clean"] == crawl_runs[f"{day}|0"]
+                assert {stages[stage] for stage in ("dedup", "cluster", "enrich")} <= day_runs[day]
     finally:
         engine.dispose()
     for name in ("ui-asset-graph.png", "ui-launch-dialog.png", "ui-backfill-finished.png"):

@@ -371,6 +371,27 @@ def test_page_deeper_than_lxml_nesting_limit() -> None:
     assert page.truncated is True and "2048" in (page.page_note or "")
 
 
+def test_form_fields_parse_as_plain_elements_and_the_story_is_kept() -> None:
+    # The parser picks every element's class in C (one HtmlElement class, no form-field
+    # classes); a page with a form must still parse whole and give its story.
+    from lxml.html import HtmlElement
+
+    from pipelines.extract.parse import parse_html
+
+    form = ('<form action="/s"><label for="q">Search</label><input id="q" name="q">'
+            '<select name="s"><option>All</option></select><textarea name="t"></textarea></form>')
+    html = ("<html><head><title>Pier</title></head><body>" + form
+            + "<article>" + "".join(f"<p>{p}</p>" for p in STORY) + "</article></body></html>")
+    tree = parse_html(html, 1_000_000).tree
+    assert tree is not None
+    assert {type(element) for element in tree.iter()} == {HtmlElement}
+    assert [element.tag for element in tree.iter("input", "select", "textarea")] == [
+        "input", "select", "textarea"]
+    page = extract_page(html, "https://ledger.example/pier", now=NOW)
+    assert page.page_type == "article"
+    assert STORY[1] in (page.body_text or "") and "Search" not in (page.body_text or "")
+
+
 def test_json_ld_nested_too_deep_is_ignored_and_the_article_kept() -> None:
     deep = '{"a":' * 5000 + "1" + "}" * 5000
     head = f'<script type="application/ld+json">{deep}</script>'

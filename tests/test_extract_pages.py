@@ -411,6 +411,10 @@ def test_wrong_declared_charset_and_mojibake() -> None:
     garbled = html.encode("utf-8").decode("cp1252", errors="ignore")
     page = extract_page(garbled, "https://ledger.example/a", now=NOW)
     assert text in (page.body_text or "")
+    # The same mojibake fetched as UTF-8 bytes (encoded twice upstream): the fetched bytes
+    # are searched for it, not the text encoded again.
+    page = extract_page(garbled.encode("utf-8"), "https://ledger.example/a", now=NOW)
+    assert text in (page.body_text or "") and "repaired mojibake" in (page.page_note or "")
     # cp1252 bytes that declare nothing.
     cp_bytes = html.replace('<meta charset="utf-8">', "").encode("cp1252", errors="replace")
     page = extract_page(cp_bytes, "https://ledger.example/a", now=NOW)

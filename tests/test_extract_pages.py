@@ -373,6 +373,27 @@ def test_page_deeper_than_lxml_nesting_limit() -> None:
     assert "wrapper elements below level 200 unwrapped" in (page.page_note or "")
 
 
+def test_form_fields_parse_as_plain_elements_and_the_story_is_kept() -> None:
+    # The parser picks every element's class in C (one HtmlElement class, no form-field
+    # classes); a page with a form must still parse whole and give its story.
+    from lxml.html import HtmlElement
+
+    from pipelines.extract.parse import parse_html
+
+    form = ('<form action="/s"><label for="q">Search</label><input id="q" name="q">'
+            '<select name="s"><option>All</option></select><textarea name="t"></textarea></form>')
+    html = ("<html><head><title>Pier</title></head><body>" + form
+            + "<article>" + "".join(f"<p>{p}</p>" for p in STORY) + "</article></body></html>")
+    tree = parse_html(html, 1_000_000).tree
+    assert tree is not None
+    assert {type(element) for element in tree.iter()} == {HtmlElement}
+    assert [element.tag for element in tree.iter("input", "select", "textarea")] == [
+        "input", "select", "textarea"]
+    page = extract_page(html, "https://ledger.example/pier", now=NOW)
+    assert page.page_type == "article"
+    assert STORY[1] in (page.body_text or "") and "Search" not in (page.body_text or "")
+
+
 def test_json_ld_nested_too_deep_is_ignored_and_the_article_kept() -> None:
     deep = '{"a":' * 5000 + "1" + "}" * 5000
     head = f'<script type="application/ld+json">{deep}</script>'
@@ -392,6 +413,10 @@ def test_wrong_declared_charset_and_mojibake() -> None:
     garbled = html.encode("utf-8").decode("cp1252", errors="ignore")
     page = extract_page(garbled, "https://ledger.example/a", now=NOW)
     assert text in (page.body_text or "")
+    # The same mojibake fetched as UTF-8 bytes (encoded twice upstream): the fetched bytes
+    # are searched for it, not the text encoded again.
+    page = extract_page(garbled.encode("utf-8"), "https://ledger.example/a", now=NOW)
+    assert text in (page.body_text or "") and "repaired mojibake" in (page.page_note or "")
     # cp1252 bytes that declare nothing.
     cp_bytes = html.replace('<meta charset="utf-8">', "").encode("cp1252", errors="replace")
     page = extract_page(cp_bytes, "https://ledger.example/a", now=NOW)

@@ -86,9 +86,11 @@ def decode_html(raw: bytes | str, http_content_type: str | None = None) -> tuple
             return _repaired(raw.decode(name, "replace"), None)
     declared = declared_charset(raw, http_content_type)
     note = None
+    utf8: bytes | None = None  # text's UTF-8 bytes, when raw is them
     # Valid UTF-8 with non-ASCII bytes is almost never another encoding: trust it over a label.
     try:
         text = raw.decode("utf-8")
+        utf8 = raw
         if declared not in (None, "utf-8") and not raw.isascii():
             note = f"declared charset {declared} overruled: bytes are valid UTF-8"
     except UnicodeDecodeError:
@@ -107,14 +109,15 @@ def decode_html(raw: bytes | str, http_content_type: str | None = None) -> tuple
             text = raw.decode(guess, "replace")
             if declared:
                 note = f"declared charset {declared} overruled: decoded as {guess}"
-    return _repaired(text, note)
+    return _repaired(text, note, utf8)
 
 
-def _repaired(text: str, note: str | None) -> tuple[str, str | None]:
+def _repaired(text: str, note: str | None,
+              utf8: bytes | None = None) -> tuple[str, str | None]:
     """Return (text, note) with mojibake repaired and noted; decoded binary is left alone."""
     if looks_binary(text):
         return text, note
-    text, fix_note = repair_mojibake(text)
+    text, fix_note = repair_mojibake(text, utf8)
     return text, "; ".join(n for n in (note, fix_note) if n) or None
 
 
@@ -134,9 +137,17 @@ def _fix_run(match: re.Match[str]) -> str:
         return run
 
 
-def repair_mojibake(text: str) -> tuple[str, str | None]:
-    """Return (text, note): UTF-8-read-as-cp1252 runs re-decoded when they are clearly mojibake."""
-    if text.isascii() or _MOJIBAKE_BYTES.search(text.encode("utf-8", "surrogatepass")) is None:
+def repair_mojibake(text: str, utf8: bytes | None = None) -> tuple[str, str | None]:
+    """Return (text, note): UTF-8-read-as-cp1252 runs re-decoded when they are clearly mojibake.
+
+    utf8, when given, must be text's UTF-8 encoding (the fetched bytes it was decoded from):
+    the first test searches it instead of encoding text again.
+    """
+    if text.isascii():
+        return text, None
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    if _MOJIBAKE_BYTES.search(utf8) is None:
         return text, None
     if _MOJIBAKE.search(text) is None:
         return text, None

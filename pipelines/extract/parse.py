@@ -26,10 +26,20 @@ class ParsedPage:
     notes: list[str] = field(default_factory=list)
 
 
+# Every element an HtmlElement, chosen in C: lxml.html's own lookup is a Python call per element
+# proxy (trafilatura's and our tree walks create millions), and only adds form-field classes
+# that neither we nor trafilatura use.
+_LOOKUP = lxml.etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity,
+)
+
+
 def _parse(text: str, huge: bool) -> tuple[HtmlElement | None, bool]:
-    parser = lxml.html.HTMLParser(
+    parser = lxml.etree.HTMLParser(
         remove_comments=True, remove_pis=True, huge_tree=huge, default_doctype=False
     )
+    parser.set_element_class_lookup(_LOOKUP)
     try:
         tree = lxml.html.document_fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError):

@@ -71,9 +71,14 @@ def _gazetteer_mentions(text: str) -> list[Mention]:
     gazette = gazetteer()
     mentions = []
     for match in _CAPITALISED.finditer(text):
-        found = gazette.candidates(match.group(0))
+        name, start = match.group(0), match.start()
+        words = name.split(maxsplit=1)
+        if not gazette.candidates(name) and len(words) == 2:  # a sentence's first word ("In Moskau")
+            start += name.index(words[1], len(words[0]))
+            name = words[1]
+        found = gazette.candidates(name)
         if any(p.kind != "city" or p.population >= GAZETTEER_ONLY_MIN_POPULATION for p in found):
-            mentions.append(Mention(match.group(0), "GPE", match.start()))
+            mentions.append(Mention(name, "GPE", start))
     return mentions
 
 

@@ -40,6 +40,8 @@ TITLES = frozenset(
     pope cardinal bishop archbishop rabbi imam sheikh emir crown coach ceo chairman chairwoman
     chair director dr. st saint""".split()
 )
+#: A city this populous is a place even when NER calls it an organisation ("Marseille").
+BIG_CITY = 100_000
 WEEKDAYS_AND_MONTHS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december mon tue tues wed thu thur thurs fri sat
@@ -96,25 +98,33 @@ def clean_mention(mention: Mention) -> list[Mention]:
         start += len(text) - len(stripped)
         without_the = _LEADING_THE.sub("", stripped)
         start += len(stripped) - len(without_the)
-        text = _POSSESSIVE.sub("", without_the).rstrip(_EDGE)
-        if mention.label == "PERSON":
-            words = text.split()
+        text = _POSSESSIVE.sub("", without_the).rstrip(_EDGE.replace(".", ""))
+        if text.endswith(".") and "." not in text[:-1]:
+            text = text.rstrip(".")  # a sentence's full stop, not an abbreviation's ("U.S.")
+        words = text.split()
+        label = mention.label
+        if label in ("ORG", "NORP", "FAC") and len(words) > 2 and words[0].rstrip(".").casefold() in TITLES:
+            label = "PERSON"  # "Detective Inspector Hanna Brisk" read as an organisation
+        if label == "PERSON":
             while len(words) > 1 and words[0].rstrip(".").casefold() in TITLES:
                 start += text.index(words[1], len(words[0]))
                 text = text[text.index(words[1], len(words[0])):]
                 words = words[1:]
         if is_name(text):
-            cleaned.append(Mention(text, mention.label, start))
+            cleaned.append(Mention(text, label, start))
     return cleaned
+
+
+def is_date_word(word: str) -> bool:
+    """Return whether ``word`` names a weekday or a month."""
+    return word.casefold().strip(".") in WEEKDAYS_AND_MONTHS
 
 
 def is_name(text: str) -> bool:
     """Return whether ``text`` can be a name: two characters or more, capitalised, not a date word."""
     if len(text) < 2 or not text[0].isupper() and not text[0].isdigit():
         return False
-    if not any(c.isalpha() for c in text) or text.casefold() in WEEKDAYS_AND_MONTHS:
-        return False
-    return not all(word.casefold().strip(".") in WEEKDAYS_AND_MONTHS for word in text.split())
+    return any(c.isalpha() for c in text) and not all(is_date_word(word) for word in text.split())
 
 
 def _resolve_surnames(mentions: list[Mention], gazette: Gazetteer) -> list[Mention]:
@@ -138,12 +148,13 @@ def _resolve_surnames(mentions: list[Mention], gazette: Gazetteer) -> list[Menti
     return resolved
 
 
-def _entity_type(labels: Counter[str], in_gazetteer: bool, country_or_region: bool) -> str:
-    """A name the gazetteer knows is a place when NER once said so, or when it is a country or region."""
+def _entity_type(labels: Counter[str], in_gazetteer: bool, country_or_region: bool, big_city: bool) -> str:
+    """A name the gazetteer knows is a place when NER once said so, when it is a country or
+    region, or a city of :data:`BIG_CITY` people that NER never took for a person."""
     votes: Counter[str] = Counter()
     for label, count in labels.items():
         votes[LABEL_TYPES[label]] += count
-    if in_gazetteer and (votes["place"] or country_or_region):
+    if in_gazetteer and (votes["place"] or country_or_region or big_city and not votes["person"]):
         return "place"
     votes.pop("place", None) if not in_gazetteer and len(votes) > 1 else None
     return max(votes, key=lambda kind: votes[kind])
@@ -168,7 +179,8 @@ def article_entities(raw_mentions: Iterable[Mention], gazette: Gazetteer | None 
     for members in groups.values():
         candidates = gazette.candidates(members[0].text)
         country_or_region = any(p.kind != "city" for p in candidates)
-        kind = _entity_type(Counter(m.label for m in members), bool(candidates), country_or_region)
+        big_city = any(p.population >= BIG_CITY for p in candidates)
+        kind = _entity_type(Counter(m.label for m in members), bool(candidates), country_or_region, big_city)
         typed.append((kind, members))
     place_names = [members[0].text for kind, members in typed if kind == "place"]
     places = resolve_places(place_names, gazette)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.enrich.entities import EntitySpans
+from pipelines.enrich.entities import EntitySpans, is_date_word
 
 KEYWORDS_PER_ARTICLE = 10
 MAX_WORDS = 3
@@ -68,6 +68,8 @@ def keywords(
     for phrase, score in _extractor(language).get_n_best(text, n=CANDIDATES):
         words = tuple(phrase.casefold().split())
         if len(words) > MAX_WORDS or not any(w.isalpha() for w in words) or _crosses(words, spans):
+            continue
+        if any(is_date_word(word) for word in words) and len(words) == 1:
             continue
         if any(set(words) <= set(kept) or set(kept) <= set(words) for kept in taken):
             continue  # a part or an extension of a better phrase ("senior Kremlin")

@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from pipelines.enrich.entities import Entity, EntitySpans, Mention, article_entities
@@ -23,8 +24,8 @@ from pipelines.enrich.places import gazetteer
 
 #: Texts per nlp.pipe batch.
 NER_BATCH = 32
-#: Texts sent to a worker process at a time.
-CHUNK = 64
+#: Texts sent to a worker process at a time (at most; fewer so that every worker gets some).
+CHUNK = 32
 #: Below this many NER texts, one process does them all (starting workers costs more).
 MIN_PARALLEL = 48
 #: Without NER, a capitalised name is taken as a city only from this population up (fewer
@@ -96,20 +97,22 @@ def _finish(document: Document, language: str | None, mentions: list[Mention] | 
     return Enrichment(language, word_count(document.text), entities, found, applied)
 
 
-def _ner_chunk(documents: Sequence[tuple[Document, str | None]]) -> list[Enrichment]:
-    nlp = process_ner()
-    texts = [document.analysed_text() for document, _ in documents]
-    results = []
-    for (document, language), doc in zip(documents, nlp.pipe(texts, batch_size=NER_BATCH), strict=True):
-        mentions = [Mention(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
-        results.append(_finish(document, language, mentions))
-    return results
+def _ner_mentions(texts: Sequence[str]) -> list[list[tuple[str, str, int]]]:
+    """Return each text's NER spans as (text, label, offset): what a worker sends back."""
+    return [
+        [(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
+        for doc in process_ner().pipe(texts, batch_size=NER_BATCH)
+    ]
+
+
+def _load_model() -> None:
+    process_ner()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
 
 
 def enrich_documents(documents: Sequence[Document], workers: int | None = None) -> list[Enrichment]:
@@ -130,15 +133,19 @@ def enrich_documents(documents: Sequence[Document], workers: int | None = None) 
             ner_jobs.append(index)
         else:
             results[index] = _finish(document, language, None)
-    chunks = [ner_jobs[i : i + CHUNK] for i in range(0, len(ner_jobs), CHUNK)]
     workers = workers or os.cpu_count() or 1
-    payloads = [[(documents[i], languages[i]) for i in chunk] for chunk in chunks]
-    if workers > 1 and len(ner_jobs) >= MIN_PARALLEL:
-        with _pool(min(workers, len(chunks))) as pool:
-            outputs = list(pool.map(_ner_chunk, payloads))
-    else:
-        outputs = [_ner_chunk(payload) for payload in payloads]
-    for chunk, output in zip(chunks, outputs, strict=True):
-        for index, enrichment in zip(chunk, output, strict=True):
-            results[index] = enrichment
+    size = max(1, min(CHUNK, -(-len(ner_jobs) // workers)))
+    chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
+    texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
+    with ExitStack() as stack:
+        if workers > 1 and len(ner_jobs) >= MIN_PARALLEL:
+            # Workers run NER only; this process cleans their mentions while they go on.
+            pool = stack.enter_context(_pool(min(workers, len(chunks))))
+            outputs = pool.map(_ner_mentions, texts)
+        else:
+            outputs = map(_ner_mentions, texts)
+        for chunk, mentions in zip(chunks, outputs, strict=True):
+            for index, spans in zip(chunk, mentions, strict=True):
+                found = [Mention(text, label, start) for text, label, start in spans]
+                results[index] = _finish(documents[index], languages[index], found)
     return [result for result in results if result is not None]

@@ -1,19 +1,21 @@
 """Enrich documents: language, word count, entities (NER where a model is installed), places and keywords.
 
-English texts go through spaCy NER in batches (``nlp.pipe``), spread over worker
-processes that each load the model once (:func:`pipelines.enrich.model.process_ner`).
+English texts go through spaCy NER in batches (``nlp.pipe``), spread over this process's
+pool of worker processes (kept between calls) that each load the model once
+(:func:`pipelines.enrich.model.process_ner`).
 Texts in other languages get their places from the gazetteer (capitalised names it
 knows) and their keywords; each result says what was applied.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from pipelines.enrich.entities import Entity, EntitySpans, Mention, article_entities
@@ -24,7 +26,7 @@ from pipelines.enrich.places import gazetteer
 
 #: Texts per nlp.pipe batch.
 NER_BATCH = 32
-#: Texts sent to a worker process at a time (at most; fewer so that every worker gets some).
+#: Texts sent to a worker process at a time (at most; fewer so that each worker gets several).
 CHUNK = 32
 #: Below this many NER texts, one process does them all (starting workers costs more).
 MIN_PARALLEL = 48
@@ -109,10 +111,30 @@ def _load_model() -> None:
     process_ner()
 
 
+# This process's NER workers, kept between calls (each loads the model once): (size, pool).
+_pool_of_process: tuple[int, ProcessPoolExecutor] | None = None
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
+    """Return this process's pool of ``workers`` NER processes, started on first use."""
+    global _pool_of_process
+    if _pool_of_process is not None and _pool_of_process[0] == workers:
+        return _pool_of_process[1]
+    close_pool()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
+    _pool_of_process = (workers, pool)
+    return pool
+
+
+@atexit.register
+def close_pool() -> None:
+    """Stop this process's NER workers (they start again when needed)."""
+    global _pool_of_process
+    if _pool_of_process is not None:
+        _pool_of_process[1].shutdown(cancel_futures=True)
+        _pool_of_process = None
 
 
 def enrich_documents(documents: Sequence[Document], workers: int | None = None) -> list[Enrichment]:
@@ -134,18 +156,20 @@ def enrich_documents(documents: Sequence[Document], workers: int | None = None) 
         else:
             results[index] = _finish(document, language, None)
     workers = workers or os.cpu_count() or 1
-    size = max(1, min(CHUNK, -(-len(ner_jobs) // workers)))
+    size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
     chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
-    with ExitStack() as stack:
-        if workers > 1 and len(ner_jobs) >= MIN_PARALLEL:
-            # Workers run NER only; this process cleans their mentions while they go on.
-            pool = stack.enter_context(_pool(min(workers, len(chunks))))
-            outputs = pool.map(_ner_mentions, texts)
-        else:
-            outputs = map(_ner_mentions, texts)
+    if workers > 1 and len(ner_jobs) >= MIN_PARALLEL:
+        # Workers run NER only; this process cleans their mentions while they go on.
+        outputs = _pool(workers).map(_ner_mentions, texts)
+    else:
+        outputs = map(_ner_mentions, texts)
+    try:
         for chunk, mentions in zip(chunks, outputs, strict=True):
             for index, spans in zip(chunk, mentions, strict=True):
                 found = [Mention(text, label, start) for text, label, start in spans]
                 results[index] = _finish(documents[index], languages[index], found)
+    except BrokenProcessPool:
+        close_pool()  # a worker died (killed, out of memory): the next call starts afresh
+        raise
     return [result for result in results if result is not None]

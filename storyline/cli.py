@@ -112,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
         help='input file of {"id","url","title","text","published_at","source"} lines',
     )
 
+    enrich = command(
+        "enrich", _enrich, "Find the entities, places and keywords of articles given as JSON lines."
+    )
+    enrich.add_argument(
+        "--jsonl", required=True, help='input file of {"id","title","text"} lines (optional "language"), or -'
+    )
+    enrich.add_argument("--workers", type=int, help="NER processes (default: every core)")
+
     ui = command("ui", _ui, "Start the Dagster UI and daemon (dagster dev) with the schedule ready.")
     ui.add_argument(
         "--demo", action="store_true", help="serve the demo site and use its config and warehouse"
@@ -369,6 +377,23 @@ def _cluster(args: argparse.Namespace) -> int:
         run_cluster_jsonl(source, sys.stdout)
     except ValueError as exc:
         raise CommandError(f"{args.jsonl}: {exc}") from exc
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    return 0
+
+
+def _enrich(args: argparse.Namespace) -> int:
+    from pipelines.enrich.jsonl import run_enrich_jsonl
+    from pipelines.enrich.model import ModelError
+
+    source = _open_input(args.jsonl)
+    try:
+        run_enrich_jsonl(source, sys.stdout, workers=args.workers)
+    except ValueError as exc:
+        raise CommandError(f"{args.jsonl}: {exc}") from exc
+    except ModelError as exc:
+        raise CommandError(str(exc)) from exc
     finally:
         if source is not sys.stdin:
             source.close()

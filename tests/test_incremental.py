@@ -25,12 +25,15 @@ from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.migrate import upgrade
 from pipelines.warehouse.models import (
     Article,
+    ArticleEntity,
     CrawlRun,
     Fetch,
     StageCheckpoint,
     StageRun,
     StoryArticle,
+    StoryEntity,
 )
+from pipelines.warehouse.models import Entity as EntityRow
 from pipelines.warehouse.stage_runs import stage_run
 
 T0 = datetime(2031, 6, 2, 5, 0, tzinfo=UTC)
@@ -123,10 +126,26 @@ def _state(engine: Engine) -> dict:
             .join(StoryArticle, StoryArticle.article_id == Article.id)
             .order_by(Article.id)
         ).all()
+        entities = session.execute(
+            select(ArticleEntity.article_id, EntityRow.name, EntityRow.type, ArticleEntity.mentions)
+            .join(EntityRow, EntityRow.id == ArticleEntity.entity_id)
+        ).all()
+        story_entities = session.execute(
+            select(StoryEntity.story_id, EntityRow.name, StoryEntity.article_count, StoryEntity.mentions)
+            .join(EntityRow, EntityRow.id == StoryEntity.entity_id)
+        ).all()
     stories: dict[int, set[int]] = {}
     for row in rows:
         stories.setdefault(row.story_id, set()).add(row.id)
+    by_article: dict[int, list] = {}
+    for article_id, *entity in entities:
+        by_article.setdefault(article_id, []).append(tuple(entity))
+    by_story: dict[tuple, list] = {}
+    for story_id, *entity in story_entities:
+        by_story.setdefault(tuple(sorted(stories[story_id])), []).append(tuple(entity))
     return {
+        "entities": {article_id: sorted(found) for article_id, found in by_article.items()},
+        "story_entities": {members: sorted(found) for members, found in by_story.items()},
         "duplicates": {row.id: (row.duplicate_of_id, row.duplicate_kind) for row in rows},
         "relations": {row.id: (row.relation, row.related_to_id) for row in rows},
         "stories": sorted(sorted(members) for members in stories.values()),
@@ -188,6 +207,18 @@ def test_incremental_runs_end_in_the_rows_of_one_rebuild(warehouse_url, tmp_path
     rebuilt = _rebuilt(articles, tmp_path)
     state = _state(incremental)
     assert state == _state(rebuilt)
+    # Enrichment: the people of the reports are typed, copies carry their original's entities,
+    # every story has the entities of its members, and a rebuild writes the same rows again.
+    people = {name for found in state["entities"].values() for name, kind, _ in found if kind == "person"}
+    assert set(PEOPLE) & people
+    for article_id, (original, kind) in state["duplicates"].items():
+        if original is not None:
+            assert state["entities"].get(article_id) == state["entities"].get(original), kind
+    assert len(state["story_entities"]) == len(state["stories"])
+    for day in DAYS:
+        with stage_run(rebuilt, "enrich", day, code_version="test") as run:
+            enrich_partition(rebuilt, day, stage_run_id=run.id, rebuild=True)
+    assert _state(rebuilt) == state
     kinds = {kind for _, kind in state["duplicates"].values()}
     assert {"url", "text", "near"} & kinds >= {"text", "near"}
     assert len(state["stories"]) >= 6 and any(len(members) >= 3 for members in state["stories"])

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from pipelines.jsonlines import decoded_lines
 from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.types import ClusterConfig, Doc
 
@@ -69,13 +70,7 @@ def run_cluster_jsonl(
     """
     docs: list[Doc] = []
     seen: dict[object, int] = {}
-    for line_number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"line {line_number}: not valid JSON ({error.msg})") from None
+    for line_number, record in decoded_lines(lines):
         doc = doc_from_record(record, line_number=line_number)
         key = json.dumps(doc.id)
         if key in seen:

@@ -318,6 +318,8 @@ class Article(Base):
     word_count: Mapped[int | None]
     keywords: Mapped[list | None]
     entities: Mapped[list | None]
+    enricher_version: Mapped[str | None] = mapped_column(String(80))
+    enrichment_applied: Mapped[list | None]
     # dedup / cluster
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
     duplicate_kind: Mapped[str | None] = mapped_column(String(20))
@@ -381,3 +383,71 @@ class ExtractionChange(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "stage_run_id", name="uq_extraction_changes_article_run"),
     )
+
+
+class Entity(Base):
+    """One normalised named entity: a person, organisation, place or group (NORP)."""
+
+    __tablename__ = "entities"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    # type, case-folded name and country: what makes two mentions one entity across articles.
+    entity_key: Mapped[str] = mapped_column(String(400))
+    name: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    country_code: Mapped[str | None] = mapped_column(String(2), index=True)
+    geonameid: Mapped[int | None] = mapped_column(BigInteger)
+    disputed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("entity_key", name="uq_entities_entity_key"),)
+
+
+class ArticleEntity(Base):
+    """An entity an article names: how often, where first, and as which words."""
+
+    __tablename__ = "article_entities"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), primary_key=True, index=True)
+    mentions: Mapped[int]
+    first_offset: Mapped[int]
+    surface_forms: Mapped[list] = mapped_column(default=list)
+    enricher_version: Mapped[str] = mapped_column(String(80))
+
+
+class ArticleKeyword(Base):
+    """A key phrase of an article, with its YAKE score and rank."""
+
+    __tablename__ = "article_keywords"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(200), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int]
+    enricher_version: Mapped[str] = mapped_column(String(80))
+
+
+class StoryEntity(Base):
+    """An entity of a story, summed over the story's articles."""
+
+    __tablename__ = "story_entities"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), primary_key=True, index=True)
+    article_count: Mapped[int]
+    mentions: Mapped[int]
+    enricher_version: Mapped[str] = mapped_column(String(80))
+
+
+class StoryKeyword(Base):
+    """A key phrase of a story: in how many of its articles, and its best score there."""
+
+    __tablename__ = "story_keywords"
+
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True)
+    phrase: Mapped[str] = mapped_column(String(200), primary_key=True)
+    article_count: Mapped[int]
+    score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int]
+    enricher_version: Mapped[str] = mapped_column(String(80))

@@ -31,8 +31,15 @@ CLEAN = and_(STORED_PAGE, Fetch.extracted_by_id.is_(None))
 DEDUP = and_(eligible(), _after(Article.deduped_by_id, Article.extracted_by_id))
 #: Eligible articles not clustered since their duplicate marks last changed.
 CLUSTER = and_(eligible(), _after(Article.clustered_by_id, Article.deduped_by_id))
-#: Articles not enriched since their last extraction.
-ENRICH = and_(Article.page_type == "article", _after(Article.enriched_by_id, Article.extracted_by_id))
+#: Articles not enriched since their last extraction or since their duplicate marks last
+#: changed (a copy takes its original's entities and keywords).
+ENRICH = and_(
+    Article.page_type == "article",
+    or_(
+        _after(Article.enriched_by_id, Article.extracted_by_id),
+        _after(Article.enriched_by_id, Article.deduped_by_id),
+    ),
+)
 
 
 def pending_ids(session: Session, partition_key: str, condition: ColumnElement[bool]) -> set[int]:

@@ -1,0 +1,175 @@
+"""Enrich documents: language, word count, entities (NER where a model is installed), places and keywords.
+
+English texts go through spaCy NER in batches (``nlp.pipe``), spread over this process's
+pool of worker processes (kept between calls) that each load the model once
+(:func:`pipelines.enrich.model.process_ner`).
+Texts in other languages get their places from the gazetteer (capitalised names it
+knows) and their keywords; each result says what was applied.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+from pipelines.enrich.entities import Entity, EntitySpans, Mention, article_entities
+from pipelines.enrich.keywords import Keyword, keywords
+from pipelines.enrich.language import detect_language, word_count
+from pipelines.enrich.model import NER_LANGUAGES, model_info, process_ner
+from pipelines.enrich.places import gazetteer
+
+#: Texts per nlp.pipe batch.
+NER_BATCH = 32
+#: Texts sent to a worker process at a time (at most; fewer so that each worker gets several).
+CHUNK = 32
+#: Below this many NER texts, one process does them all (starting workers costs more).
+MIN_PARALLEL = 48
+#: Without NER, a capitalised name is taken as a city only from this population up (fewer
+#: common words that happen to be small towns).
+GAZETTEER_ONLY_MIN_POPULATION = 50_000
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:of|de|del|la|van|von|al|bin)?\s*[A-Z][\w'’.-]+)*")
+
+
+@dataclass(frozen=True)
+class Document:
+    """Text to enrich: a caller's key, title, body and the language the page declares."""
+
+    key: object
+    title: str
+    text: str
+    declared_language: str | None = None
+
+    def analysed_text(self) -> str:
+        """Return the text NER and keywords read: the title, a blank line, the body."""
+        return f"{self.title}\n\n{self.text}" if self.title else self.text
+
+
+@dataclass
+class Enrichment:
+    """What enrichment found in one document, and which methods it applied."""
+
+    language: str | None
+    word_count: int
+    entities: list[Entity] = field(default_factory=list)
+    keywords: list[Keyword] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+
+    def as_json(self, key: object) -> dict:
+        """Return the CLI's line for this document."""
+        return {
+            "id": key,
+            "language": self.language,
+            "entities": [entity.as_json() for entity in self.entities],
+            "keywords": [keyword.phrase for keyword in self.keywords],
+        }
+
+
+def _gazetteer_mentions(text: str) -> list[Mention]:
+    gazette = gazetteer()
+    mentions = []
+    for match in _CAPITALISED.finditer(text):
+        name, start = match.group(0), match.start()
+        words = name.split(maxsplit=1)
+        if not gazette.candidates(name) and len(words) == 2:  # a sentence's first word ("In Moskau")
+            start += name.index(words[1], len(words[0]))
+            name = words[1]
+        found = gazette.candidates(name)
+        if any(p.kind != "city" or p.population >= GAZETTEER_ONLY_MIN_POPULATION for p in found):
+            mentions.append(Mention(name, "GPE", start))
+    return mentions
+
+
+def _finish(document: Document, language: str | None, mentions: list[Mention] | None) -> Enrichment:
+    text = document.analysed_text()
+    applied = ["language", "word_count"]
+    if mentions is None:
+        mentions = _gazetteer_mentions(text)
+        applied.append("gazetteer_places")
+    else:
+        applied.extend(["ner", "gazetteer_places"])
+    entities = article_entities(mentions)
+    found = keywords(text, language, EntitySpans.of(entities))
+    applied.append("keywords")
+    return Enrichment(language, word_count(document.text), entities, found, applied)
+
+
+def _ner_mentions(texts: Sequence[str]) -> list[list[tuple[str, str, int]]]:
+    """Return each text's NER spans as (text, label, offset): what a worker sends back."""
+    return [
+        [(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
+        for doc in process_ner().pipe(texts, batch_size=NER_BATCH)
+    ]
+
+
+def _load_model() -> None:
+    process_ner()
+
+
+# This process's NER workers, kept between calls (each loads the model once): (size, pool).
+_pool_of_process: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Return this process's pool of ``workers`` NER processes, started on first use."""
+    global _pool_of_process
+    if _pool_of_process is not None and _pool_of_process[0] == workers:
+        return _pool_of_process[1]
+    close_pool()
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
+    _pool_of_process = (workers, pool)
+    return pool
+
+
+@atexit.register
+def close_pool() -> None:
+    """Stop this process's NER workers (they start again when needed)."""
+    global _pool_of_process
+    if _pool_of_process is not None:
+        _pool_of_process[1].shutdown(cancel_futures=True)
+        _pool_of_process = None
+
+
+def enrich_documents(documents: Sequence[Document], workers: int | None = None) -> list[Enrichment]:
+    """Return each document's :class:`Enrichment`, in order; NER runs on ``workers`` processes.
+
+    ``workers`` defaults to every core. Raises :class:`pipelines.enrich.model.ModelError`
+    when the NER model is missing or altered (checked before any work).
+    """
+    if any(documents):
+        model_info()  # refuse an altered model here, before forking workers
+    languages = [
+        detect_language(f"{d.title}\n{d.text}", d.declared_language) for d in documents
+    ]
+    results: list[Enrichment | None] = [None] * len(documents)
+    ner_jobs = []
+    for index, (document, language) in enumerate(zip(documents, languages, strict=True)):
+        if language in NER_LANGUAGES:
+            ner_jobs.append(index)
+        else:
+            results[index] = _finish(document, language, None)
+    workers = workers or os.cpu_count() or 1
+    size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
+    chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
+    texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
+    if workers > 1 and len(ner_jobs) >= MIN_PARALLEL:
+        # Workers run NER only; this process cleans their mentions while they go on.
+        outputs = _pool(workers).map(_ner_mentions, texts)
+    else:
+        outputs = map(_ner_mentions, texts)
+    try:
+        for chunk, mentions in zip(chunks, outputs, strict=True):
+            for index, spans in zip(chunk, mentions, strict=True):
+                found = [Mention(text, label, start) for text, label, start in spans]
+                results[index] = _finish(documents[index], languages[index], found)
+    except BrokenProcessPool:
+        close_pool()  # a worker died (killed, out of memory): the next call starts afresh
+        raise
+    return [result for result in results if result is not None]

@@ -258,7 +258,7 @@ def _run(args: argparse.Namespace) -> int:
         os.environ["STORYLINE_POLL"] = args.poll
     outcome = _run_pass(args.config, args.warehouse, args.partition, args.workers, verbose=args.verbose)
     print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})")
-    _print_crawl_report(args.warehouse, dagster_run_id=outcome.run_id)
+    _print_pass_crawls(args.warehouse, outcome.run_ids)
     return 0
 
 
@@ -329,7 +329,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"demo site on {site.base_url}; running the pipeline into {args.warehouse}", flush=True)
         outcome = _run_pass(DEMO_CONFIG, args.warehouse, None, verbose=args.verbose)
         print(f"pipeline pass for {outcome.partition_key}: succeeded (Dagster run {outcome.run_id})\n")
-    _print_crawl_report(args.warehouse, dagster_run_id=outcome.run_id)
+    _print_pass_crawls(args.warehouse, outcome.run_ids)
     print()
     _print_summary(args.warehouse, crawl_report=False)
     print(f"\nInspect the demo warehouse: storyline summary --warehouse {args.warehouse}"
@@ -457,16 +457,25 @@ def _print_summary(warehouse: str | None, *, crawl_report: bool = True) -> None:
         engine.dispose()
 
 
+def _print_pass_crawls(warehouse: str | None, run_ids: tuple[str, ...]) -> None:
+    """Print what the crawls of a pass's Dagster runs (one per shard) did, or that none fetched."""
+    printed = [_print_crawl_report(warehouse, dagster_run_id=run_id, quiet=True) for run_id in run_ids]
+    if not any(printed):
+        print("This pass fetched nothing: the day was replayed from the raw archive.")
+
+
 def _print_crawl_report(
     warehouse: str | None,
     *,
     crawl_run_id: int | None = None,
     dagster_run_id: str | None = None,
     heading: str = "This crawl",
+    quiet: bool = False,
 ) -> bool:
     """Print what a crawl run did (the given one, that of a Dagster run, or the newest one).
 
-    Returns False, after saying so for a Dagster run, when there is no such crawl run.
+    Returns False, after saying so for a Dagster run unless ``quiet``, when there is no such
+    crawl run.
     """
     from pipelines.report import crawl_run_report, format_crawl_run_report, latest_crawl_run
     from pipelines.warehouse.db import session_scope
@@ -477,7 +486,7 @@ def _print_crawl_report(
             if crawl_run_id is None:
                 crawl_run_id = latest_crawl_run(session, dagster_run_id)
             if crawl_run_id is None:
-                if dagster_run_id is not None:
+                if dagster_run_id is not None and not quiet:
                     print("This pass fetched nothing: the day was replayed from the raw archive.")
                 return False
             print(format_crawl_run_report(crawl_run_report(session, crawl_run_id), heading))

@@ -51,7 +51,7 @@ LIMITS = {
 # is room for a loaded CI machine. (With the production limits, 30 s timeouts and a 60 s
 # fetch deadline, one measured pass over this site took 132 s; the issue's bound is 240 s.)
 HOSTILE_PASS_SECONDS = 60
-PEAK_RSS_MB = 600  # a 1 GiB gzip bomb must not be inflated in memory
+PEAK_RSS_MB = 1000  # under the 1 GiB a gzip bomb inflated in memory would take (issue: < 1.5 GB); a full-suite run saw ~700
 
 # A story long enough to be an article (the extractor wants 60 words), in six paragraphs.
 PARAGRAPHS = (

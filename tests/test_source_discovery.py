@@ -19,7 +19,7 @@ from pipelines.config import parse_config
 from pipelines.lineage import article_lineage
 from pipelines.warehouse.db import make_engine, session_scope
 from pipelines.warehouse.models import Article, FeedEntry, Fetch, SourceDocument
-from tests.conftest import REPO_ROOT, run_crawl, write_config
+from tests.conftest import REPO_ROOT, clean_stored_pages, run_crawl, write_config
 from tests.support.fixture_server import FixtureServer
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,10 @@ def declared_site():
                      f'"url": "{base}/news/2026/01/05/json-story-about-the-ferry.html"}}]}}')
         site.add_conditional("/feed.json", json_feed, content_type="application/feed+json")
         site.add("/news/2026/01/05/json-story-about-the-ferry.html",
-                 "<html><body><article><h1>Ferry</h1><p>The ferry sails again.</p></article></body></html>")
+                 "<html><body><article><h1>Ferry</h1>" + "".join(
+                     f"<p>The harbour ferry sailed again on day {n} of the repairs, and the crew said the "
+                     f"new engine ran quietly while passengers counted the gulls on the breakwater.</p>"
+                     for n in range(1, 7)) + "</article></body></html>")
         site.add_conditional("/maps/news.xml", sitemap(base, ["sitemap-story-on-the-dam"]),
                              content_type="application/xml")
         for section in ("world", "local"):
@@ -116,6 +119,7 @@ def test_a_homepage_alone_discovers_declared_feeds_robots_sitemaps_and_navigatio
     assert found[base + "/rss/main.xml"].found_fetch_id == homepage_fetch.id
     assert first["stats"]["storyline/documents_due"] == 6
     # An article's lineage names the discovered feed and where it was found.
+    clean_stored_pages(warehouse_url)
     with session_scope(engine) as session:
         ferry = session.scalars(select(Article).where(Article.canonical_url.endswith("ferry.html"))).one()
         steps = {step.kind: step.facts for step in article_lineage(session, ferry.id)}

@@ -79,6 +79,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ('story_keywords', 'story_entities', 'article_keywords', 'article_entities', 'entities'):
         op.drop_table(table)
-    with op.batch_alter_table('articles') as batch:
-        batch.drop_column('enrichment_applied')
-        batch.drop_column('enricher_version')
+    if op.get_bind().dialect.name == 'sqlite':
+        # SQLite (3.35+) drops a plain column in place; the table copy of a batch operation
+        # would drop `articles` under the foreign keys that point at it.
+        for column in ('enrichment_applied', 'enricher_version'):
+            op.execute(f'ALTER TABLE articles DROP COLUMN {column}')
+    else:
+        op.drop_column('articles', 'enrichment_applied')
+        op.drop_column('articles', 'enricher_version')

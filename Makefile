@@ -25,8 +25,9 @@ demo: $(STAMP)
 scale-demo: $(STAMP)
 	$(BIN)/python -m storyline.scale_demo
 
+# Two workers, each taking whole files (module fixtures run once); most tests wait on servers.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-ui: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -m ui -o addopts="" tests/test_ui.py

@@ -38,7 +38,7 @@ from pipelines.dedup.index import (
 )
 from pipelines.versions import DEDUP_VERSION
 from pipelines.warehouse import checkpoints, pending
-from pipelines.warehouse.article_window import context_rows, partition_rows, partition_times, placed_at
+from pipelines.warehouse.article_window import context_rows, partition_rows, placed_at
 from pipelines.warehouse.db import session_scope
 from pipelines.warehouse.models import Article
 
@@ -227,13 +227,10 @@ def _resume(
     in the partition and unchanged (not pending), every other article comes at or after
     its cut, and the context is what the state was built on.
     """
-    state = checkpoints.load(session, STAGE, partition_key, version)
-    if not isinstance(state, DedupState):
+    found = checkpoints.resumable(session, STAGE, partition_key, version, DedupState, todo)
+    if found is None:
         return None
-    current = partition_times(session, partition_key)
-    again = checkpoints.handled_again(state.placed, state.cut, todo, current)
-    if again is None:
-        return None
+    state, current, again = found
     times = list(current.values())
     if _inputs(session, partition_key, times, window) != state.inputs:
         return None

@@ -67,7 +67,6 @@ from pipelines.warehouse.article_window import (
     LINEAGE,
     context_rows,
     history_rows,
-    partition_times,
 )
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
@@ -288,13 +287,10 @@ def _resume(
     the partition and unchanged (not pending), every other article comes at or after its
     cut, and history, context and archive are what the state was built on.
     """
-    state = checkpoints.load(session, STAGE, partition_key, version)
-    if not isinstance(state, ClusterState):
+    found = checkpoints.resumable(session, STAGE, partition_key, version, ClusterState, todo)
+    if found is None:
         return None
-    current = partition_times(session, partition_key)
-    again = checkpoints.handled_again(state.placed, state.cut, todo, current)
-    if again is None:
-        return None
+    state, current, again = found
     times = list(current.values())
     if _inputs_fingerprint(session, partition_key, times, StoryClusterer(config)) != state.inputs:
         return None

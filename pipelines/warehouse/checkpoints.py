@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from pipelines.warehouse.article_window import partition_times
 from pipelines.warehouse.db import upsert
 from pipelines.warehouse.models import StageCheckpoint
 
@@ -114,6 +115,22 @@ def cut_of(times: Iterable[float], previous: float | None = None) -> float:
     """
     cut = max(times, default=float("-inf")) - LATENESS.total_seconds()
     return cut if previous is None else max(cut, previous)
+
+
+def resumable(
+    session: Session, stage: str, partition_key: str, version: str, kind: type, todo: set[int]
+) -> tuple[Any, dict[int, datetime], set[int]] | None:
+    """Return the stage's stored state (a ``kind``), the partition's article times and the
+    articles to handle again, when a run with pending ``todo`` may resume (:func:`handled_again`).
+
+    The caller still checks that the context is what the state was built on.
+    """
+    state = load(session, stage, partition_key, version)
+    if not isinstance(state, kind):
+        return None
+    current = partition_times(session, partition_key)
+    again = handled_again(state.placed, state.cut, todo, current)
+    return None if again is None else (state, current, again)
 
 
 def handled_again(

@@ -12,8 +12,11 @@ from __future__ import annotations
 import html
 import re
 
-_SKIPPED = re.compile(rb"<!--.*?-->|<script\b.*?</script\s*>|<template\b.*?</template\s*>", re.S | re.I)
-_LINK = re.compile(rb"<link\b([^>]*)>", re.I)
+# One left-to-right scan: a comment, script or template is matched (and so skipped) whole, so a
+# ``<link>`` inside one is never seen; only ``<link>`` matches fill the group.
+_LINK_OUTSIDE_SKIPPED = re.compile(
+    rb"<!--.*?-->|<script\b.*?</script\s*>|<template\b.*?</template\s*>|<link\b([^>]*)>", re.S | re.I
+)
 _HEAD_END = re.compile(rb"</head\s*>|<body\b", re.I)
 _ATTRIBUTE = re.compile(rb"""([^\s=/>"']+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
 
@@ -33,7 +36,9 @@ def canonical_link(body: bytes) -> str | None:
 
 
 def _first_canonical(markup: bytes) -> str | None:
-    for match in _LINK.finditer(_SKIPPED.sub(b" ", markup)):
+    for match in _LINK_OUTSIDE_SKIPPED.finditer(markup):
+        if match.group(1) is None:
+            continue
         attributes = {}
         for name, value in _ATTRIBUTE.findall(match.group(1)):
             attributes.setdefault(name.lower(), value.strip(b"\"'"))

@@ -21,7 +21,6 @@ Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -40,6 +39,7 @@ from crawlers.downloadermiddlewares.fetch_recorder import classify_failure, reco
 from crawlers.homepage import Page, discover
 from crawlers.items import WarehouseRow
 from crawlers.offload import ParseFailed, ParseOffloader
+from crawlers.ownership import SourceOwners
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
 from pipelines.urls import canonicalize_url, identity_of, resolve_canonical, url_identity
@@ -68,6 +68,7 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.sink = get_sink(crawler)
         spider.sources = {source.name: source for source in spider.sink.config.sources}
+        spider.owners = SourceOwners(spider.sources.values())
         day = crawler.settings.get("STORYLINE_BACKFILL_DAY")
         spider.backfill_day = date.fromisoformat(day) if day else None
         if spider.sink.mode == "sitemap_backfill" and spider.backfill_day is None:
@@ -374,21 +375,10 @@ class NewsSpider(scrapy.Spider):
         return when is not None and when >= now - timedelta(days=self.sitemap_recent_days)
 
     # --- articles ---------------------------------------------------------------------
-    def _owner(self, url: str, discovered_by: SourceConfig) -> SourceConfig:
-        """The source an article belongs to: the one whose configured URLs share the longest
-        prefix with it (a shared sitemap index may list other outlets' pages); ties go to
-        the source that discovered it."""
-        best, best_length = discovered_by, _shared_prefix(url, discovered_by)
-        for source in self.sources.values():
-            length = _shared_prefix(url, source)
-            if length > best_length:
-                best, best_length = source, length
-        return best
-
     def _article_request(
         self, url: str, canonical: str, source: SourceConfig, parent: Response
     ) -> Iterator[scrapy.Request]:
-        source = self._owner(url, source)
+        source = self.owners.owner(url, source)
         # Stored and already requested stories, and the per-source limit, are left to
         # KnownArticleMiddleware, which looks up a whole page of links at once.
         yield scrapy.Request(
@@ -470,19 +460,6 @@ class SitemapsSpider(NewsSpider):
 
     name = "sitemaps"
     start_kinds = ("sitemap",)
-
-
-def _shared_prefix(url: str, source: SourceConfig) -> int:
-    """Length of the longest common prefix of ``url`` and the directory of any configured URL."""
-    longest = 0
-    for configured in (*source.feeds, *source.hubs, *source.sitemaps, *filter(None, [source.homepage])):
-        directory = configured.rsplit("/", 1)[0] + "/"
-        length = len(os.path.commonprefix([url, directory]))
-        # Only whole path segments count.
-        if length < len(directory):
-            length = directory.rfind("/", 0, length + 1) + 1
-        longest = max(longest, length)
-    return longest
 
 
 def _origin_url(response: Response) -> str:

@@ -43,6 +43,7 @@ from crawlers.offload import ParseFailed, ParseOffloader
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
 from pipelines.urls import canonicalize_url, identity_of, resolve_canonical, url_identity
+from pipelines.warehouse.revisits import Revisit
 from pipelines.warehouse.source_documents import Finding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -85,6 +86,8 @@ class NewsSpider(scrapy.Spider):
                     yield self._homepage_request(source)
                 else:
                     yield self._discovery_request(planned.url, planned.kind, source, parent=None)
+        for revisit in self.sink.revisits:
+            yield self._revisit_request(revisit)
 
     def _kinds(self) -> tuple[str, ...]:
         """The kinds of documents this crawl reads (a sitemap backfill reads sitemaps only)."""
@@ -124,6 +127,24 @@ class NewsSpider(scrapy.Spider):
                 "storyline_source": source.name,
                 "storyline_parent_fetch": None,
                 "storyline_document": homepage,
+            },
+        )
+
+    def _revisit_request(self, revisit: Revisit) -> scrapy.Request:
+        """A conditional request for a stored story due again (``pipelines/revisits.py``)."""
+        self.sink.counts["storyline/revisits_due"] += 1
+        names = {source_id: name for name, source_id in self.sink.source_ids.items()}
+        return scrapy.Request(
+            revisit.url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={
+                "storyline_kind": "article",
+                "storyline_source": names.get(revisit.source_id),
+                "storyline_parent_fetch": None,
+                "storyline_revisit": revisit.article_id,
+                "storyline_validators": (revisit.etag, revisit.last_modified),
             },
         )
 
@@ -405,7 +426,18 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """Store an article page: its fetch now marks it as a stored page (URLs and URL
-        identities); the clean stage decides whether it is a news story (an ``articles`` row)."""
+        identities); the clean stage decides whether it is a news story (an ``articles`` row).
+
+        A revisit's page is stored the same way (its fetch names the article in
+        ``revisit_of_id``; the clean stage compares it with the article's last version);
+        a revisit answered ``304 Not Modified`` stays a fetch row and nothing more.
+        """
+        revisit = response.meta.get("storyline_revisit")
+        if revisit is not None:
+            outcome = {200: "fetched", 304: "not_modified"}.get(response.status, "failed")
+            self.sink.counts[f"storyline/revisits_{outcome}"] += 1
+            if response.status == 304:
+                return
         if response.status != 200:
             yield from _unusable_status(response)
             return

@@ -44,7 +44,7 @@ _PATTERNS = [
     ),
     # "Updated at 5pm to add comments from ..." / "Updated with reaction from ...".
     re.compile(
-        r"^updated?\b[^.]{0,60}?\b(?:to\s+(?:add|include|reflect|correct|clarify|remove|note)\b"
+        r"^updated?\b.{0,60}?\b(?:to\s+(?:add|include|reflect|correct|clarify|remove|note)\b"
         r"|with\s+(?:new|more|additional|further|comments?|details?|information|reaction|quotes?)\b)",
         re.IGNORECASE,
     ),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
+from pipelines.lineage import article_lineage
 from pipelines.revisits import RevisitSchedule
 from pipelines.stories.store import cluster_partition
 from pipelines.warehouse.db import make_engine, session_scope
@@ -161,6 +162,11 @@ def test_a_story_revisited_on_its_schedule_keeps_its_revisions_and_its_story_fol
         assert second["enriched_by"] > first["enriched_by"] and second["clustered_by"] > first["clustered_by"]
         assert second["keywords"] != first["keywords"]
         assert second["story_title"] == second["title"]
+        engine = make_engine(warehouse_url)
+        with session_scope(engine) as session:
+            steps = {step.kind: step.facts for step in article_lineage(session, second["article"])}
+        engine.dispose()
+        assert steps["revision 2"]["fetch_id"] == revision.fetch_id and steps["revision 2"]["warc_file"]
 
         # A minute later, nothing is due again: a second run refetches nothing.
         site.reset()

@@ -14,7 +14,10 @@ whose lastmod (or news publication date) falls on ``STORYLINE_BACKFILL_DAY`` are
 Which documents a crawl fetches is the polling book's decision (``crawlers/polling.py``):
 by default only those due, every one with ``STORYLINE_POLL=all``. A source that gives a
 ``homepage`` has its feeds, sitemaps and hubs discovered there (``crawlers/homepage.py``),
-for the kinds its config does not list; they are then polled like configured ones.
+for the kinds its config does not list; they are then polled like configured ones (a feed
+or sitemap found by probing its path is read from the probe's answer, not fetched again).
+A stored story due for a revisit (``pipelines/revisits.py``) is requested again,
+conditionally, with its fetch naming the article (``fetches.revisit_of_id``).
 
 Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.yaml``.
 """
@@ -155,6 +158,7 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         document = response.meta["storyline_document"]
         self.sink.polls.fetched(source, "homepage", document, response.meta["fetch_id"])
+        probed: dict[str, Response] = {}
         if response.status != 200 or not _is_html(response):
             for row in _unusable_status(response):
                 yield row
@@ -166,13 +170,35 @@ class NewsSpider(scrapy.Spider):
         else:
             page = Page(response.url, 200, response.body, _content_type(response), response.meta["fetch_id"])
             kinds = tuple(kind for kind in source.kinds_to_discover if kind in self._kinds())
-            found = await discover(page, kinds, self._fetcher(source, response.meta["fetch_id"]))
+            found = await discover(page, kinds, self._fetcher(source, response.meta["fetch_id"], probed))
             source_id = self.sink.source_ids[source.name]
             self.sink.polls.found(
                 source, [Finding(source_id, f.kind, f.url, f.found_by, f.found_on, f.fetch_id) for f in found]
             )
-        for request in self._after_search(source):
-            yield request
+        for planned in self.sink.polls.after_search(source, self._kinds()):
+            answer = probed.get(planned.url)
+            if answer is None or planned.kind not in ("feed", "sitemap"):
+                yield self._discovery_request(planned.url, planned.kind, source, parent=None)
+                continue
+            # Found by probing its path: that answer is this crawl's poll of it (not fetched twice).
+            async for output in self._read_probed(answer, planned.kind, source):
+                yield output
+
+    async def _read_probed(self, answer: Response, kind: str, source: SourceConfig) -> AsyncIterator[Any]:
+        """Read a probe's answer as the poll of the feed or sitemap it revealed."""
+        meta = {
+            **answer.meta,
+            "storyline_kind": kind,
+            "storyline_source": source.name,
+            "storyline_document": _origin_url(answer),
+        }
+        response = answer.replace(request=answer.request.replace(meta=meta))
+        if kind == "feed":
+            async for output in self.parse_feed(response):
+                yield output
+        else:
+            for output in self.parse_sitemap(response):
+                yield output
 
     def _after_search(self, source: SourceConfig) -> Iterator[scrapy.Request]:
         """Requests for the discovered documents of ``source`` that are due (after a failed
@@ -180,9 +206,10 @@ class NewsSpider(scrapy.Spider):
         for planned in self.sink.polls.after_search(source, self._kinds()):
             yield self._discovery_request(planned.url, planned.kind, source, parent=None)
 
-    def _fetcher(self, source: SourceConfig, parent: str) -> Any:
+    def _fetcher(self, source: SourceConfig, parent: str, probed: dict[str, Response]) -> Any:
         """A ``fetch(url, kind) -> Page`` for :func:`crawlers.homepage.discover`: through every
-        downloader middleware (robots.txt, the address guard, the fetch recorder)."""
+        downloader middleware (robots.txt, the address guard, the fetch recorder). Probes'
+        responses are kept in ``probed`` (by URL requested)."""
 
         async def fetch(url: str, kind: str) -> Page:
             request = scrapy.Request(
@@ -201,6 +228,8 @@ class NewsSpider(scrapy.Spider):
             except Exception as exc:  # noqa: BLE001 - recorded as the fetch's error; discovery goes on
                 record_failure(self.sink, request, exc)
                 return Page(url, 0, b"", None)
+            if kind == "probe":
+                probed[url] = response
             return Page(response.url, response.status, response.body, _content_type(response),
                         response.meta.get("fetch_id"))
 

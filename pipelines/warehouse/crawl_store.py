@@ -29,8 +29,9 @@ from pipelines.warehouse.models import (
     Source,
 )
 
-# Kinds whose responses are worth a conditional GET next time.
-CONDITIONAL_KINDS = ("feed", "hub", "sitemap")
+# Kinds whose responses are worth a conditional GET next time (a probe that found a feed or
+# sitemap was its first poll).
+CONDITIONAL_KINDS = ("feed", "hub", "sitemap", "probe")
 
 
 @dataclass

@@ -238,7 +238,7 @@ def test_a_second_demo_run_on_the_same_warehouse_stores_no_page_twice(tmp_path: 
     assert _count(db, "select count(*) from crawl_runs") == 2
     # The second crawl, moments later, found no feed, hub or sitemap due yet: it fetched nothing.
     assert _count(db, "select count(*) from fetches where crawl_run_id = 2") == 0
-    assert _count(db, "select count(*) from source_documents where next_due_at is not null") == 15
+    assert _count(db, "select count(*) from source_documents where next_due_at is not null") == 20
     assert re.search(r"documents not due yet +15\n", result.stdout)
 
 

@@ -337,13 +337,10 @@ def _write(
             if page["id"] is not None and page["revisit_of_id"] is None:
                 demoted.append(page["id"])
             continue
-        stats["stories"] += 1
         is_article = extracted.page_type == "article"
         # Only articles keep text on their row (a live blog's text stays out of the warehouse):
         # compare with, and write, what the row will hold.
         stored = extracted if is_article else replace(extracted, body_text=None, word_count=0)
-        if is_article and not (extracted.body_text or "").strip():
-            stats["empty_body"] += 1
         revisit = page["id"] is not None and page["revisit_of_id"] is not None
         if page["id"] is not None and versions.is_older(page):
             stats["older_versions"] += 1  # a rebuild's earlier version: the article shows a later one
@@ -353,7 +350,11 @@ def _write(
                 stats["revisits_unchanged"] += 1
                 continue
             stats["revisions"] += 1
-        elif page["extractor_version"] is not None:
+        else:
+            stats["stories"] += 1
+        if is_article and not (extracted.body_text or "").strip():
+            stats["empty_body"] += 1
+        if not revisit and page["extractor_version"] is not None:
             old = {name: page[f"old_{name}"] for name in _COMPARED}
             diff = {
                 name: values

@@ -185,6 +185,13 @@ def test_a_story_revisited_on_its_schedule_keeps_its_revisions_and_its_story_fol
         assert [f.status_code for f in third["revisits"]] == [200, 304]
         assert third["extracted_by"] == second["extracted_by"]
 
+        # A rebuild (re-extraction from the archive) keeps the versions as they are: the first
+        # version's page does not overwrite the later one on the article row.
+        clean_stored_pages(warehouse_url, rebuild=True)
+        rebuilt = story_state(warehouse_url)
+        assert [r.revision for r in rebuilt["revisions"]] == [1, 2]
+        assert (rebuilt["title"], rebuilt["text"]) == (third["title"], third["text"])
+
         # Past the last point (72 h), never again.
         for hours in (24, 72, 100):
             crawl(config, warehouse_url, T0 + timedelta(hours=hours, minutes=5))

@@ -263,7 +263,6 @@ def _load_chunk(
             Article.id,
             Article.fetch_id,
             Article.fetched_at,
-            Article.body_text,
             Fetch.warc_path,
             Fetch.warc_offset,
             *(column.label(name) for name, column in REVISED_FIELDS.items()),
@@ -271,6 +270,9 @@ def _load_chunk(
         .join(Fetch, Fetch.id == Article.fetch_id)
         .where(Article.id.in_(ids))
     )
+    # Only a revisit compares texts (the word counts of its diff): only its article's text is read.
+    wanted = [article_id for article_id in ids if article_id in revisited]
+    texts = dict(session.execute(select(Article.id, Article.body_text).where(Article.id.in_(wanted))).all())
     for row in session.execute(query):
         top = shown.get(row.id)
         versions[row.id] = Version(
@@ -278,8 +280,7 @@ def _load_chunk(
             fetch_id=top.fetch_id if top else row.fetch_id,
             fetched_at=top.fetched_at if top else row.fetched_at,
             values={name: row._mapping[name] for name in REVISED_FIELDS},
-            # Only a revisit compares texts (the word counts of its diff).
-            body_text=row.body_text if row.id in revisited else None,
+            body_text=texts.get(row.id),
             has_rows=top is not None,
             first_warc=(row.warc_path, row.warc_offset),
         )

@@ -375,38 +375,40 @@ def _write(
                         "changed_at": now,
                     }
                 )
-        row = {
-            **{name: page[name] for name in _PAGE_COLUMNS},
-            "page_type": extracted.page_type,
-            "title": extracted.title,
-            "body_text": stored.body_text,
-            "text_sha256": stored.body_hash,
-            "authors": extracted.authors,
-            "author_organisations": extracted.author_organisations,
-            "published_at": extracted.published_at,
-            "published_offset_minutes": extracted.published_offset_minutes,
-            "modified_at": extracted.modified_at,
-            "date_source": extracted.date_source,
-            "date_candidates": extracted.date_candidates,
-            "date_rule": extracted.date_rule or None,
-            "description": extracted.description,
-            "site_name": extracted.site_name,
-            "section": extracted.section,
-            "tags": extracted.tags,
-            "image_url": extracted.image_url,
-            "language": extracted.language,
-            "word_count": stored.word_count,
-            "truncated": extracted.truncated,
-            "extraction_note": extracted.page_note,
-            "extractor_version": EXTRACTOR_VERSION,
-            "extractor_settings_hash": settings_hash,
-            "extracted_by_id": stage_run_id,
-        }
+        articles.append(
+            {
+                **{name: page[name] for name in _PAGE_COLUMNS},
+                "page_type": extracted.page_type,
+                "title": extracted.title,
+                "body_text": stored.body_text,
+                "text_sha256": stored.body_hash,
+                "authors": extracted.authors,
+                "author_organisations": extracted.author_organisations,
+                "published_at": extracted.published_at,
+                "published_offset_minutes": extracted.published_offset_minutes,
+                "modified_at": extracted.modified_at,
+                "date_source": extracted.date_source,
+                "date_candidates": extracted.date_candidates,
+                "date_rule": extracted.date_rule or None,
+                "description": extracted.description,
+                "site_name": extracted.site_name,
+                "section": extracted.section,
+                "tags": extracted.tags,
+                "image_url": extracted.image_url,
+                "language": extracted.language,
+                "word_count": stored.word_count,
+                "truncated": extracted.truncated,
+                "extraction_note": extracted.page_note,
+                "extractor_version": EXTRACTOR_VERSION,
+                "extractor_settings_hash": settings_hash,
+                "extracted_by_id": stage_run_id,
+            }
+        )
         if revisit:
             # The article (on its first fetch, in its partition) shows the new version.
+            row = articles.pop()
             revised.append({"id": page["id"], **{name: row[name] for name in _EXTRACTED_COLUMNS}})
         else:
-            articles.append(row)
             first_versions.append((page, correction_notice(stored.body_text)))
     stats["removed"] += len(demoted)
     with session_scope(engine) as session:

@@ -48,6 +48,7 @@ CRAWL_SETTINGS: dict[str, tuple[tuple[str, ...], Callable[[CrawlSettings], Any]]
     "STORYLINE_POLL_MIN_SECONDS": (("poll_min_seconds",), lambda c: c.poll_min_seconds),
     "STORYLINE_POLL_MAX_SECONDS": (("poll_max_seconds",), lambda c: c.poll_max_seconds),
     "STORYLINE_REDISCOVER_DAYS": (("rediscover_days",), lambda c: c.rediscover_days),
+    "STORYLINE_REVISIT_HOURS": (("revisit_hours",), lambda c: list(c.revisit_hours)),
 }
 
 

@@ -159,6 +159,9 @@ def summary_metadata(outcome: CrawlOutcome) -> dict[str, Any]:
         # Adaptive polling: feeds, hubs, sitemaps and homepages fetched, and those left for later.
         "documents_due": stats.get("storyline/documents_due", 0),
         "documents_not_due": stats.get("storyline/documents_not_due", 0),
+        # Revisits: stored stories fetched again on their schedule, and those answered 304.
+        "revisits_due": stats.get("storyline/revisits_due", 0),
+        "revisits_not_modified": stats.get("storyline/revisits_not_modified", 0),
     }
 
 

@@ -33,6 +33,9 @@ Storyline's own settings:
   (tests and replays; default the real time). Bounds: ``STORYLINE_POLL_MIN_SECONDS``,
   ``STORYLINE_POLL_MAX_SECONDS``, ``STORYLINE_REDISCOVER_DAYS`` (config ``crawl.poll_min_seconds``,
   ``crawl.poll_max_seconds``, ``crawl.rediscover_days``).
+- ``STORYLINE_REVISIT_HOURS``: hours after a story was first stored at which the crawl
+  fetches its page again, conditionally, to keep its revisions (default 1, 6, 24, 72;
+  config ``crawl.revisit_hours``; empty: no revisits). See ``pipelines/revisits.py``.
 - ``STORYLINE_FETCH_DEADLINE``: seconds one URL may take in all, retries and redirects
   included (default 60; config ``crawl.fetch_deadline``); ``DOWNLOAD_TIMEOUT`` bounds each
   attempt from connect to last byte, a trickling body included.
@@ -133,6 +136,7 @@ STORYLINE_CLOCK_NOW = None
 STORYLINE_POLL_MIN_SECONDS = _defaults["STORYLINE_POLL_MIN_SECONDS"]
 STORYLINE_POLL_MAX_SECONDS = _defaults["STORYLINE_POLL_MAX_SECONDS"]
 STORYLINE_REDISCOVER_DAYS = _defaults["STORYLINE_REDISCOVER_DAYS"]
+STORYLINE_REVISIT_HOURS = _defaults["STORYLINE_REVISIT_HOURS"]
 STORYLINE_PROGRESS_INTERVAL = 10.0
 
 LOG_LEVEL = "INFO"

@@ -27,9 +27,11 @@ from crawlers.polling import PollBook, clock_now
 from pipelines.archive import CrawlArchive
 from pipelines.config import StorylineConfig, load_config
 from pipelines.polling import PollBounds
+from pipelines.revisits import RevisitSchedule
 from pipelines.shards import shard_label, sources_in_shard
 from pipelines.warehouse.crawl_store import CrawlBatch, CrawlStore
 from pipelines.warehouse.migrate import migrated_engine
+from pipelines.warehouse.revisits import due_revisits
 from pipelines.warehouse.source_documents import load_documents, write_crawl_documents
 
 logger = logging.getLogger(__name__)
@@ -60,6 +62,7 @@ class CrawlSink:
         self.batch_size = settings.getint("STORYLINE_BATCH_SIZE", 500)
         self.store = CrawlStore(migrated_engine(settings.get("STORYLINE_WAREHOUSE_URL")))
         self.partition_key = crawl_partition_key(settings)
+        now = clock_now(settings.get("STORYLINE_CLOCK_NOW"))
         self.crawl_run_id = self.store.start_run(
             config_path=self.config.path,
             mode=self.mode,
@@ -67,6 +70,7 @@ class CrawlSink:
             dagster_run_id=settings.get("STORYLINE_DAGSTER_RUN_ID"),
             code_version=settings.get("STORYLINE_CODE_VERSION"),
             shard=shard,
+            clock_at=now,
         )
         self.source_ids = self.store.ensure_sources(
             (
@@ -87,7 +91,7 @@ class CrawlSink:
             self.source_ids,
             # A sitemap backfill reads every sitemap whatever its schedule, and leaves it alone.
             mode="all" if backfill else settings.get("STORYLINE_POLL") or "due",
-            now=clock_now(settings.get("STORYLINE_CLOCK_NOW")),
+            now=now,
             bounds=PollBounds(
                 settings.getfloat("STORYLINE_POLL_MIN_SECONDS", 900.0),
                 settings.getfloat("STORYLINE_POLL_MAX_SECONDS", 86400.0),
@@ -96,6 +100,13 @@ class CrawlSink:
             count=lambda key, n: self.counts.update({key: n}),
         )
         self._keep_schedules = not backfill
+        # Stored stories due to be fetched again (a sitemap backfill revisits nothing).
+        self.revisits = [] if backfill else due_revisits(
+            self.store.engine,
+            self.source_ids.values(),
+            now,
+            RevisitSchedule.of(settings.getlist("STORYLINE_REVISIT_HOURS")),
+        )
         # URL identities of the pages this crawl stored (earlier ones are looked up).
         self.stored_identities: set[str] = set()
         self.validators = self.store.validators()

@@ -1,6 +1,9 @@
 """Sensors: the day-level pass once a day's shards are crawled, and re-derivation of stale days."""
 
+from datetime import date, timedelta
+
 import dagster as dg
+from sqlalchemy import Engine, and_, or_, select
 
 from dagster_project.assets import REBUILD_TAG
 from dagster_project.jobs import crawl_shard, daily_pipeline, rederive_from_archive
@@ -8,6 +11,13 @@ from dagster_project.partitions import day_shard, shard_partition_keys
 from dagster_project.resources import WarehouseResource
 from pipelines import quality
 from pipelines.extract import EXTRACTOR_VERSION, extractor_settings_hash
+from pipelines.warehouse import pending
+from pipelines.warehouse.db import session_scope
+from pipelines.warehouse.models import Article, ArticleRevision
+
+#: How many days back a finished crawl looks for revised stories whose day owes work (the
+#: default revisit schedule ends 72 hours after a story was stored).
+REVISED_DAYS_BACK = 4
 
 #: Run states of a shard run that has not finished yet.
 UNFINISHED = [
@@ -25,13 +35,16 @@ UNFINISHED = [
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Once the last crawl (or re-extraction) run of a day's shards succeeds, run the day's "
-        "dedup, clustering and enrichment over every shard."
+        "dedup, clustering and enrichment over every shard, and those of earlier days whose "
+        "revisited stories changed."
     ),
 )
-def day_pass_after_shards(context: dg.RunStatusSensorContext):
+def day_pass_after_shards(context: dg.RunStatusSensorContext, warehouse: WarehouseResource):
     """Request the day-level pass of the finished run's day, unless another shard run of it is unfinished.
 
-    Asset backfills order the day-level runs themselves, so their shard runs are left alone.
+    Earlier days (a few back) whose articles a stage owes work again, because the crawl
+    revisited their stories and found new versions (``article_revisions``), get their pass
+    too. Asset backfills order the day-level runs themselves, so their shard runs are left alone.
     """
     run = context.dagster_run
     if "dagster/backfill" in run.tags:
@@ -48,11 +61,26 @@ def day_pass_after_shards(context: dg.RunStatusSensorContext):
     if others:
         return dg.SkipReason(f"{day}: another shard's run is still going; it will start the day's pass")
     rebuild = run.job_name == rederive_from_archive.name or run.tags.get(REBUILD_TAG) == "true"
-    return dg.RunRequest(
+    request = dg.RunRequest(
         run_key=f"{day}@{run.run_id}",
         partition_key=day,
         tags={REBUILD_TAG: "true"} if rebuild else {},
     )
+    earlier = revised_days(warehouse.engine(), day)
+    if not earlier:
+        return request
+    # Stories of earlier days that this crawl revisited and found revised: their days' dedup,
+    # clustering and enrichment take them up again (scheduled runs: only what is pending).
+    return [request, *(dg.RunRequest(run_key=f"{d}@{run.run_id}", partition_key=d) for d in earlier)]
+
+
+def revised_days(engine: Engine, day: str) -> list[str]:
+    """The days before ``day`` (within :data:`REVISED_DAYS_BACK`) with revised articles a stage owes work."""
+    since = (date.fromisoformat(day) - timedelta(days=REVISED_DAYS_BACK)).isoformat()
+    revised = Article.id.in_(select(ArticleRevision.article_id).where(ArticleRevision.revision > 1))
+    owed = and_(revised, or_(pending.DEDUP, pending.ENRICH))
+    with session_scope(engine) as session:
+        return pending.partitions_owing(session, since, day, owed)
 
 
 @dg.sensor(

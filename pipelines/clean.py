@@ -27,10 +27,12 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, union_all, update
+from sqlalchemy import Engine, delete, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from pipelines import revisions
+from pipelines.correction_notices import correction_notice
 from pipelines.extract import (
     EXTRACTOR_VERSION,
     ExtractedPage,
@@ -200,6 +202,7 @@ def _load_pages(
         Fetch.content_type,
         Fetch.page_type.label("fetch_page_type"),
         Fetch.extracted_by_id.label("fetch_extracted_by_id"),
+        Fetch.revisit_of_id,
         CrawlRun.partition_key,
         Article.id,
         Article.extractor_version,
@@ -208,7 +211,8 @@ def _load_pages(
     query = (
         select(*columns)
         .join(CrawlRun, CrawlRun.id == Fetch.crawl_run_id)
-        .outerjoin(Article, Article.fetch_id == Fetch.id)
+        # A page's article: the one on its fetch, or the one a revisit fetched again.
+        .outerjoin(Article, or_(Article.fetch_id == Fetch.id, Article.id == Fetch.revisit_of_id))
         .where(CrawlRun.partition_key == partition_key, pending.STORED_PAGE)
         .order_by(Fetch.requested_at, Fetch.id)
     )
@@ -282,12 +286,17 @@ def _write(
 ) -> None:
     """Write one batch of results in one short transaction: stories upserted into
     ``articles`` on their fetch, every page's type and reason onto its fetch (bulk UPDATE by
-    primary key), articles that turned out to be no story removed."""
+    primary key), articles that turned out to be no story removed. A revisit's page becomes
+    its article's next revision when it changed it (:mod:`pipelines.revisions`)."""
     if not results:
         return
     settings_hash = extractor_settings_hash()
+    now = datetime.now().astimezone()
+    versions = revisions.ArticleVersions.load(engine, (page for page, _ in results))
     changes = []
     articles: list[dict[str, Any]] = []
+    revised: list[dict[str, Any]] = []
+    first_versions: list[tuple[dict[str, Any], str | None]] = []
     kept: list[dict[str, Any]] = []
     fetches: list[dict[str, Any]] = []
     stamped: list[dict[str, Any]] = []
@@ -324,17 +333,28 @@ def _write(
         )
         if reason is not None:
             stats[f"not_stories/{reason}"] += 1
-            if page["id"] is not None:
+            # A revisit that finds no story keeps the article it revisited as it was.
+            if page["id"] is not None and page["revisit_of_id"] is None:
                 demoted.append(page["id"])
             continue
-        stats["stories"] += 1
         is_article = extracted.page_type == "article"
         # Only articles keep text on their row (a live blog's text stays out of the warehouse):
         # compare with, and write, what the row will hold.
         stored = extracted if is_article else replace(extracted, body_text=None, word_count=0)
+        revisit = page["id"] is not None and page["revisit_of_id"] is not None
+        if page["id"] is not None and versions.is_older(page):
+            stats["older_versions"] += 1  # a rebuild's earlier version: the article shows a later one
+            continue
+        if revisit:
+            if not versions.revise(page, stored, stored.body_text, stage_run_id=stage_run_id, now=now):
+                stats["revisits_unchanged"] += 1
+                continue
+            stats["revisions"] += 1
+        else:
+            stats["stories"] += 1
         if is_article and not (extracted.body_text or "").strip():
             stats["empty_body"] += 1
-        if page["extractor_version"] is not None:
+        if not revisit and page["extractor_version"] is not None:
             old = {name: page[f"old_{name}"] for name in _COMPARED}
             diff = {
                 name: values
@@ -352,7 +372,7 @@ def _write(
                         "old_text_sha256": page["old_body_hash"],
                         "new_text_sha256": stored.body_hash,
                         "changed_fields": diff,
-                        "changed_at": datetime.now().astimezone(),
+                        "changed_at": now,
                     }
                 )
         articles.append(
@@ -384,14 +404,22 @@ def _write(
                 "extracted_by_id": stage_run_id,
             }
         )
+        if revisit:
+            # The article (on its first fetch, in its partition) shows the new version.
+            row = articles.pop()
+            revised.append({"id": page["id"], **{name: row[name] for name in _EXTRACTED_COLUMNS}})
+        else:
+            first_versions.append((page, correction_notice(stored.body_text)))
     stats["removed"] += len(demoted)
     with session_scope(engine) as session:
-        for rows, model in ((kept, Article), (fetches, Fetch), (stamped, Fetch)):
+        for rows, model in ((kept, Article), (fetches, Fetch), (stamped, Fetch), (revised, Article)):
             if rows:
                 session.execute(update(model), rows)
         remove_articles(session, demoted)
         upsert(session, Article, articles, key=["fetch_id"], update=_EXTRACTED_COLUMNS)
         upsert(session, ExtractionChange, changes, key=["article_id", "stage_run_id"])
+        versions.rows.extend(revisions.first_revisions(session, first_versions, stage_run_id, now))
+        versions.write(session)
 
 
 # An article row's columns that come from its stored page (the crawl's facts).
@@ -444,4 +472,5 @@ def remove_articles(session: Session, article_ids: list[int]) -> None:
         session.execute(delete(StoryArticle).where(StoryArticle.article_id.in_(ids)))
         session.execute(update(Story).where(Story.origin_article_id.in_(ids)).values(origin_article_id=None))
         session.execute(delete(ExtractionChange).where(ExtractionChange.article_id.in_(ids)))
+        revisions.forget(session, ids)
         session.execute(delete(Article).where(Article.id.in_(ids)))

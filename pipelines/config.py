@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -173,11 +174,22 @@ class CrawlSettings(_Section):
     rediscover_days: Number = Field(
         7.0, description="days before a homepage is searched again for feeds, sitemaps and hubs"
     )
+    revisit_hours: list[Number] = Field(
+        [1.0, 6.0, 24.0, 72.0],
+        description=(
+            "hours after a story was first stored at which its page is fetched again (conditional "
+            "GET) to keep its revisions; after the last, never again ([]: no revisits)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _poll_bounds_in_order(self) -> CrawlSettings:
         if self.poll_max_seconds < self.poll_min_seconds:
             raise _expected("poll_max_seconds >= poll_min_seconds ({low})", low=f"{self.poll_min_seconds:g}")
+        if any(later <= earlier for earlier, later in pairwise(self.revisit_hours)):
+            raise _expected("revisit_hours in increasing order, got {hours}", hours=repr(self.revisit_hours))
+        if any(hours <= 0 for hours in self.revisit_hours):
+            raise _expected("revisit_hours above 0, got {hours}", hours=repr(self.revisit_hours))
         return self
 
 

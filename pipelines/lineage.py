@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipelines.warehouse.models import (
     Article,
+    ArticleRevision,
     CrawlRun,
     FeedEntry,
     Fetch,
@@ -79,6 +80,7 @@ def article_lineage(session: Session, article_id: int) -> list[LineageStep]:
                 },
             )
         )
+    steps.extend(_revisions(session, article.id))
     fetch_id: str | None = article.fetch_id
     first = True
     crawl_run_ids: list[int] = []
@@ -124,6 +126,30 @@ def article_lineage(session: Session, article_id: int) -> list[LineageStep]:
                 )
             )
     return steps
+
+
+def _revisions(session: Session, article_id: int) -> list[LineageStep]:
+    """The article's later versions (revision 2 on), newest first, each with its fetch and WARC record."""
+    query = (
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id, ArticleRevision.revision > 1)
+        .order_by(ArticleRevision.revision.desc())
+    )
+    return [
+        LineageStep(
+            f"revision {revision.revision}",
+            {
+                "fetch_id": revision.fetch_id,
+                "fetched_at": revision.fetched_at,
+                "warc_file": revision.warc_path,
+                "warc_offset": revision.warc_offset,
+                "changed": ", ".join(revision.changed_fields),
+                "diff": revision.diff_summary,
+                "correction_notice": revision.correction_notice,
+            },
+        )
+        for revision in session.scalars(query)
+    ]
 
 
 def format_lineage(steps: list[LineageStep]) -> str:

@@ -166,6 +166,7 @@ def crawl_run_report(session: Session, crawl_run_id: int) -> dict[str, Any]:
         "skipped_as_known": (run.stats or {}).get("storyline/articles_skipped_known", 0),
         "documents_due": (run.stats or {}).get("storyline/documents_due", 0),
         "documents_not_due": (run.stats or {}).get("storyline/documents_not_due", 0),
+        "stories_revisited": (run.stats or {}).get("storyline/revisits_due", 0),
         "failed_by_reason": dict(failures),
     }
 
@@ -189,6 +190,7 @@ def format_crawl_run_report(report: dict[str, Any], heading: str = "This crawl")
         f"  {'not modified (304)':<26} {report['not_modified']:>7}",
         f"  {'pages stored':<26} {report['pages_stored']:>7}",
         f"  {'skipped as known':<26} {report['skipped_as_known']:>7}",
+        f"  {'stories revisited':<26} {report['stories_revisited']:>7}",
     ]
     failures = report["failed_by_reason"]
     lines += [f"  {'failed: ' + reason:<26} {count:>7}" for reason, count in failures.items()]

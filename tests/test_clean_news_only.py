@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 
 from pipelines.warehouse.db import make_engine, session_scope
-from pipelines.warehouse.models import Article, Fetch, Story, StoryArticle
+from pipelines.warehouse.models import Article, ArticleRevision, Fetch, Story, StoryArticle
 from tests.conftest import clean_stored_pages, run_crawl, write_config
 from tests.support.fixture_server import FixtureServer
 
@@ -97,6 +97,7 @@ def test_a_rebuild_adds_a_story_an_older_extractor_typed_as_junk(crawled, wareho
     clean_stored_pages(warehouse_url)
     name = STORY.rsplit("/", 1)[-1]
     with session_scope(engine) as session:  # what an extractor that missed the story left
+        session.execute(delete(ArticleRevision))
         session.execute(delete(Article))
         session.execute(
             update(Fetch).where(Fetch.canonical_url.endswith(name)).values(page_type="index", page_reason="navigation")

@@ -238,8 +238,8 @@ def test_a_second_demo_run_on_the_same_warehouse_stores_no_page_twice(tmp_path: 
     assert _count(db, "select count(*) from crawl_runs") == 2
     # The second crawl, moments later, found no feed, hub or sitemap due yet: it fetched nothing.
     assert _count(db, "select count(*) from fetches where crawl_run_id = 2") == 0
-    assert _count(db, "select count(*) from source_documents where next_due_at is not null") == 15
-    assert re.search(r"documents not due yet +15\n", result.stdout)
+    assert _count(db, "select count(*) from source_documents where next_due_at is not null") == 20
+    assert re.search(r"documents not due yet +20\n", result.stdout)
 
 
 def test_demo_site_port_falls_back_to_a_free_one_when_the_default_is_taken(

@@ -11,7 +11,16 @@ from sqlalchemy import Engine, func, select
 from pipelines.archive import read_response
 from pipelines.lineage import article_lineage
 from pipelines.warehouse.db import session_scope
-from pipelines.warehouse.models import Article, CrawlRun, FeedEntry, Fetch, HubLink, SitemapEntry, Source
+from pipelines.warehouse.models import (
+    Article,
+    CrawlRun,
+    FeedEntry,
+    Fetch,
+    HubLink,
+    SitemapEntry,
+    Source,
+    SourceDocument,
+)
 from tests.conftest import clean_stored_pages, run_crawl
 
 pytestmark = pytest.mark.slow
@@ -42,8 +51,16 @@ def test_demo_crawl_lands_every_page_and_failure(demo_site, warehouse_url, wareh
     assert errors["http_404"] >= 1 and errors["http_500"] >= 1
     assert errors["robots_disallowed"] == 1
     assert errors["malformed_feed"] == 1
-    assert kinds["robots"] == 1 and kinds["feed"] == 5 and kinds["hub"] == 6
-    assert sources == {"Harbor Herald", "Northgate Post", "Valley Wire", "Meridian Daily"}
+    # robots.txt twice: Scrapy's robots.txt check, and the homepage search reading its Sitemap: lines.
+    assert kinds["robots"] == 2 and kinds["homepage"] == 1
+    # Five feeds configured and one discovered (Lakeside Courier's JSON Feed); six hubs
+    # configured and two discovered in its front page's navigation.
+    assert kinds["feed"] == 6 and kinds["hub"] == 8
+    assert sources == {"Harbor Herald", "Northgate Post", "Valley Wire", "Meridian Daily", "Lakeside Courier"}
+    with session_scope(warehouse) as session:
+        discovered = Counter(session.scalars(
+            select(SourceDocument.found_by).where(SourceDocument.origin == "discovered")))
+    assert discovered == {"link_alternate": 1, "navigation": 2, "robots_txt": 1}
     assert _count(warehouse, FeedEntry) > 0 and _count(warehouse, HubLink) > 0
     assert _count(warehouse, SitemapEntry) > 0
 
@@ -96,7 +113,8 @@ def test_second_crawl_of_unchanged_site_fetches_no_article(demo_site, warehouse_
     scheduled = run_crawl(DEMO_CONFIG, warehouse_url)
     assert scheduled["status"] == "succeeded" and demo_site.hits == {}, demo_site.hits
     assert scheduled["stats"].get("storyline/documents_due", 0) == 0
-    assert scheduled["stats"]["storyline/documents_not_due"] == first["stats"]["storyline/documents_due"] == 15
+    # 15 configured documents, and the homepage-only outlet's homepage and the 4 found there.
+    assert scheduled["stats"]["storyline/documents_not_due"] == first["stats"]["storyline/documents_due"] == 20
 
     # A full crawl (--poll all) asks for every feed, hub and sitemap, conditionally.
     second = run_crawl(DEMO_CONFIG, warehouse_url, "--poll", "all")

@@ -285,11 +285,24 @@ def test_demo_config_points_at_the_site(site: DemoSite, monkeypatch: pytest.Monk
     config = yaml.safe_load(raw.replace("${STORYLINE_DEMO_HOST}", os.environ["STORYLINE_DEMO_HOST"]))
     assert config["network"]["allow_private"] == [site.host_port]
     assert len(config["sources"]) == len(OUTLETS)
-    sitemaps = [url for source in config["sources"] for url in source["sitemaps"]]
+    sitemaps = [url for source in config["sources"] for url in source.get("sitemaps", [])]
     assert site.url("/sitemap-index.xml") in sitemaps
     for source in config["sources"]:
-        for url in source["feeds"] + source["hubs"] + source["sitemaps"]:
+        for url in source.get("feeds", []) + source.get("hubs", []) + source.get("sitemaps", []):
             assert _get(url)[0] == 200, url
+    # The homepage-only outlet: its front page declares its JSON Feed and names its sections.
+    homepage_only = [o for o in OUTLETS if o.homepage_only]
+    assert [s for s in config["sources"] if set(s) == {"name", "homepage"}] == [
+        {"name": o.name, "homepage": site.url(f"/{o.slug}/")} for o in homepage_only
+    ]
+    from crawlers.homepage import declared_feeds, navigation_hubs
+
+    for outlet in homepage_only:
+        status, _headers, body = _get(site.url(f"/{outlet.slug}/"))
+        assert status == 200 and declared_feeds(body, site.url(f"/{outlet.slug}/")) == [site.url(outlet.feed_path)]
+        hubs = navigation_hubs(body, site.url(f"/{outlet.slug}/"))
+        assert hubs == [site.url(f"/{outlet.slug}/section/{section}/") for section in outlet.sections]
+        assert all(_get(url)[0] == 200 for url in [*hubs, site.url(outlet.feed_path)])
     # No article_pattern: the crawler's own heuristic tells the demo's articles from navigation.
     from crawlers.discovery import looks_like_article_url
 

@@ -225,3 +225,40 @@ def test_junk_articles_move_onto_their_fetches_and_back(warehouse_url: str, ware
         back = dict(connection.execute(text("select fetch_id, page_type from articles")).all())
     assert back == {fetch_id: page_type for fetch_id, page_type, *_ in STORED}
     assert upgrade(warehouse_url, engine=warehouse) == head_revision()
+
+
+def test_article_revisions_migration_gives_every_article_its_first_revision(
+    warehouse_url: str, warehouse: Engine
+) -> None:
+    now = datetime(2031, 5, 10, tzinfo=UTC)
+    _downgrade(warehouse, warehouse_url, "0011")
+    assert "article_revisions" not in inspect(warehouse).get_table_names()
+    with warehouse.begin() as connection:
+        connection.execute(
+            text("insert into crawl_runs (id, started_at, status, mode, stats) values (1, :now, 'succeeded', 'live', '{}')"),
+            {"now": now},
+        )
+        connection.execute(
+            text("insert into fetches (id, crawl_run_id, kind, url, requested_at, status_code, warc_path, warc_offset)"
+                 " values ('f1', 1, 'article', 'https://quay.example/a', :now, 200, 'crawl-1.warc.gz', 120)"),
+            {"now": now},
+        )
+        connection.execute(
+            text("insert into articles (fetch_id, crawl_run_id, partition_key, fetched_at, url, canonical_url,"
+                 " title, text_sha256, truncated) values ('f1', 1, '2031-05-10', :now, 'https://quay.example/a',"
+                 " 'https://quay.example/a', 'Quay fire', 'abc', false)"),
+            {"now": now},
+        )
+    assert upgrade(warehouse_url, engine=warehouse) == head_revision()
+    with warehouse.connect() as connection:
+        revision = connection.execute(
+            text("select revision, fetch_id, warc_path, warc_offset, title, text_sha256 from article_revisions")
+        ).one()
+        fetch_columns = {column["name"] for column in inspect(warehouse).get_columns("fetches")}
+    assert tuple(revision) == (1, "f1", "crawl-1.warc.gz", 120, "Quay fire", "abc")
+    assert "revisit_of_id" in fetch_columns
+    _downgrade(warehouse, warehouse_url, "0011")
+    assert "article_revisions" not in inspect(warehouse).get_table_names()
+    assert "revisit_of_id" not in {column["name"] for column in inspect(warehouse).get_columns("fetches")}
+    assert "clock_at" not in {column["name"] for column in inspect(warehouse).get_columns("crawl_runs")}
+    assert upgrade(warehouse_url, engine=warehouse) == head_revision()

@@ -87,5 +87,5 @@ def test_a_pass_shows_progress_and_what_its_crawl_did_without_dagster_debug_line
     assert " - DEBUG - " in second.stderr
     report = second.stdout.split("This crawl (crawl run 2, live", 1)[1]
     assert re.search(r"not modified \(304\) +[1-9]\d*\n", report)
-    assert re.search(r"documents due +15\n", report)
+    assert re.search(r"documents due +20\n", report)  # 15 configured, a homepage and its 4 findings
     assert re.search(r"pages stored +0\n", report)

@@ -162,6 +162,15 @@ def test_a_homepage_declaring_nothing_is_probed_at_common_paths_and_explicit_kin
             "/sitemap.xml": ("sitemap", "usual_path"),
         }
         assert site.hits["/feed.json"] == 1 and site.hits["/news-sitemap.xml"] == 1  # probed, 404
+        # A path that answered with a feed or sitemap is fetched once: the probe was its first poll.
+        assert site.hits["/rss"] == 1 and site.hits["/sitemap.xml"] == 1
+        engine = make_engine(warehouse_url)
+        with session_scope(engine) as session:
+            entries = {(e.feed_url.removeprefix(base), e.first_fetch_id) for e in session.scalars(select(FeedEntry))}
+            probe = session.scalars(select(Fetch).where(Fetch.url == base + "/rss")).one()
+        engine.dispose()
+        assert entries == {("/rss", probe.id)} and probe.kind == "probe"
+        assert found["/rss"].last_fetch_id == probe.id and found["/rss"].last_result == "new_items"
 
         # Listing feeds in the config: they win, so no feed path is probed any more.
         site.reset()
@@ -169,7 +178,7 @@ def test_a_homepage_declaring_nothing_is_probed_at_common_paths_and_explicit_kin
         config = write_config(tmp_path / "listed.yaml", site.host_port, [listed])
         assert run_crawl(config, warehouse_url)["status"] == "succeeded"
         assert site.hits["/rss"] == 0 and site.hits["/feed"] == 0
-        assert site.hits["/listed.xml"] == 1 and site.hits["/sitemap.xml"] == 2  # probed, then polled
+        assert site.hits["/listed.xml"] == 1 and site.hits["/sitemap.xml"] == 1  # probed, read as polled
 
 
 def test_quiet_feeds_back_off_churning_ones_speed_up_and_failures_wait_longer(tmp_path, warehouse_url):

@@ -147,7 +147,8 @@ def test_env_expansion_with_default(monkeypatch):
 
 def test_bundled_configs_are_valid(monkeypatch):
     monkeypatch.setenv("STORYLINE_DEMO_HOST", "127.0.0.1:1")
-    assert len(load_config("config/demo.yaml").sources) == 4
+    demo = load_config("config/demo.yaml")
+    assert len(demo.sources) == 5 and [s.name for s in demo.sources if s.homepage] == ["Lakeside Courier"]
     real = load_config("config/sources.yaml")
     assert len(real.sources) >= 12 and real.allow_private == ()
     assert any("apnews.com/hub/russia-ukraine" in hub for s in real.sources for hub in s.hubs)

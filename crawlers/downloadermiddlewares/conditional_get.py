@@ -3,7 +3,9 @@
 At spider open the newest ETag and Last-Modified of every feed, hub and sitemap
 URL are read from the warehouse (``fetches``); requests of those kinds carry
 ``If-None-Match`` / ``If-Modified-Since`` so an unchanged page answers 304 and
-costs nothing. Requests with ``meta["storyline_unconditional"]`` (a sitemap
+costs nothing. A revisit of a stored story brings the validators of the story's last
+fetch along (``meta["storyline_validators"]``, see ``pipelines/warehouse/revisits.py``).
+Requests with ``meta["storyline_unconditional"]`` (a sitemap
 backfill needs the whole body) are left alone.
 """
 
@@ -28,9 +30,12 @@ class ConditionalGetMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if request.meta.get("storyline_kind") not in _KINDS or request.meta.get("storyline_unconditional"):
+        if "storyline_validators" in request.meta:
+            etag, last_modified = request.meta["storyline_validators"]
+        elif request.meta.get("storyline_kind") not in _KINDS or request.meta.get("storyline_unconditional"):
             return None
-        etag, last_modified = get_sink(self.crawler).validators.get(request.url, (None, None))
+        else:
+            etag, last_modified = get_sink(self.crawler).validators.get(request.url, (None, None))
         if etag and b"If-None-Match" not in request.headers:
             request.headers[b"If-None-Match"] = etag
         if last_modified and b"If-Modified-Since" not in request.headers:

@@ -101,6 +101,7 @@ def base_fetch_row(sink: CrawlSink, request: Request, fetch_id: str) -> dict[str
         "discovered_from_id": request.meta.get("storyline_prev_fetch")
         or request.meta.get("storyline_parent_fetch"),
         "requested_at": request.meta.get("storyline_started") or datetime.now(UTC),
+        "revisit_of_id": request.meta.get("storyline_revisit"),
     }
 
 

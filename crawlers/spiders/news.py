@@ -14,7 +14,10 @@ whose lastmod (or news publication date) falls on ``STORYLINE_BACKFILL_DAY`` are
 Which documents a crawl fetches is the polling book's decision (``crawlers/polling.py``):
 by default only those due, every one with ``STORYLINE_POLL=all``. A source that gives a
 ``homepage`` has its feeds, sitemaps and hubs discovered there (``crawlers/homepage.py``),
-for the kinds its config does not list; they are then polled like configured ones.
+for the kinds its config does not list; they are then polled like configured ones (a feed
+or sitemap found by probing its path is read from the probe's answer, not fetched again).
+A stored story due for a revisit (``pipelines/revisits.py``) is requested again,
+conditionally, with its fetch naming the article (``fetches.revisit_of_id``).
 
 Run one from the repo root: ``scrapy crawl news -s STORYLINE_CONFIG=config/demo.yaml``.
 """
@@ -43,6 +46,7 @@ from crawlers.ownership import SourceOwners
 from crawlers.sink import CrawlSink, get_sink
 from pipelines.config import SourceConfig, load_config
 from pipelines.urls import canonicalize_url, identity_of, resolve_canonical, url_identity
+from pipelines.warehouse.revisits import Revisit
 from pipelines.warehouse.source_documents import Finding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -86,6 +90,8 @@ class NewsSpider(scrapy.Spider):
                     yield self._homepage_request(source)
                 else:
                     yield self._discovery_request(planned.url, planned.kind, source, parent=None)
+        for revisit in self.sink.revisits:
+            yield self._revisit_request(revisit)
 
     def _kinds(self) -> tuple[str, ...]:
         """The kinds of documents this crawl reads (a sitemap backfill reads sitemaps only)."""
@@ -128,6 +134,24 @@ class NewsSpider(scrapy.Spider):
             },
         )
 
+    def _revisit_request(self, revisit: Revisit) -> scrapy.Request:
+        """A conditional request for a stored story due again (``pipelines/revisits.py``)."""
+        self.sink.counts["storyline/revisits_due"] += 1
+        names = {source_id: name for name, source_id in self.sink.source_ids.items()}
+        return scrapy.Request(
+            revisit.url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            dont_filter=True,
+            meta={
+                "storyline_kind": "article",
+                "storyline_source": names.get(revisit.source_id),
+                "storyline_parent_fetch": None,
+                "storyline_revisit": revisit.article_id,
+                "storyline_validators": (revisit.etag, revisit.last_modified),
+            },
+        )
+
     # --- homepages ------------------------------------------------------------------------
     async def parse_homepage(self, response: Response) -> AsyncIterator[Any]:
         """Search a homepage for the feeds, sitemaps and hubs its config does not list, record
@@ -135,6 +159,7 @@ class NewsSpider(scrapy.Spider):
         source = self._source(response)
         document = response.meta["storyline_document"]
         self.sink.polls.fetched(source, "homepage", document, response.meta["fetch_id"])
+        probed: dict[str, Response] = {}
         if response.status != 200 or not _is_html(response):
             for row in _unusable_status(response):
                 yield row
@@ -146,13 +171,35 @@ class NewsSpider(scrapy.Spider):
         else:
             page = Page(response.url, 200, response.body, _content_type(response), response.meta["fetch_id"])
             kinds = tuple(kind for kind in source.kinds_to_discover if kind in self._kinds())
-            found = await discover(page, kinds, self._fetcher(source, response.meta["fetch_id"]))
+            found = await discover(page, kinds, self._fetcher(source, response.meta["fetch_id"], probed))
             source_id = self.sink.source_ids[source.name]
             self.sink.polls.found(
                 source, [Finding(source_id, f.kind, f.url, f.found_by, f.found_on, f.fetch_id) for f in found]
             )
-        for request in self._after_search(source):
-            yield request
+        for planned in self.sink.polls.after_search(source, self._kinds()):
+            answer = probed.get(planned.url)
+            if answer is None or planned.kind not in ("feed", "sitemap"):
+                yield self._discovery_request(planned.url, planned.kind, source, parent=None)
+                continue
+            # Found by probing its path: that answer is this crawl's poll of it (not fetched twice).
+            async for output in self._read_probed(answer, planned.kind, source):
+                yield output
+
+    async def _read_probed(self, answer: Response, kind: str, source: SourceConfig) -> AsyncIterator[Any]:
+        """Read a probe's answer as the poll of the feed or sitemap it revealed."""
+        meta = {
+            **answer.meta,
+            "storyline_kind": kind,
+            "storyline_source": source.name,
+            "storyline_document": _origin_url(answer),
+        }
+        response = answer.replace(request=answer.request.replace(meta=meta))
+        if kind == "feed":
+            async for output in self.parse_feed(response):
+                yield output
+        else:
+            for output in self.parse_sitemap(response):
+                yield output
 
     def _after_search(self, source: SourceConfig) -> Iterator[scrapy.Request]:
         """Requests for the discovered documents of ``source`` that are due (after a failed
@@ -160,9 +207,10 @@ class NewsSpider(scrapy.Spider):
         for planned in self.sink.polls.after_search(source, self._kinds()):
             yield self._discovery_request(planned.url, planned.kind, source, parent=None)
 
-    def _fetcher(self, source: SourceConfig, parent: str) -> Any:
+    def _fetcher(self, source: SourceConfig, parent: str, probed: dict[str, Response]) -> Any:
         """A ``fetch(url, kind) -> Page`` for :func:`crawlers.homepage.discover`: through every
-        downloader middleware (robots.txt, the address guard, the fetch recorder)."""
+        downloader middleware (robots.txt, the address guard, the fetch recorder). Probes'
+        responses are kept in ``probed`` (by URL requested)."""
 
         async def fetch(url: str, kind: str) -> Page:
             request = scrapy.Request(
@@ -181,6 +229,8 @@ class NewsSpider(scrapy.Spider):
             except Exception as exc:  # noqa: BLE001 - recorded as the fetch's error; discovery goes on
                 record_failure(self.sink, request, exc)
                 return Page(url, 0, b"", None)
+            if kind == "probe":
+                probed[url] = response
             return Page(response.url, response.status, response.body, _content_type(response),
                         response.meta.get("fetch_id"))
 
@@ -395,7 +445,18 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """Store an article page: its fetch now marks it as a stored page (URLs and URL
-        identities); the clean stage decides whether it is a news story (an ``articles`` row)."""
+        identities); the clean stage decides whether it is a news story (an ``articles`` row).
+
+        A revisit's page is stored the same way (its fetch names the article in
+        ``revisit_of_id``; the clean stage compares it with the article's last version);
+        a revisit answered ``304 Not Modified`` stays a fetch row and nothing more.
+        """
+        revisit = response.meta.get("storyline_revisit")
+        if revisit is not None:
+            outcome = {200: "fetched", 304: "not_modified"}.get(response.status, "failed")
+            self.sink.counts[f"storyline/revisits_{outcome}"] += 1
+            if response.status == 304:
+                return
         if response.status != 200:
             yield from _unusable_status(response)
             return

@@ -29,8 +29,9 @@ from pipelines.warehouse.models import (
     Source,
 )
 
-# Kinds whose responses are worth a conditional GET next time.
-CONDITIONAL_KINDS = ("feed", "hub", "sitemap")
+# Kinds whose responses are worth a conditional GET next time (a probe that found a feed or
+# sitemap was its first poll).
+CONDITIONAL_KINDS = ("feed", "hub", "sitemap", "probe")
 
 
 @dataclass
@@ -92,17 +93,22 @@ class CrawlStore:
         dagster_run_id: str | None,
         code_version: str | None,
         shard: str | None = None,
+        clock_at: datetime | None = None,
     ) -> int:
         """Insert a ``crawl_runs`` row in status ``running`` and return its id.
+
+        ``clock_at`` is the time the crawl's schedules take as now (default: the start).
 
         The row names this process (host, pid, process start) in ``stats`` until the run
         finishes, so that a later crawl can tell a run whose process died
         (:meth:`close_abandoned_runs`, called here first).
         """
         self.close_abandoned_runs()
+        started = datetime.now(UTC)
         with session_scope(self.engine) as session:
             run = CrawlRun(
-                started_at=datetime.now(UTC),
+                started_at=started,
+                clock_at=clock_at or started,
                 status="running",
                 mode=mode,
                 config_path=config_path,

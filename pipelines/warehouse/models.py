@@ -108,6 +108,9 @@ class CrawlRun(Base):
     warc_path: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # The time the crawl's schedules (polls, revisits) took as now: STORYLINE_CLOCK_NOW or
+    # the real start. NULL for runs made before schedules read it.
+    clock_at: Mapped[datetime | None]
 
 
 class Fetch(Base):
@@ -146,6 +149,10 @@ class Fetch(Base):
     page_reason: Mapped[str | None] = mapped_column(String(40))
     page_note: Mapped[str | None] = mapped_column(Text)
     extracted_by_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    # A revisit of a stored story (pipelines/revisits.py): the article whose page it fetched again.
+    revisit_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", use_alter=True, name="fk_fetches_revisit_of"), index=True
+    )
 
     __table_args__ = (Index("ix_fetches_url_kind", "url", "kind"),)
 
@@ -382,6 +389,41 @@ class ExtractionChange(Base):
 
     __table_args__ = (
         UniqueConstraint("article_id", "stage_run_id", name="uq_extraction_changes_article_run"),
+    )
+
+
+class ArticleRevision(Base):
+    """One version of an article: revision 1 is its first fetch, each later one a revisit
+    whose text, title or dates differed (``pipelines/revisions.py``)."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    revision: Mapped[int]
+    fetch_id: Mapped[str] = mapped_column(ForeignKey("fetches.id"))
+    # The raw response of this version (the fetch's WARC record), for replay.
+    warc_path: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    fetched_at: Mapped[datetime]
+    title: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    modified_at: Mapped[datetime | None]
+    # What differs from the revision before (empty for revision 1): field names, and for the
+    # text the words added and removed and the paragraphs changed.
+    changed_fields: Mapped[list] = mapped_column(default=list)
+    words_added: Mapped[int | None]
+    words_removed: Mapped[int | None]
+    paragraphs_changed: Mapped[int | None]
+    diff_summary: Mapped[str | None] = mapped_column(Text)
+    correction_notice: Mapped[str | None] = mapped_column(Text)
+    stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "revision", name="uq_article_revisions_article_revision"),
+        UniqueConstraint("article_id", "fetch_id", name="uq_article_revisions_article_fetch"),
     )
 
 

@@ -48,6 +48,18 @@ def pending_ids(session: Session, partition_key: str, condition: ColumnElement[b
     return set(session.execute(query).scalars())
 
 
+def partitions_owing(session: Session, since: str, before: str, condition: ColumnElement[bool]) -> list[str]:
+    """Return the partitions from ``since`` up to (not including) ``before`` that hold articles
+    matching ``condition``, oldest first: earlier days a revision made pending again."""
+    query = (
+        select(Article.partition_key)
+        .where(Article.partition_key >= since, Article.partition_key < before, condition)
+        .distinct()
+        .order_by(Article.partition_key)
+    )
+    return list(session.execute(query).scalars())
+
+
 def pending_count(session: Session, partition_key: str, condition: ColumnElement[bool]) -> int:
     """Return how many of ``partition_key``'s articles match ``condition``."""
     query = select(func.count()).select_from(Article).where(Article.partition_key == partition_key, condition)

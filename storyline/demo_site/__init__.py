@@ -1,4 +1,4 @@
-"""An offline fictional news site (four outlets, feeds, hubs, sitemaps) on loopback for tests.
+"""An offline fictional news site (five outlets, feeds, hubs, sitemaps) on loopback for tests.
 
 Use ``DemoSite`` as a context manager::
 
@@ -19,11 +19,13 @@ Story design (see ``content.STORIES`` for the machine-readable version):
     fbclid from its hubs, as well as by its clean URL.
 (e) ``northgate-bike-lanes``: edited, dateModified ~20 hours after datePublished.
 (f) independent single-outlet stories (ferry, cargo, library, fares, frost, rail, robotics,
-    market hall).
+    market hall; the Lakeside Courier's boathouse, with a correction notice, and shore trail).
 (g) non-article pages linked like articles: a live blog, a video page, a paywall/consent stub.
 (h) failures: a linked 404 article (Meridian feed and hub), a linked 500 article (Northgate
     hub), and a malformed extra feed ``/valley-wire/feeds/breaking.xml``.
 (i) a Harbor Herald hub links ``/private/...``, which robots.txt disallows.
+(j) the Lakeside Courier is configured by its homepage alone: its front page declares a JSON
+    Feed and names its sections; robots.txt names the sitemap index.
 """
 
 from __future__ import annotations

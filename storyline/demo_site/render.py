@@ -357,6 +357,10 @@ def _hub_link(entry: ManifestEntry, tracked: bool) -> str:
     return f'<li class="teaser"><a href="{_x(href)}">{_x(entry.title)}</a></li>'
 
 
+#: The media type each feed format is served and announced with.
+FEED_TYPES = {"atom": "application/atom+xml", "rdf": "application/rdf+xml", "json": "application/feed+json"}
+
+
 def render_hub(manifest: Sequence[ManifestEntry], outlet: Outlet, section: str | None, year: int) -> str:
     """Return the HTML of a section index (``section``) or the outlet front page (``None``)."""
     pages = outlet_pages(manifest, outlet.slug)
@@ -365,8 +369,13 @@ def render_hub(manifest: Sequence[ManifestEntry], outlet: Outlet, section: str |
     listing = "".join(_hub_link(e, tracked=False) for e in in_section)
     latest = "".join(_hub_link(e, tracked=True) for e in pages)
     description = f"{label} news from the {outlet.name}"
+    feed_type = FEED_TYPES.get(outlet.feed_format, "application/rss+xml")
+    # The front page announces the outlet's feed, as a homepage does.
+    declared = "" if section else (
+        f'<link rel="alternate" type="{feed_type}" title="{_x(outlet.name)}" href="{outlet.feed_path}">'
+    )
     return _lines(
-        _head(label, outlet, description)
+        _head(label, outlet, description, declared)
         + "<body>"
         + _header(manifest, outlet)
         + f"<main><h1>{_x(label)}</h1>"
@@ -422,10 +431,35 @@ def _feed_link(entry: ManifestEntry, base_url: str) -> str:
 
 
 def render_feed(manifest: Sequence[ManifestEntry], outlet: Outlet, base_url: str) -> str:
-    """Return ``outlet``'s feed in its format (RSS 2.0, Atom 1.0, RSS 1.0/RDF, relative RSS)."""
+    """Return ``outlet``'s feed in its format (RSS 2.0, Atom 1.0, RSS 1.0/RDF, relative RSS,
+    JSON Feed 1.1)."""
     entries = feed_entries(manifest, outlet)
     updated = max(e.modified for e in entries)
     home = f"{base_url}/{outlet.slug}/"
+    if outlet.feed_format == "json":
+        return json.dumps(
+            {
+                "version": "https://jsonfeed.org/version/1.1",
+                "title": outlet.name,
+                "home_page_url": home,
+                "feed_url": f"{base_url}{outlet.feed_path}",
+                "description": outlet.tagline,
+                "items": [
+                    {
+                        "id": f"{outlet.slug}:{PAGES_BY_KEY[e.key].slug}",
+                        "url": _feed_link(e, base_url),
+                        "title": e.title,
+                        "summary": PAGES_BY_KEY[e.key].description,
+                        "date_published": _iso(e.published),
+                        "date_modified": _iso(e.modified),
+                        "authors": [{"name": name} for name in PAGES_BY_KEY[e.key].authors],
+                        "tags": [PAGES_BY_KEY[e.key].section.title()],
+                    }
+                    for e in entries
+                ],
+            },
+            ensure_ascii=False,
+        )
     if outlet.feed_format == "atom":
         items = "".join(
             "<entry>"

@@ -25,6 +25,7 @@ from storyline.loopback import LoopbackServer
 
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
+JSON_FEED = "application/feed+json; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
@@ -150,7 +151,7 @@ class DemoSite(LoopbackServer):
             latest = max(entry.modified for entry in pages)
             feed_latest = max(e.modified for e in render.feed_entries(manifest, outlet))
             map_latest = max(e.modified for e in render.sitemap_entries(manifest, outlet))
-            feed_type = {"atom": ATOM, "rdf": XML}.get(outlet.feed_format, RSS)
+            feed_type = {"atom": ATOM, "rdf": XML, "json": JSON_FEED}.get(outlet.feed_format, RSS)
             resources[outlet.feed_path] = Resource(
                 render.render_feed(manifest, outlet, base).encode(), feed_type, 200, feed_latest
             )

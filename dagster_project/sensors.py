@@ -25,7 +25,7 @@ UNFINISHED = [
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Once the last crawl (or re-extraction) run of a day's shards succeeds, run the day's "
-        "dedup, clustering and enrichment over every shard."
+        "dedup, clustering and story entities over every shard."
     ),
 )
 def day_pass_after_shards(context: dg.RunStatusSensorContext):

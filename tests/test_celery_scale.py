@@ -39,8 +39,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 CELERY_DIR = REPO_ROOT / "config" / "deploy" / "celery"
 BIN = Path(sys.executable).parent
-CRAWL = "raw_pages,clean_articles"
-DAY_PASS = "deduplicated_articles,stories,enriched_articles"
+CRAWL = "raw_pages,clean_articles,enriched_articles"
+DAY_PASS = "deduplicated_articles,stories,story_enrichment"
 
 
 def _answers(port: int) -> bool:

@@ -3,13 +3,14 @@
 Modules: :mod:`.language` (language, word count), :mod:`.model` (the verified NER model),
 :mod:`.entities` (entities from NER mentions), :mod:`.places` (gazetteer),
 :mod:`.keywords` (YAKE), :mod:`.analyse` (all of it over many documents),
-:mod:`.store` (the warehouse stage) and :mod:`.jsonl` (the ``storyline enrich`` command).
+:mod:`.store` (the warehouse stage: per shard, then per day) and :mod:`.jsonl` (the
+``storyline enrich`` command).
 """
 
 from pipelines.enrich.analyse import Document, Enrichment, enrich_documents
 from pipelines.enrich.language import detect_language, word_count
 from pipelines.enrich.model import ModelError
-from pipelines.enrich.store import enrich_partition
+from pipelines.enrich.store import analyse_partition, finish_partition
 
 __all__ = [
     "Document",
@@ -17,6 +18,7 @@ __all__ = [
     "ModelError",
     "detect_language",
     "enrich_documents",
-    "enrich_partition",
+    "finish_partition",
+    "analyse_partition",
     "word_count",
 ]

@@ -11,7 +11,8 @@ so that its figures are its own:
   re-parented to it and reaped here, and their CPU counts too;
 - peak memory: the stage process's own peak resident set (``VmHWM`` of ``/proc/self/status``;
   ``ru_maxrss`` would carry this process's over the exec). The clean stage's extraction
-  processes (one per core) hold their own beside it, not counted here;
+  processes and the enrich stage's NER processes (one per core each) hold their own
+  beside it, not counted here;
 - rows written: rows the stage inserted (counted per table before and after) plus rows it
   updated, as the stage reports them (``written``, ``pages``, ``articles``).
 
@@ -41,7 +42,9 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
 from loopback_site import BenchSite  # noqa: E402
 from pipeline import _templates, become_subreaper, write_config  # noqa: E402
 
-STAGES = ("crawl", "clean", "dedup", "cluster", "enrich")
+#: In pipeline order; ``enrich`` is the shard-level analysis (NER), ``story_enrichment`` the
+#: day-level step after clustering (copies, story entities).
+STAGES = ("crawl", "clean", "enrich", "dedup", "cluster", "story_enrichment")
 TABLES = (
     "crawl_runs", "sources", "fetches", "feed_entries", "hub_links", "sitemap_entries",
     "articles", "stage_runs", "stories", "story_articles", "extraction_changes",
@@ -53,7 +56,7 @@ def run_stage(stage: str, config: str, url: str, day: str, workers: int) -> dict
     from crawlers.run import crawl
     from pipelines.clean import clean_partition
     from pipelines.dedup.store import dedup_partition
-    from pipelines.enrich import enrich_partition
+    from pipelines.enrich import analyse_partition, finish_partition
     from pipelines.stories.store import cluster_partition
     from pipelines.warehouse.db import make_engine
     from pipelines.warehouse.stage_runs import stage_run
@@ -72,8 +75,11 @@ def run_stage(stage: str, config: str, url: str, day: str, workers: int) -> dict
         elif stage == "cluster":
             stats = cluster_partition(engine, day, run.id)
             updated = stats["written"]
+        elif stage == "enrich":
+            stats = analyse_partition(engine, day, stage_run_id=run.id, workers=workers)
+            updated = stats.get("articles", 0)
         else:
-            stats = enrich_partition(engine, day, stage_run_id=run.id)
+            stats = finish_partition(engine, day, stage_run_id=run.id)
             updated = stats.get("articles", 0)
     engine.dispose()
     return {**{k: v for k, v in stats.items() if isinstance(v, int | float)}, "updated": updated}

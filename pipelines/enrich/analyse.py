@@ -2,7 +2,9 @@
 
 English texts go through spaCy NER in batches (``nlp.pipe``), spread over this process's
 pool of worker processes (kept between calls) that each load the model once
-(:func:`pipelines.enrich.model.process_ner`) and do the whole analysis of their chunk.
+(:func:`pipelines.enrich.model.process_ner`); this process detects languages and turns the
+mentions they send back into entities, places and keywords (one copy of the language
+model and the gazetteer, beside the workers' copies of the NER model).
 Texts in other languages get their places from the gazetteer (capitalised names it
 knows) and their keywords; each result says what was applied.
 """
@@ -28,7 +30,8 @@ from pipelines.enrich.places import gazetteer
 NER_BATCH = 32
 #: Texts sent to a worker process at a time (at most; fewer so that each worker gets several).
 CHUNK = 32
-#: Below this many texts, one process does them all (starting workers costs more).
+#: Below this many NER texts, one process does them all (starting workers costs more),
+#: unless the caller keeps NER out of its process (``isolated``).
 MIN_PARALLEL = 48
 #: Without NER, a capitalised name is taken as a city only from this population up (fewer
 #: common words that happen to be small towns).
@@ -99,23 +102,11 @@ def _finish(document: Document, language: str | None, mentions: list[Mention] | 
     return Enrichment(language, word_count(document.text), entities, found, applied)
 
 
-def analyse_chunk(documents: Sequence[Document]) -> list[Enrichment]:
-    """Return each document's :class:`Enrichment`, in order, computed in this process.
-
-    What a worker process runs for a chunk: language, NER (``nlp.pipe``) on the texts in a
-    language with a model, then entities, places and keywords, so the process that asks
-    loads neither the model nor the gazetteer.
-    """
-    languages = [detect_language(f"{d.title}\n{d.text}", d.declared_language) for d in documents]
-    ner_indexes = [index for index, language in enumerate(languages) if language in NER_LANGUAGES]
-    mentions: dict[int, list[Mention]] = {}
-    if ner_indexes:
-        texts = [documents[index].analysed_text() for index in ner_indexes]
-        for index, doc in zip(ner_indexes, process_ner().pipe(texts, batch_size=NER_BATCH), strict=True):
-            mentions[index] = [Mention(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
+def _ner_mentions(texts: Sequence[str]) -> list[list[tuple[str, str, int]]]:
+    """Return each text's NER spans as (text, label, offset): what a worker sends back."""
     return [
-        _finish(document, language, mentions.get(index))
-        for index, (document, language) in enumerate(zip(documents, languages, strict=True))
+        [(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
+        for doc in process_ner().pipe(texts, batch_size=NER_BATCH)
     ]
 
 
@@ -123,7 +114,7 @@ def _load_model() -> None:
     process_ner()
 
 
-# This process's analysis workers, kept between calls (each loads the model once): (size, pool).
+# This process's NER workers, kept between calls (each loads the model once): (size, pool).
 _pool_of_process: tuple[int, ProcessPoolExecutor] | None = None
 
 
@@ -133,8 +124,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if _pool_of_process is not None and _pool_of_process[0] == workers:
         return _pool_of_process[1]
     close_pool()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # Spawned, not forked from the extraction pool's forkserver, whose preloaded extraction
+    # modules (about 120 MB) these workers never use.
+    context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
     _pool_of_process = (workers, pool)
     return pool
@@ -152,26 +144,41 @@ def close_pool() -> None:
 def enrich_documents(
     documents: Sequence[Document], workers: int | None = None, *, isolated: bool = False
 ) -> list[Enrichment]:
-    """Return each document's :class:`Enrichment`, in order, analysed on ``workers`` processes.
+    """Return each document's :class:`Enrichment`, in order; NER runs on ``workers`` processes.
 
-    ``workers`` defaults to every core. A few documents are analysed in this process
+    ``workers`` defaults to every core. A few texts go through NER in this process
     (starting workers costs more), unless ``isolated``: then always in this process's
     pool, so the model is never loaded here (the pipeline's stage). Raises
     :class:`pipelines.enrich.model.ModelError` when the NER model is missing or altered
     (checked before any work).
     """
-    if not documents:
-        return []
-    model_info()  # refuse an altered model here, before starting workers
+    if any(documents):
+        model_info()  # refuse an altered model here, before forking workers
+    languages = [
+        detect_language(f"{d.title}\n{d.text}", d.declared_language) for d in documents
+    ]
+    results: list[Enrichment | None] = [None] * len(documents)
+    ner_jobs = []
+    for index, (document, language) in enumerate(zip(documents, languages, strict=True)):
+        if language in NER_LANGUAGES:
+            ner_jobs.append(index)
+        else:
+            results[index] = _finish(document, language, None)
     workers = workers or os.cpu_count() or 1
-    size = max(1, min(CHUNK, -(-len(documents) // (4 * workers))))
-    chunks = [documents[i : i + size] for i in range(0, len(documents), size)]
-    if isolated or (workers > 1 and len(documents) >= MIN_PARALLEL):
-        outputs = _pool(workers).map(analyse_chunk, chunks)
+    size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
+    chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
+    texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
+    if ner_jobs and (isolated or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
+        # Workers run NER only; this process cleans their mentions while they go on.
+        outputs = _pool(workers).map(_ner_mentions, texts)
     else:
-        outputs = map(analyse_chunk, chunks)
+        outputs = map(_ner_mentions, texts)
     try:
-        return [result for chunk in outputs for result in chunk]
+        for chunk, mentions in zip(chunks, outputs, strict=True):
+            for index, spans in zip(chunk, mentions, strict=True):
+                found = [Mention(text, label, start) for text, label, start in spans]
+                results[index] = _finish(documents[index], languages[index], found)
     except BrokenProcessPool:
         close_pool()  # a worker died (killed, out of memory): the next call starts afresh
         raise
+    return [result for result in results if result is not None]

@@ -13,10 +13,10 @@ copy its own back, and rebuilds ``story_entities`` and ``story_keywords`` of eve
 with an article in the day.
 
 Incremental: a scheduled run handles the pending articles (:data:`pending.ANALYSE` for the
-first step, :data:`pending.ENRICH` for the second), a rebuild every article (and the first
-step then analyses its texts afresh). Rows of an article are replaced, never added to,
-so a re-run leaves the same rows. Each step computes first, then writes in one
-transaction per batch.
+first step, :data:`pending.ENRICH` for the second), a rebuild every article; a new
+``ENRICH_VERSION`` or model makes every text new to ``text_analyses``. Rows of an
+article are replaced, never added to, so a re-run leaves the same rows. Each step
+computes first, then writes in one transaction per batch.
 """
 
 from __future__ import annotations
@@ -281,9 +281,11 @@ def analyse_partition(
 
     ``only`` narrows them to one crawl shard's (a condition on ``articles``,
     :func:`pipelines.warehouse.shard_members.shard_articles`). A scheduled run analyses the
-    articles extracted since their last analysis, a rebuild every article, analysing its
-    texts afresh. With ``clean_done`` the step follows a clean stage (run ``cleaned_by``)
-    that is still writing: it takes what is there, waits ``poll_s`` when nothing is, and
+    articles extracted since their last analysis, a rebuild every article (rewriting its
+    rows; a text analysed before under the same enricher version is not analysed again:
+    the version names the code and the model files, so the result would be the same).
+    With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
+    writing: it takes what is there, waits ``poll_s`` when nothing is, and
     returns once ``clean_done()`` is true and nothing is left. NER runs in this process's
     pool of ``workers`` processes, never in this process.
 
@@ -294,7 +296,6 @@ def analyse_partition(
     """
     version = enricher_version()
     stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, entities=0, keywords=0)
-    fresh: set[str] = set()  # texts this run analysed (a rebuild reuses only these)
     done: set[int] = set()
     not_this_run = or_(Article.enriched_by_id.is_(None), Article.enriched_by_id < stage_run_id)
     remaining = or_(not_this_run, pending.ANALYSE) if rebuild else pending.ANALYSE
@@ -308,7 +309,7 @@ def analyse_partition(
         new = [row for row in rows if row.id not in done]
         if new:
             done.update(row.id for row in new)
-            _analyse_batch(engine, new, stage_run_id, version, rebuild, fresh, stats)
+            _analyse_batch(engine, new, stage_run_id, version, workers, stats)
         elif rows:
             continue  # only stuck rows came back: ask again without them
         elif finished:
@@ -337,22 +338,22 @@ def _articles_to_analyse(
 
 
 def _analyse_batch(
-    engine: Engine, rows: list[Any], stage_run_id: int, version: str, rebuild: bool, fresh: set[str],
+    engine: Engine, rows: list[Any], stage_run_id: int, version: str, workers: int | None,
     stats: Counter[str],
 ) -> None:
     """Analyse ``rows`` (each distinct text once, stored ones reused) and write their rows."""
     keys = {row.id: analysis_key(row.title, row.body_text) for row in rows}
     with session_scope(engine) as session:
-        reusable = set(keys.values()) if not rebuild else set(keys.values()) & fresh
-        known = _stored_analyses(session, reusable, version)
+        known = _stored_analyses(session, keys.values(), version)
     documents: dict[str, Document] = {}
     for row in rows:
         key = keys[row.id]
         if key not in known and key not in documents:
             documents[key] = Document(key, row.title or "", row.body_text or "", row.language)
-    analysed = dict(zip(documents, enrich_documents(list(documents.values()), isolated=True), strict=True))
-    fresh.update(analysed)
-    results = {row.id: analysed.get(keys[row.id]) or known[keys[row.id]] for row in rows}
+    found = enrich_documents(list(documents.values()), workers, isolated=True)
+    analysed = dict(zip(documents, found, strict=True))
+    every = {**known, **analysed}
+    results = {row.id: every[keys[row.id]] for row in rows}
     with session_scope(engine) as session:
         _store_analyses(session, analysed, version)
         _write_articles(session, results, stage_run_id, version)

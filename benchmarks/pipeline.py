@@ -267,8 +267,7 @@ def bare_ner(texts: list[str]) -> tuple[float, float]:
 
     The model loads first, not counted; ``nlp.pipe`` in batches as the pipeline's workers run it.
     """
-    from pipelines.enrich.analyse import NER_BATCH
-    from pipelines.enrich.model import process_ner
+    from pipelines.enrich.model import NER_BATCH, process_ner
 
     nlp = process_ner()
     list(nlp.pipe(texts[:1]))  # warm-up, not counted

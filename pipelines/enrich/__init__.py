@@ -7,18 +7,26 @@ Modules: :mod:`.language` (language, word count), :mod:`.model` (the verified NE
 ``storyline enrich`` command).
 """
 
-from pipelines.enrich.analyse import Document, Enrichment, enrich_documents
-from pipelines.enrich.language import detect_language, word_count
-from pipelines.enrich.model import ModelError
-from pipelines.enrich.store import analyse_partition, finish_partition
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Document",
-    "Enrichment",
-    "ModelError",
-    "detect_language",
-    "enrich_documents",
-    "finish_partition",
-    "analyse_partition",
-    "word_count",
-]
+# Imported on first use (PEP 562), so that a NER worker, which needs only
+# ``pipelines.enrich.model``, does not load the gazetteer, keywords and warehouse modules.
+_EXPORTS = {
+    "Document": "analyse",
+    "Enrichment": "analyse",
+    "enrich_documents": "analyse",
+    "detect_language": "language",
+    "word_count": "language",
+    "ModelError": "model",
+    "analyse_partition": "store",
+    "finish_partition": "store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from pipelines.enrich.entities import Entity, EntitySpans, Mention, article_entities
 from pipelines.enrich.keywords import Keyword, keywords
 from pipelines.enrich.language import detect_language, word_count
-from pipelines.enrich.model import NER_LANGUAGES, model_info, process_ner
+from pipelines.enrich.model import NER_LANGUAGES, load_ner_model, model_info, ner_spans
 from pipelines.enrich.places import gazetteer
 
-#: Texts per nlp.pipe batch.
-NER_BATCH = 32
+#: Chunks a NER worker takes before it is replaced by a fresh one (spaCy's string store
+#: grows with every new word a process meets; a fresh worker reloads the model in a second
+#: or two, about every 500 texts).
+RECYCLE_TASKS = 20
 #: Texts sent to a worker process at a time (at most; fewer so that each worker gets several).
 CHUNK = 32
 #: Below this many NER texts, one process does them all (starting workers costs more),
@@ -102,18 +104,6 @@ def _finish(document: Document, language: str | None, mentions: list[Mention] | 
     return Enrichment(language, word_count(document.text), entities, found, applied)
 
 
-def _ner_mentions(texts: Sequence[str]) -> list[list[tuple[str, str, int]]]:
-    """Return each text's NER spans as (text, label, offset): what a worker sends back."""
-    return [
-        [(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
-        for doc in process_ner().pipe(texts, batch_size=NER_BATCH)
-    ]
-
-
-def _load_model() -> None:
-    process_ner()
-
-
 # This process's NER workers, kept between calls (each loads the model once): (size, pool).
 _pool_of_process: tuple[int, ProcessPoolExecutor] | None = None
 
@@ -125,9 +115,10 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         return _pool_of_process[1]
     close_pool()
     # Spawned, not forked from the extraction pool's forkserver, whose preloaded extraction
-    # modules (about 120 MB) these workers never use.
+    # modules (about 120 MB) these workers never use; they import only the model module.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_ner_model,
+                               max_tasks_per_child=RECYCLE_TASKS)
     _pool_of_process = (workers, pool)
     return pool
 
@@ -170,9 +161,9 @@ def enrich_documents(
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
     if ner_jobs and (isolated or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
         # Workers run NER only; this process cleans their mentions while they go on.
-        outputs = _pool(workers).map(_ner_mentions, texts)
+        outputs = _pool(workers).map(ner_spans, texts)
     else:
-        outputs = map(_ner_mentions, texts)
+        outputs = map(ner_spans, texts)
     try:
         for chunk, mentions in zip(chunks, outputs, strict=True):
             for index, spans in zip(chunk, mentions, strict=True):

@@ -464,17 +464,18 @@ def _finish_chunk(
 def _originals(session: Session, duplicate_of: dict[int, int | None]) -> dict[int, int]:
     """Return each article's original: the end of its chain of duplicate marks (itself when none)."""
     marks = dict(duplicate_of)
+    gone: set[int] = set()  # marked originals no longer stored: a chain ends before them
+    while missing := sorted({target for target in marks.values() if target} - marks.keys() - gone):
+        for chunk in _chunks(missing):
+            found = dict(session.execute(
+                select(Article.id, Article.duplicate_of_id).where(Article.id.in_(chunk))
+            ).tuples().all())
+            marks.update(found)
+            gone.update(set(chunk) - found.keys())
     originals: dict[int, int] = {}
     for article_id in duplicate_of:
         current, seen = article_id, {article_id}
-        while True:
-            if current not in marks:
-                marks[current] = session.execute(
-                    select(Article.duplicate_of_id).where(Article.id == current)
-                ).scalar_one_or_none()
-            following = marks[current]
-            if following is None or following in seen:
-                break
+        while (following := marks[current]) is not None and following not in seen | gone:
             seen.add(following)
             current = following
         originals[article_id] = current

@@ -37,10 +37,14 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
+# Not the benchmarks folder itself: its incremental.py would shadow the package Twisted needs.
+if sys.path and Path(sys.path[0]).resolve() == REPO_ROOT / "benchmarks":
+    sys.path.pop(0)
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-from loopback_site import BenchSite  # noqa: E402
-from pipeline import _templates, become_subreaper, write_config  # noqa: E402
+from benchmarks.loopback_site import BenchSite  # noqa: E402
+from benchmarks.pipeline import _templates, become_subreaper, write_config  # noqa: E402
 
 #: In pipeline order; ``enrich`` is the shard-level analysis (NER), ``story_enrichment`` the
 #: day-level step after clustering (copies, story entities).
@@ -144,7 +148,8 @@ def measure(stage: str, config: Path, url: str, day: str, workers: int, log: Pat
     _reap_orphans()
     cpu_after = _children_cpu()
     if result.returncode != 0:
-        raise RuntimeError(f"stage {stage} exited {result.returncode}; see {log}")
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"stage {stage} exited {result.returncode}; its log ends:\n{tail}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["cpu_s"] = cpu_after - cpu_before
     after = _counts(url)
@@ -189,12 +194,12 @@ def main() -> int:
         articles = _counts(url)["articles"]
     per = 1000 / max(articles, 1)
     print(f"\narticles stored: {articles}; figures per 1,000 articles")
-    header = f"{'stage':<8} {'CPU s':>8} {'wall s':>8} {'peak RSS MB':>12} {'rows':>8}"
+    header = f"{'stage':<16} {'CPU s':>8} {'wall s':>8} {'peak RSS MB':>12} {'rows':>8}"
     print(f"{header}  rows by table (inserted)")
     for stage, figures in results.items():
         inserted = ", ".join(f"{table} {count * per:.0f}" for table, count in figures["inserted"].items())
         print(
-            f"{stage:<8} {figures['cpu_s'] * per:8.1f} {figures['wall_s'] * per:8.1f} "
+            f"{stage:<16} {figures['cpu_s'] * per:8.1f} {figures['wall_s'] * per:8.1f} "
             f"{figures['peak_rss_mb']:12.0f} {figures['rows'] * per:8.0f}  {inserted or '-'}"
         )
     if args.json:

@@ -104,22 +104,30 @@ def _finish(document: Document, language: str | None, mentions: list[Mention] | 
     return Enrichment(language, word_count(document.text), entities, found, applied)
 
 
-# This process's NER workers, kept between calls (each loads the model once): (size, pool).
-_pool_of_process: tuple[int, ProcessPoolExecutor] | None = None
+# This process's NER workers, kept between calls (each loads the model once): size, pool and
+# the chunks it was given.
+_pool_of_process: tuple[int, ProcessPoolExecutor, list[int]] | None = None
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Return this process's pool of ``workers`` NER processes, started on first use."""
+def _pool(workers: int, chunks: int) -> ProcessPoolExecutor:
+    """Return this process's pool of ``workers`` NER processes for ``chunks`` more chunks.
+
+    Started on first use, and started afresh (between calls, never during one) once its
+    workers have taken :data:`RECYCLE_TASKS` chunks each. (``max_tasks_per_child`` would
+    do it inside the pool, but it can hang the pool on Python 3.11.)
+    """
     global _pool_of_process
-    if _pool_of_process is not None and _pool_of_process[0] == workers:
-        return _pool_of_process[1]
+    if _pool_of_process is not None:
+        size, pool, given = _pool_of_process
+        if size == workers and given[0] < RECYCLE_TASKS * workers:
+            given[0] += chunks
+            return pool
     close_pool()
     # Spawned, not forked from the extraction pool's forkserver, whose preloaded extraction
     # modules (about 120 MB) these workers never use; they import only the model module.
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_ner_model,
-                               max_tasks_per_child=RECYCLE_TASKS)
-    _pool_of_process = (workers, pool)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_ner_model)
+    _pool_of_process = (workers, pool, [chunks])
     return pool
 
 
@@ -161,7 +169,7 @@ def enrich_documents(
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
     if ner_jobs and (isolated or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
         # Workers run NER only; this process cleans their mentions while they go on.
-        outputs = _pool(workers).map(ner_spans, texts)
+        outputs = _pool(workers, len(texts)).map(ner_spans, texts)
     else:
         outputs = map(ner_spans, texts)
     try:

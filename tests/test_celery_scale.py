@@ -278,12 +278,13 @@ def test_a_worker_killed_mid_step_leaves_no_row_lost_or_doubled(sites, celery_de
             assert expected["articles"], "the crawl stored no article"
             assert all(row[2] for row in expected["articles"]), "the crawl's pages were not all extracted"
 
-            # Re-extract the shard from the archive with one extraction process (a slow step),
-            # and kill its worker as soon as the step has begun.
+            # Re-extract (and re-analyse, as rederive_from_archive does) the shard from the
+            # archive with one extraction process (a slow step), and kill its worker as soon
+            # as the step has begun.
             with Session(engine) as session:
                 seen = set(session.scalars(select(StageRun.id)))
             rerun = subprocess.Popen(
-                [*materialize, "--select", "clean_articles", "--partition", day,
+                [*materialize, "--select", "clean_articles,enriched_articles", "--partition", day,
                  "--config-json", '{"resources": {"extraction": {"config": {"workers": 1}}}}'],
                 cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             )

@@ -109,7 +109,7 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
             #    a range of two days, every shard (the demo has one).
             page.get_by_role("button", name="Materialize all").click()
             dialog = page.get_by_role("dialog")
-            dialog.get_by_text("Launch runs to materialize 5 assets").wait_for()
+            dialog.get_by_text("Launch runs to materialize 6 assets").wait_for()
             selection = dialog.get_by_placeholder(re.compile(r"^ex: \d{4}-\d{2}-\d{2}"))
             selection.click()
             selection.fill(f"[{days[0]}...{days[1]}]")

@@ -11,7 +11,8 @@ so that its figures are its own:
   re-parented to it and reaped here, and their CPU counts too;
 - peak memory: the stage process's own peak resident set (``VmHWM`` of ``/proc/self/status``;
   ``ru_maxrss`` would carry this process's over the exec). The clean stage's extraction
-  processes (one per core) hold their own beside it, not counted here;
+  processes and the enrich stage's NER processes (one per core each) hold their own
+  beside it, not counted here;
 - rows written: rows the stage inserted (counted per table before and after) plus rows it
   updated, as the stage reports them (``written``, ``pages``, ``articles``).
 
@@ -36,12 +37,18 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
+# Not the benchmarks folder itself: its incremental.py would shadow the package Twisted needs.
+if sys.path and Path(sys.path[0]).resolve() == REPO_ROOT / "benchmarks":
+    sys.path.pop(0)
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-from loopback_site import BenchSite  # noqa: E402
-from pipeline import _templates, become_subreaper, write_config  # noqa: E402
+from benchmarks.loopback_site import BenchSite  # noqa: E402
+from benchmarks.pipeline import _templates, become_subreaper, write_config  # noqa: E402
 
-STAGES = ("crawl", "clean", "dedup", "cluster", "enrich")
+#: In pipeline order; ``enrich`` is the shard-level analysis (NER), ``story_enrichment`` the
+#: day-level step after clustering (copies, story entities).
+STAGES = ("crawl", "clean", "enrich", "dedup", "cluster", "story_enrichment")
 TABLES = (
     "crawl_runs", "sources", "fetches", "feed_entries", "hub_links", "sitemap_entries",
     "articles", "stage_runs", "stories", "story_articles", "extraction_changes",
@@ -53,7 +60,7 @@ def run_stage(stage: str, config: str, url: str, day: str, workers: int) -> dict
     from crawlers.run import crawl
     from pipelines.clean import clean_partition
     from pipelines.dedup.store import dedup_partition
-    from pipelines.enrich import enrich_partition
+    from pipelines.enrich import analyse_partition, finish_partition
     from pipelines.stories.store import cluster_partition
     from pipelines.warehouse.db import make_engine
     from pipelines.warehouse.stage_runs import stage_run
@@ -72,8 +79,11 @@ def run_stage(stage: str, config: str, url: str, day: str, workers: int) -> dict
         elif stage == "cluster":
             stats = cluster_partition(engine, day, run.id)
             updated = stats["written"]
+        elif stage == "enrich":
+            stats = analyse_partition(engine, day, stage_run_id=run.id, workers=workers)
+            updated = stats.get("articles", 0)
         else:
-            stats = enrich_partition(engine, day, stage_run_id=run.id)
+            stats = finish_partition(engine, day, stage_run_id=run.id)
             updated = stats.get("articles", 0)
     engine.dispose()
     return {**{k: v for k, v in stats.items() if isinstance(v, int | float)}, "updated": updated}
@@ -138,7 +148,8 @@ def measure(stage: str, config: Path, url: str, day: str, workers: int, log: Pat
     _reap_orphans()
     cpu_after = _children_cpu()
     if result.returncode != 0:
-        raise RuntimeError(f"stage {stage} exited {result.returncode}; see {log}")
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"stage {stage} exited {result.returncode}; its log ends:\n{tail}")
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["cpu_s"] = cpu_after - cpu_before
     after = _counts(url)
@@ -183,12 +194,12 @@ def main() -> int:
         articles = _counts(url)["articles"]
     per = 1000 / max(articles, 1)
     print(f"\narticles stored: {articles}; figures per 1,000 articles")
-    header = f"{'stage':<8} {'CPU s':>8} {'wall s':>8} {'peak RSS MB':>12} {'rows':>8}"
+    header = f"{'stage':<16} {'CPU s':>8} {'wall s':>8} {'peak RSS MB':>12} {'rows':>8}"
     print(f"{header}  rows by table (inserted)")
     for stage, figures in results.items():
         inserted = ", ".join(f"{table} {count * per:.0f}" for table, count in figures["inserted"].items())
         print(
-            f"{stage:<8} {figures['cpu_s'] * per:8.1f} {figures['wall_s'] * per:8.1f} "
+            f"{stage:<16} {figures['cpu_s'] * per:8.1f} {figures['wall_s'] * per:8.1f} "
             f"{figures['peak_rss_mb']:12.0f} {figures['rows'] * per:8.0f}  {inserted or '-'}"
         )
     if args.json:

@@ -1,13 +1,15 @@
 """The pipeline's assets, one per stage, partitioned by UTC crawl day (and crawl shard).
 
-crawl (``raw_pages``) -> clean (``clean_articles``) -> dedup (``deduplicated_articles``)
--> cluster (``stories``) -> enrich (``enriched_articles``). Each asset is thin: it
+crawl (``raw_pages``) -> clean (``clean_articles``) -> enrich (``enriched_articles``: each
+article's language, entities, places and keywords) -> dedup (``deduplicated_articles``)
+-> cluster (``stories``) -> copies and stories (``story_enrichment``). Each asset is thin: it
 opens a stage run (the lineage anchor), calls the plain function in
 ``pipelines/`` that does the work, and reports counts as metadata. Data moves
 through the warehouse, not through IO managers.
 
-The crawl and clean step is partitioned by day x crawl shard (one crawler per shard in
-the whole cluster, see config/deploy/); dedup, clustering and enrichment are one pass per
+The crawl, clean and enrich step is partitioned by day x crawl shard (one crawler per shard
+in the whole cluster, see config/deploy/), so the NER that carries most of the CPU divides
+across workers and machines; dedup, clustering and ``story_enrichment`` are one pass per
 day over every shard's articles (docs/scaling.md says why).
 
 (No ``from __future__ import annotations`` here: Dagster reads the ``context``
@@ -39,11 +41,12 @@ from pipelines import plan, versions
 from pipelines.clean import clean_partition
 from pipelines.config import StorylineConfig, load_config
 from pipelines.dedup.store import dedup_partition
-from pipelines.enrich import enrich_partition
+from pipelines.enrich import analyse_partition, finish_partition
+from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE
 from pipelines.report import articles_per_source, partition_totals
 from pipelines.shards import shard_label
 from pipelines.stories.store import cluster_partition
-from pipelines.warehouse.shard_members import shard_pages
+from pipelines.warehouse.shard_members import shard_articles, shard_pages
 from pipelines.warehouse.stage_runs import stage_run
 
 # Backfill policies are marked beta; the one-day-per-run policy is what we rely on.
@@ -83,6 +86,7 @@ def rebuilds(context: dg.AssetExecutionContext) -> bool:
 
 RAW_PAGES = dg.AssetKey("raw_pages")
 CLEAN_ARTICLES = dg.AssetKey("clean_articles")
+ENRICHED_ARTICLES = dg.AssetKey("enriched_articles")
 
 
 @dg.multi_asset(
@@ -106,6 +110,17 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
             description="Text and metadata of the day's pages, extracted from the WARC archive.",
             skippable=True,
         ),
+        dg.AssetSpec(
+            ENRICHED_ARTICLES,
+            deps=[CLEAN_ARTICLES],
+            code_version=versions.ENRICH_VERSION,
+            kinds={"spacy", "sql"},
+            description=(
+                "Each article's language, word count, typed entities (spaCy NER, places in "
+                "countries) and keywords (YAKE), from its own text; NER once per distinct text."
+            ),
+            skippable=True,
+        ),
     ],
     check_specs=[
         _spec(checks.LINEAGE_COMPLETE, "raw_pages", "Every article has its fetch, raw page and crawl run."),
@@ -118,6 +133,7 @@ CLEAN_ARTICLES = dg.AssetKey("clean_articles")
             "Warns when the day stored nothing because a later crawl day already holds its articles.",
         ),
         _spec(checks.EMPTY_BODIES, "clean_articles", "Few articles have an empty body."),
+        _spec(checks.ARTICLES_ENRICHED, "enriched_articles", "Every article has a language and word count."),
     ],
     can_subset=True,
     pool="crawler",
@@ -130,11 +146,16 @@ def crawl_and_clean(
     extraction: ExtractionResource,
     pipes_subprocess_client: dg.PipesSubprocessClient,
 ):
-    """Crawl the day's partition with Scrapy in a child process while extracting what it lands.
+    """Crawl the day's shard with Scrapy in a child process while extracting and analysing what it lands.
 
-    One step for both assets so that the two overlap: the clean stage follows the crawl,
-    extracting pages in batches as they are stored, on every core. Selected alone (re-derive
-    from the archive), ``clean_articles`` extracts the stored pages and fetches nothing.
+    One step for the three assets so that they overlap, each stage in its own thread: the
+    clean stage follows the crawl, extracting pages in batches as they are stored, and the
+    enrich stage follows the clean stage, analysing the articles of each batch it writes
+    (NER in a pool of its own processes, the only ones that load the model: the extraction
+    pool's workers keep a per-page time limit that kills and replaces a stuck worker, which
+    would throw a loaded model away). So NER overlaps extraction, divides by shard across
+    workers and machines, and entities exist before the day's dedup and clustering.
+    Selected without the crawl (re-derive from the archive), nothing is fetched.
     """
     day, shard = day_shard(context.partition_key)
     engine = warehouse.engine()  # migrated when the resource was set up
@@ -144,27 +165,59 @@ def crawl_and_clean(
     crawling = mode != plan.REPLAY
     rebuild = rebuilds(context) or mode == plan.REPLAY
     crawl_metadata: dict[str, Any] = {"mode": mode, "shard": label}
-    only_shard = shard_pages(engine, _sharded_config(crawl_config), shard)
+    config = _sharded_config(crawl_config)
+    only_shard = shard_pages(engine, config, shard)
+    shard_of_articles = shard_articles(engine, config, shard)
     crawl_finished = threading.Event()
-    clean_result: dict[str, Any] = {}
+    clean_opened, clean_finished = threading.Event(), threading.Event()
+    results: dict[str, dict[str, Any]] = {"clean": {}, "enrich": {}}
+    cleaning, enriching = CLEAN_ARTICLES in selected, ENRICHED_ARTICLES in selected
 
-    def clean() -> None:
+    def clean(run_id: int) -> dict[str, Any]:
+        results["clean"]["run_id"] = run_id
+        clean_opened.set()
+        return clean_partition(
+            engine, day, stage_run_id=run_id, workers=extraction.workers,
+            page_timeout_s=extraction.page_timeout_s, rebuild=rebuild,
+            crawl_done=crawl_finished.is_set if crawling else None,
+            progress=context.log.info, only=only_shard,
+        )
+
+    def enrich(run_id: int) -> dict[str, Any]:
+        return analyse_partition(
+            engine, day, stage_run_id=run_id, rebuild=rebuild, only=shard_of_articles,
+            clean_done=clean_finished.is_set if cleaning else None,
+            cleaned_by=results["clean"].get("run_id"), workers=extraction.workers,
+        )
+
+    def stage(name: str, version: str, work: Callable[[int], dict[str, Any]], after: threading.Event,
+              done: threading.Event | None = None) -> None:
         try:
-            clean_result["stats"] = _run_stage(
-                context, engine, "clean", versions.CLEAN_VERSION,
-                lambda run_id: clean_partition(
-                    engine, day, stage_run_id=run_id, workers=extraction.workers,
-                    page_timeout_s=extraction.page_timeout_s, rebuild=rebuild,
-                    crawl_done=crawl_finished.is_set if crawling else None,
-                    progress=context.log.info, only=only_shard,
-                ),
-            )
+            after.wait()  # the enrich stage's run opens after the clean stage's (ids only grow)
+            results[name]["stats"] = _run_stage(context, engine, name, version, work)
         except BaseException as error:  # noqa: BLE001 - raised again in the step's thread
-            clean_result["error"] = error
+            results[name]["error"] = error
+        finally:
+            clean_opened.set()
+            if done is not None:
+                done.set()
 
-    cleaner = threading.Thread(target=clean, name="clean-follows-crawl", daemon=True)
-    if CLEAN_ARTICLES in selected:
-        cleaner.start()
+    ready = threading.Event()
+    ready.set()
+    threads = []
+    if cleaning:
+        threads.append(threading.Thread(
+            target=stage, args=("clean", versions.CLEAN_VERSION, clean, ready, clean_finished),
+            name="clean-follows-crawl", daemon=True,
+        ))
+    if enriching:
+        threads.append(threading.Thread(
+            target=stage, args=(ANALYSE_STAGE, versions.ENRICH_VERSION, enrich,
+                                clean_opened if cleaning else crawl_finished),
+            name="enrich-follows-clean", daemon=True,
+        ))
+    for thread in threads:
+        thread.start()
     try:
         if crawling:
             crawl_metadata.update(_crawl(context, warehouse, crawl_config, pipes_subprocess_client, mode))
@@ -172,22 +225,23 @@ def crawl_and_clean(
             context.log.info(f"{day}: nothing to fetch ({mode}); extracting from the raw archive")
     finally:
         crawl_finished.set()
-        if cleaner.is_alive() or CLEAN_ARTICLES in selected:
-            cleaner.join()
-    if "error" in clean_result:
-        raise clean_result["error"]
+        for thread in threads:
+            thread.join()
+    for name in ("clean", ANALYSE_STAGE):
+        if "error" in results[name]:
+            raise results[name]["error"]
     if RAW_PAGES in selected:
         yield dg.MaterializeResult(
             asset_key=RAW_PAGES,
             metadata={**crawl_metadata, **partition_totals(engine, day)},
             check_results=[
-                checks.lineage_complete(engine, day),
-                checks.partition_fresh(engine, day),
-                checks.day_stored_here(engine, day),
+                checks.lineage_complete(engine, day, shard_of_articles),
+                checks.partition_fresh(engine, day, shard=label),
+                checks.day_stored_here(engine, day, only_shard),
             ],
         )
-    if CLEAN_ARTICLES in selected:
-        stats = clean_result["stats"]
+    if cleaning:
+        stats = results["clean"]["stats"]
         yield dg.MaterializeResult(
             asset_key=CLEAN_ARTICLES,
             metadata={
@@ -205,7 +259,14 @@ def crawl_and_clean(
                 **partition_totals(engine, day),
                 "stage_run_id": stats["stage_run_id"],
             },
-            check_results=[checks.empty_bodies(engine, day)],
+            check_results=[checks.empty_bodies(engine, day, shard_of_articles)],
+        )
+    if enriching:
+        stats = results[ANALYSE_STAGE]["stats"]
+        yield dg.MaterializeResult(
+            asset_key=ENRICHED_ARTICLES,
+            metadata={**_numbers(stats), "rebuild": rebuild},
+            check_results=[checks.articles_enriched(engine, day, shard_of_articles)],
         )
 
 
@@ -291,6 +352,7 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 @dg.asset(
     deps=[
         dg.AssetDep(CLEAN_ARTICLES, partition_mapping=EVERY_SHARD_OF_THE_DAY),
+        dg.AssetDep(ENRICHED_ARTICLES, partition_mapping=EVERY_SHARD_OF_THE_DAY),
         dg.AssetDep("deduplicated_articles", partition_mapping=PREVIOUS_DAY),
     ],
     code_version=versions.DEDUP_VERSION,
@@ -349,31 +411,26 @@ def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
     deps=[stories],
     code_version=versions.ENRICH_VERSION,
     kinds={"sql"},
-    check_specs=[
-        _spec(checks.ARTICLES_ENRICHED, "enriched_articles", "Every article has a language and a word count.")
-    ],
     **COMMON,
 )
-def enriched_articles(
+def story_enrichment(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Add language, word count, typed entities (spaCy NER, places in countries) and keywords (YAKE)."""
+    """Copies take their original's entities and keywords; stories get theirs (no NER here)."""
     engine = warehouse.engine()
     rebuild = rebuilds(context)
     stats = _run_stage(
-        context, engine, "enrich", versions.ENRICH_VERSION,
-        lambda run_id: enrich_partition(engine, context.partition_key, stage_run_id=run_id, rebuild=rebuild),
+        context, engine, FINISH_STAGE, versions.ENRICH_VERSION,
+        lambda run_id: finish_partition(engine, context.partition_key, stage_run_id=run_id, rebuild=rebuild),
     )
     return dg.MaterializeResult(
         metadata={
-            "articles": stats.get("articles", 0),
+            **{key: value for key, value in _numbers(stats).items() if "/" not in key},
             "rebuild": rebuild,
             **plottable("languages", _prefixed(stats, "language/")),
             **plottable("articles_per_source", articles_per_source(engine, context.partition_key)),
-            "stage_run_id": stats["stage_run_id"],
         },
-        check_results=[checks.articles_enriched(engine, context.partition_key)],
     )
 
 
-ALL_ASSETS = [crawl_and_clean, deduplicated_articles, stories, enriched_articles]
+ALL_ASSETS = [crawl_and_clean, deduplicated_articles, stories, story_enrichment]

@@ -2,7 +2,8 @@
 
 Each check is declared as a spec on its asset and evaluated inside that asset's
 step (so it sees the partition being materialized); the measuring code lives in
-:mod:`pipelines.quality`.
+:mod:`pipelines.quality`. The checks of the day x shard step look at the partition's
+shard only (``only``: a condition from :mod:`pipelines.warehouse.shard_members`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine
 
 from pipelines import quality
 
@@ -57,16 +58,20 @@ def _measure_result(
     )
 
 
-def lineage_complete(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
-    """Every article has its fetch, its archived raw page and its crawl run."""
-    measure = quality.incomplete_lineage(engine, partition_key)
+def lineage_complete(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> dg.AssetCheckResult:
+    """Every article (of the shard: ``only`` on ``articles``) has its fetch, raw page and crawl run."""
+    measure = quality.incomplete_lineage(engine, partition_key, only)
     return _measure_result(LINEAGE_COMPLETE, measure, measure.failing == 0)
 
 
-def partition_fresh(engine: Engine, partition_key: str, now: datetime | None = None) -> dg.AssetCheckResult:
-    """Today's partition was crawled within the last FRESHNESS_HOURS; a past one at least once."""
+def partition_fresh(
+    engine: Engine, partition_key: str, now: datetime | None = None, shard: str | None = None
+) -> dg.AssetCheckResult:
+    """Today's partition (its ``shard``, ``"0/2"``) was crawled within FRESHNESS_HOURS; a past one once."""
     now = now or datetime.now(UTC)
-    finished = quality.last_successful_crawl(engine, partition_key)
+    finished = quality.last_successful_crawl(engine, partition_key, shard)
     if date.fromisoformat(partition_key) >= now.date():
         passed = finished is not None and now - finished <= timedelta(hours=FRESHNESS_HOURS)
         rule = f"crawled within {FRESHNESS_HOURS:g} h"
@@ -82,9 +87,11 @@ def partition_fresh(engine: Engine, partition_key: str, now: datetime | None = N
     )
 
 
-def empty_bodies(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
-    """At most MAX_EMPTY_BODY_FRACTION of the articles have an empty (or near-empty) body."""
-    measure = quality.empty_bodies(engine, partition_key)
+def empty_bodies(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> dg.AssetCheckResult:
+    """At most MAX_EMPTY_BODY_FRACTION of the articles (of the shard) have an empty body."""
+    measure = quality.empty_bodies(engine, partition_key, only)
     return _measure_result(
         EMPTY_BODIES,
         measure,
@@ -100,13 +107,16 @@ def canonical_urls_unique(engine: Engine, partition_key: str) -> dg.AssetCheckRe
     return _measure_result(CANONICAL_URLS_UNIQUE, measure, measure.failing == 0)
 
 
-def day_stored_here(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
+def day_stored_here(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> dg.AssetCheckResult:
     """Warn when the day stored no article because its articles live under later crawl days.
 
     Partitions follow crawl time: a live crawl stores yesterday's stories under today, and
-    a sitemap backfill of yesterday then finds them known and fetches nothing.
+    a sitemap backfill of yesterday then finds them known and fetches nothing. ``only``
+    (on ``fetches``) narrows the pages to the shard's.
     """
-    found = quality.day_stored_elsewhere(engine, partition_key)
+    found = quality.day_stored_elsewhere(engine, partition_key, only)
     passed = found.stored_in_partition > 0 or found.count == 0
     metadata: dict[str, object] = {
         "articles_in_partition": found.stored_in_partition,
@@ -142,7 +152,9 @@ def story_counts_match(engine: Engine, partition_key: str) -> dg.AssetCheckResul
     return _measure_result(STORY_COUNTS_MATCH, measure, measure.failing == 0)
 
 
-def articles_enriched(engine: Engine, partition_key: str) -> dg.AssetCheckResult:
-    """Every article (page type ``article``) of the partition has a language and a word count."""
-    measure = quality.articles_not_enriched(engine, partition_key)
+def articles_enriched(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> dg.AssetCheckResult:
+    """Every article (page type ``article``, of the shard) has a language and a word count."""
+    measure = quality.articles_not_enriched(engine, partition_key, only)
     return _measure_result(ARTICLES_ENRICHED, measure, measure.failing == 0)

@@ -35,7 +35,7 @@ UNFINISHED = [
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Once the last crawl (or re-extraction) run of a day's shards succeeds, run the day's "
-        "dedup, clustering and enrichment over every shard, and those of earlier days whose "
+        "dedup, clustering and story entities over every shard, and those of earlier days whose "
         "revisited stories changed."
     ),
 )

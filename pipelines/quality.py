@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from pipelines.warehouse import pending
@@ -30,9 +30,16 @@ class Measure:
         return self.failing / self.total if self.total else 0.0
 
 
-def empty_bodies(engine: Engine, partition_key: str) -> Measure:
-    """Articles (page type ``article``) of the partition whose body is missing or too short."""
-    in_partition = and_(Article.partition_key == partition_key, Article.page_type == "article")
+def _within(condition: ColumnElement[bool], only: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    return condition if only is None else and_(condition, only)
+
+
+def empty_bodies(engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None) -> Measure:
+    """Articles (page type ``article``) of the partition whose body is missing or too short.
+
+    ``only``: a condition on ``articles`` narrowing them (one crawl shard's).
+    """
+    in_partition = _within(and_(Article.partition_key == partition_key, Article.page_type == "article"), only)
     empty = or_(Article.body_text.is_(None), func.coalesce(Article.word_count, 0) < MIN_BODY_WORDS)
     with session_scope(engine) as session:
         total = session.execute(select(func.count()).where(in_partition)).scalar_one()
@@ -60,18 +67,22 @@ def duplicate_canonical_urls(engine: Engine, partition_key: str) -> Measure:
     return Measure(total, len(repeated), list(repeated[:5]))
 
 
-def incomplete_lineage(engine: Engine, partition_key: str) -> Measure:
-    """Articles of the partition whose fetch, archived body or crawl run cannot be found."""
+def incomplete_lineage(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> Measure:
+    """Articles of the partition whose fetch, archived body or crawl run cannot be found.
+
+    ``only``: a condition on ``articles`` narrowing them (one crawl shard's).
+    """
     fetch = aliased(Fetch)
+    in_partition = _within(Article.partition_key == partition_key, only)
     with session_scope(engine) as session:
-        total = session.execute(
-            select(func.count()).where(Article.partition_key == partition_key)
-        ).scalar_one()
+        total = session.execute(select(func.count()).where(in_partition)).scalar_one()
         broken = session.scalars(
             select(Article.url)
             .outerjoin(fetch, fetch.id == Article.fetch_id)
             .outerjoin(CrawlRun, CrawlRun.id == Article.crawl_run_id)
-            .where(Article.partition_key == partition_key)
+            .where(in_partition)
             .where(
                 or_(
                     fetch.id.is_(None),
@@ -117,9 +128,14 @@ def story_counts_off(engine: Engine, partition_key: str) -> Measure:
     return Measure(len(rows), len(wrong), wrong[:5])
 
 
-def articles_not_enriched(engine: Engine, partition_key: str) -> Measure:
-    """Articles (page type ``article``) of the partition with no language or no word count."""
-    in_partition = and_(Article.partition_key == partition_key, Article.page_type == "article")
+def articles_not_enriched(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> Measure:
+    """Articles (page type ``article``) of the partition with no language or no word count.
+
+    ``only``: a condition on ``articles`` narrowing them (one crawl shard's).
+    """
+    in_partition = _within(and_(Article.partition_key == partition_key, Article.page_type == "article"), only)
     missing = or_(Article.language.is_(None), Article.word_count.is_(None))
     with session_scope(engine) as session:
         total = session.execute(select(func.count()).where(in_partition)).scalar_one()
@@ -140,11 +156,14 @@ class StoredElsewhere:
         return sum(self.elsewhere.values())
 
 
-def day_stored_elsewhere(engine: Engine, partition_key: str) -> StoredElsewhere:
+def day_stored_elsewhere(
+    engine: Engine, partition_key: str, only: ColumnElement[bool] | None = None
+) -> StoredElsewhere:
     """For a day, its pages stored and those its sitemaps date to it stored under later days.
 
     A sitemap backfill of a day fetches nothing already stored, so a day whose articles a
     live crawl took in later (partitions follow crawl time) stays empty; this says why.
+    ``only``: a condition on ``fetches`` narrowing the pages (one crawl shard's).
     """
     day = date.fromisoformat(partition_key)
     start = datetime.combine(day, time(), tzinfo=UTC)
@@ -154,7 +173,7 @@ def day_stored_elsewhere(engine: Engine, partition_key: str) -> StoredElsewhere:
     with session_scope(engine) as session:
         pages = select(Fetch.canonical_url, CrawlRun.partition_key).join(
             CrawlRun, CrawlRun.id == Fetch.crawl_run_id
-        ).where(pending.STORED_PAGE).subquery()
+        ).where(_within(pending.STORED_PAGE, only)).subquery()
         stored = session.execute(
             select(func.count()).select_from(pages).where(pages.c.partition_key == partition_key)
         ).scalar_one()
@@ -167,14 +186,16 @@ def day_stored_elsewhere(engine: Engine, partition_key: str) -> StoredElsewhere:
     return StoredElsewhere(stored, dict(elsewhere))
 
 
-def last_successful_crawl(engine: Engine, partition_key: str) -> datetime | None:
-    """When the newest successful crawl run of the partition finished (None if never)."""
+def last_successful_crawl(engine: Engine, partition_key: str, shard: str | None = None) -> datetime | None:
+    """When the newest successful crawl run of the partition finished (None if never).
+
+    ``shard`` (``crawl_runs.shard``, ``"0/2"``): that shard's crawls, and crawls of every source.
+    """
+    condition = and_(CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded")
+    if shard is not None:
+        condition = and_(condition, or_(CrawlRun.shard == shard, CrawlRun.shard.is_(None)))
     with session_scope(engine) as session:
-        return session.execute(
-            select(func.max(CrawlRun.finished_at)).where(
-                CrawlRun.partition_key == partition_key, CrawlRun.status == "succeeded"
-            )
-        ).scalar_one()
+        return session.execute(select(func.max(CrawlRun.finished_at)).where(condition)).scalar_one()
 
 
 def partitions_extracted_by_other_versions(

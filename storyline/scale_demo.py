@@ -37,7 +37,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CELERY_DIR = REPO_ROOT / "config" / "deploy" / "celery"
 WORK_DIR = REPO_ROOT / "data" / "scale-demo"
 BIN = Path(sys.executable).parent
-ASSET_KEYS = ["raw_pages", "clean_articles", "deduplicated_articles", "stories", "enriched_articles"]
+ASSET_KEYS = [
+    "raw_pages", "clean_articles", "enriched_articles", "deduplicated_articles", "stories", "story_enrichment"
+]
 WORKERS = ("worker-1", "worker-2")
 INSTANCE_DB = "storyline_scale_demo_dagster"
 WAREHOUSE_DB = "storyline_scale_demo"

@@ -66,7 +66,8 @@ def test_a_backfilled_day_whose_articles_a_later_crawl_holds_warns_with_the_coun
         20, 0
     )
     assert metadata["clean_articles"]["pages_by_type/article"].value > 0
-    assert metadata["enriched_articles"]["languages/en"].value > 0
+    assert metadata["enriched_articles"]["analysed"].value > 0
+    assert metadata["story_enrichment"]["languages/en"].value > 0
 
     # The live crawl stored yesterday's stories under today: a backfill of yesterday
     # fetches none of them, and the check says so instead of turning green.

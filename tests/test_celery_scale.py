@@ -39,8 +39,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(600)]
 
 CELERY_DIR = REPO_ROOT / "config" / "deploy" / "celery"
 BIN = Path(sys.executable).parent
-CRAWL = "raw_pages,clean_articles"
-DAY_PASS = "deduplicated_articles,stories,enriched_articles"
+CRAWL = "raw_pages,clean_articles,enriched_articles"
+DAY_PASS = "deduplicated_articles,stories,story_enrichment"
 
 
 def _answers(port: int) -> bool:
@@ -278,12 +278,13 @@ def test_a_worker_killed_mid_step_leaves_no_row_lost_or_doubled(sites, celery_de
             assert expected["articles"], "the crawl stored no article"
             assert all(row[2] for row in expected["articles"]), "the crawl's pages were not all extracted"
 
-            # Re-extract the shard from the archive with one extraction process (a slow step),
-            # and kill its worker as soon as the step has begun.
+            # Re-extract (and re-analyse, as rederive_from_archive does) the shard from the
+            # archive with one extraction process (a slow step), and kill its worker as soon
+            # as the step has begun.
             with Session(engine) as session:
                 seen = set(session.scalars(select(StageRun.id)))
             rerun = subprocess.Popen(
-                [*materialize, "--select", "clean_articles", "--partition", day,
+                [*materialize, "--select", "clean_articles,enriched_articles", "--partition", day,
                  "--config-json", '{"resources": {"extraction": {"config": {"workers": 1}}}}'],
                 cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             )

@@ -46,8 +46,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = REPO_ROOT / "config" / "demo.yaml"
-ASSET_KEYS = ["raw_pages", "clean_articles", "deduplicated_articles", "stories", "enriched_articles"]
+ASSET_KEYS = [
+    "raw_pages", "clean_articles", "enriched_articles", "deduplicated_articles", "stories", "story_enrichment"
+]
 BACKFILL_TIMEOUT_S = 480.0
+#: The stages of the day x shard run (the others run in the day's run).
+SHARD_STAGES = ("clean", "enrich")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +64,7 @@ class BackfillOutcome:
     pre_run_id: str
     backfill: Backfill
     run_by_day: dict[str, str]  # "DAY|0" -> the crawl-and-clean run of the day's one shard
-    day_level_runs: dict[str, set[str]]  # "DAY" -> the runs of its dedup, cluster and enrich
+    day_level_runs: dict[str, set[str]]  # "DAY" -> the runs of its dedup, cluster and story entities
     hits_before: Counter[str]
     hits_after: Counter[str]
     manifest: list
@@ -266,12 +270,13 @@ def test_every_day_has_rows_written_by_its_backfill_run(outcome, db):
                         StageRun.partition_key == day,
                         StageRun.stage == stage,
                         StageRun.dagster_run_id.in_(
-                            {outcome.run_by_day[f"{day}|0"]} if stage == "clean" else outcome.day_level_runs[day]
+                            {outcome.run_by_day[f"{day}|0"]} if stage in SHARD_STAGES
+                            else outcome.day_level_runs[day]
                         ),
                     )
                 )
             )
-            for stage in ("clean", "dedup", "cluster", "enrich")
+            for stage in ("clean", "enrich", "dedup", "cluster", "story_enrichment")
         }
         for stage, found in stage_runs.items():
             assert [run.status for run in found] == ["succeeded"], f"{day}: {stage} stage runs {found}"
@@ -279,7 +284,8 @@ def test_every_day_has_rows_written_by_its_backfill_run(outcome, db):
             "extracted_by_id": stage_runs["clean"][0].id,
             "deduped_by_id": stage_runs["dedup"][0].id,
             "clustered_by_id": stage_runs["cluster"][0].id,
-            "enriched_by_id": stage_runs["enrich"][0].id,
+            # analysed in the shard's run, then restamped by the day's (copies, stories)
+            "enriched_by_id": stage_runs["story_enrichment"][0].id,
         }
         # Every stored page was (re-)extracted by this run; news articles (not stubs, videos or
         # live blogs, which stop after the clean stage) went through every later stage too.

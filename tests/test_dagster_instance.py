@@ -32,7 +32,9 @@ PG_URL = make_url(
     os.environ.get("STORYLINE_TEST_POSTGRES_URL", "postgresql+psycopg2://root@127.0.0.1:5432/test")
 ).set(drivername="postgresql+psycopg2")
 
-ASSET_KEYS = {"raw_pages", "clean_articles", "deduplicated_articles", "stories", "enriched_articles"}
+ASSET_KEYS = {
+    "raw_pages", "clean_articles", "enriched_articles", "deduplicated_articles", "stories", "story_enrichment"
+}
 CHECKS = {
     ("raw_pages", "lineage_complete"),
     ("raw_pages", "partition_fresh"),
@@ -77,7 +79,7 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
     checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
     assert checks == CHECKS
 
-    sharded = {"raw_pages", "clean_articles"}
+    sharded = {"raw_pages", "clean_articles", "enriched_articles"}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         expected = crawl_shard_partitions if key.to_user_string() in sharded else crawl_day_partitions
@@ -86,8 +88,10 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
         policy = node.backfill_policy
         assert policy is not None and policy.max_partitions_per_run == 1, f"{key}: not one day per run"
 
-    # The lineage runs raw_pages -> clean -> dedup -> cluster -> enrich.
-    chain = ["raw_pages", "clean_articles", "deduplicated_articles", "stories", "enriched_articles"]
+    # The lineage runs raw_pages -> clean -> enrich (per shard) -> dedup -> cluster -> story entities:
+    # entities exist before the day's dedup and clustering.
+    chain = ["raw_pages", "clean_articles", "enriched_articles", "deduplicated_articles", "stories",
+             "story_enrichment"]
     for parent, child in zip(chain, chain[1:], strict=False):
         parents = {p.to_user_string() for p in graph.get(dg.AssetKey(child)).parent_keys}
         assert parent in parents, f"{child} does not depend on {parent}"
@@ -95,11 +99,13 @@ def test_definitions_load_in_process_with_assets_schedule_and_checks():
     assert {job.name for job in repository.get_all_jobs()} >= {
         "crawl_shard", "daily_pipeline", "rederive_from_archive"}
     rederive = repository.get_job("rederive_from_archive")
-    assert {key.to_user_string() for key in rederive.asset_layer.executable_asset_keys} == {"clean_articles"}
-    # Each day's dedup reads every shard's clean_articles of that day.
+    assert {key.to_user_string() for key in rederive.asset_layer.executable_asset_keys} == {
+        "clean_articles", "enriched_articles"}
+    # Each day's dedup reads every shard's clean_articles and enriched_articles of that day.
     dedup = graph.get(dg.AssetKey("deduplicated_articles"))
-    mapping = dedup.partition_mappings[dg.AssetKey("clean_articles")]
-    assert isinstance(mapping, dg.MultiToSingleDimensionPartitionMapping)
+    for upstream in ("clean_articles", "enriched_articles"):
+        mapping = dedup.partition_mappings[dg.AssetKey(upstream)]
+        assert isinstance(mapping, dg.MultiToSingleDimensionPartitionMapping)
 
     schedule = repository.get_schedule_def("crawl_current_day")
     assert schedule.job_name == "crawl_shard"

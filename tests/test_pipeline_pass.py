@@ -102,12 +102,13 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
         stored = session.execute(select(func.count()).where(Fetch.url_identity.is_not(None))).scalar_one()
         assert stored == len(not_stories) + session.execute(select(func.count(Article.id))).scalar_one()
         stage_runs = session.scalars(select(StageRun)).all()
-        assert {s.stage for s in stage_runs} == {"clean", "dedup", "cluster", "enrich"}
-        # One shard: a crawl-and-clean run of today's shard 0, then the day-level run.
+        assert {s.stage for s in stage_runs} == {"clean", "enrich", "dedup", "cluster", "story_enrichment"}
+        # One shard: a crawl, clean and enrich run of today's shard 0, then the day-level run.
         crawl_run_id, day_run_id = first.run_ids
         assert first.run_id == day_run_id
         assert {s.stage: s.dagster_run_id for s in stage_runs} == {
-            "clean": crawl_run_id, "dedup": day_run_id, "cluster": day_run_id, "enrich": day_run_id}
+            "clean": crawl_run_id, "enrich": crawl_run_id, "dedup": day_run_id, "cluster": day_run_id,
+            "story_enrichment": day_run_id}
         assert all(s.partition_key == today for s in stage_runs)
         assert all(s.status == "succeeded" and s.code_version for s in stage_runs)
         (crawl_run,) = session.scalars(select(CrawlRun)).all()

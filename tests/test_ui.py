@@ -100,7 +100,7 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
 
             # 1. The asset graph of the storyline group.
             page.goto(f"{base_url}/locations/{CODE_LOCATION}/asset-groups/storyline")
-            for asset in ("raw_pages", "clean_articles", "stories", "enriched_articles"):
+            for asset in ("raw_pages", "clean_articles", "enriched_articles", "stories", "story_enrichment"):
                 page.get_by_text(asset, exact=True).first.wait_for()
             _dismiss_welcome(page)
             page.screenshot(path=str(ARTIFACTS / "ui-asset-graph.png"))
@@ -109,7 +109,7 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
             #    a range of two days, every shard (the demo has one).
             page.get_by_role("button", name="Materialize all").click()
             dialog = page.get_by_role("dialog")
-            dialog.get_by_text("Launch runs to materialize 5 assets").wait_for()
+            dialog.get_by_text("Launch runs to materialize 6 assets").wait_for()
             selection = dialog.get_by_placeholder(re.compile(r"^ex: \d{4}-\d{2}-\d{2}"))
             selection.click()
             selection.fill(f"[{days[0]}...{days[1]}]")
@@ -149,8 +149,8 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
     day_runs = {day: {run.run_id for run in backfill.runs if run.partition == day} for day in days}
     assert all(day_runs.values()), runs
 
-    # The runs did their work: a sitemap-backfill crawl and the clean stage in the day x shard
-    # run, dedup, clustering and enrichment in the day's runs.
+    # The runs did their work: a sitemap-backfill crawl, the clean and enrich stages in the day x
+    # shard run, dedup, clustering and the story entities in the day's runs.
     engine = create_engine(warehouse_url)
     try:
         with Session(engine) as db:
@@ -170,9 +170,9 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
                         )
                     ).all()
                 )
-                assert set(stages) == {"clean", "dedup", "cluster", "enrich"}, f"{day}: {stages}"
-                assert stages["clean"] == crawl_runs[f"{day}|0"]
-                assert {stages[stage] for stage in ("dedup", "cluster", "enrich")} <= day_runs[day]
+                assert set(stages) == {"clean", "enrich", "dedup", "cluster", "story_enrichment"}, stages
+                assert stages["clean"] == stages["enrich"] == crawl_runs[f"{day}|0"]
+                assert {stages[stage] for stage in ("dedup", "cluster", "story_enrichment")} <= day_runs[day]
     finally:
         engine.dispose()
     for name in ("ui-asset-graph.png", "ui-launch-dialog.png", "ui-backfill-finished.png"):

@@ -3,20 +3,30 @@
 Modules: :mod:`.language` (language, word count), :mod:`.model` (the verified NER model),
 :mod:`.entities` (entities from NER mentions), :mod:`.places` (gazetteer),
 :mod:`.keywords` (YAKE), :mod:`.analyse` (all of it over many documents),
-:mod:`.store` (the warehouse stage) and :mod:`.jsonl` (the ``storyline enrich`` command).
+:mod:`.store` (the warehouse stage: per shard, then per day) and :mod:`.jsonl` (the
+``storyline enrich`` command).
 """
 
-from pipelines.enrich.analyse import Document, Enrichment, enrich_documents
-from pipelines.enrich.language import detect_language, word_count
-from pipelines.enrich.model import ModelError
-from pipelines.enrich.store import enrich_partition
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "Document",
-    "Enrichment",
-    "ModelError",
-    "detect_language",
-    "enrich_documents",
-    "enrich_partition",
-    "word_count",
-]
+# Imported on first use (PEP 562), so that a NER worker, which needs only
+# ``pipelines.enrich.model``, does not load the gazetteer, keywords and warehouse modules.
+_EXPORTS = {
+    "Document": "analyse",
+    "Enrichment": "analyse",
+    "enrich_documents": "analyse",
+    "detect_language": "language",
+    "word_count": "language",
+    "ModelError": "model",
+    "analyse_partition": "store",
+    "finish_partition": "store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)

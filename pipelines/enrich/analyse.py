@@ -2,7 +2,9 @@
 
 English texts go through spaCy NER in batches (``nlp.pipe``), spread over this process's
 pool of worker processes (kept between calls) that each load the model once
-(:func:`pipelines.enrich.model.process_ner`).
+(:func:`pipelines.enrich.model.process_ner`); this process detects languages and turns the
+mentions they send back into entities, places and keywords (one copy of the language
+model and the gazetteer, beside the workers' copies of the NER model).
 Texts in other languages get their places from the gazetteer (capitalised names it
 knows) and their keywords; each result says what was applied.
 """
@@ -21,14 +23,17 @@ from dataclasses import dataclass, field
 from pipelines.enrich.entities import Entity, EntitySpans, Mention, article_entities
 from pipelines.enrich.keywords import Keyword, keywords
 from pipelines.enrich.language import detect_language, word_count
-from pipelines.enrich.model import NER_LANGUAGES, model_info, process_ner
+from pipelines.enrich.model import NER_LANGUAGES, load_ner_model, model_info, ner_spans
 from pipelines.enrich.places import gazetteer
 
-#: Texts per nlp.pipe batch.
-NER_BATCH = 32
+#: Chunks a NER worker takes before it is replaced by a fresh one (spaCy's string store
+#: grows with every new word a process meets; a fresh worker reloads the model in a second
+#: or two, about every 500 texts).
+RECYCLE_TASKS = 20
 #: Texts sent to a worker process at a time (at most; fewer so that each worker gets several).
 CHUNK = 32
-#: Below this many NER texts, one process does them all (starting workers costs more).
+#: Below this many NER texts, one process does them all (starting workers costs more),
+#: unless the caller keeps NER out of its process (``isolated``).
 MIN_PARALLEL = 48
 #: Without NER, a capitalised name is taken as a city only from this population up (fewer
 #: common words that happen to be small towns).
@@ -99,32 +104,30 @@ def _finish(document: Document, language: str | None, mentions: list[Mention] | 
     return Enrichment(language, word_count(document.text), entities, found, applied)
 
 
-def _ner_mentions(texts: Sequence[str]) -> list[list[tuple[str, str, int]]]:
-    """Return each text's NER spans as (text, label, offset): what a worker sends back."""
-    return [
-        [(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
-        for doc in process_ner().pipe(texts, batch_size=NER_BATCH)
-    ]
+# This process's NER workers, kept between calls (each loads the model once): size, pool and
+# the chunks it was given.
+_pool_of_process: tuple[int, ProcessPoolExecutor, list[int]] | None = None
 
 
-def _load_model() -> None:
-    process_ner()
+def _pool(workers: int, chunks: int) -> ProcessPoolExecutor:
+    """Return this process's pool of ``workers`` NER processes for ``chunks`` more chunks.
 
-
-# This process's NER workers, kept between calls (each loads the model once): (size, pool).
-_pool_of_process: tuple[int, ProcessPoolExecutor] | None = None
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Return this process's pool of ``workers`` NER processes, started on first use."""
+    Started on first use, and started afresh (between calls, never during one) once its
+    workers have taken :data:`RECYCLE_TASKS` chunks each. (``max_tasks_per_child`` would
+    do it inside the pool, but it can hang the pool on Python 3.11.)
+    """
     global _pool_of_process
-    if _pool_of_process is not None and _pool_of_process[0] == workers:
-        return _pool_of_process[1]
+    if _pool_of_process is not None:
+        size, pool, given = _pool_of_process
+        if size == workers and given[0] < RECYCLE_TASKS * workers:
+            given[0] += chunks
+            return pool
     close_pool()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_load_model)
-    _pool_of_process = (workers, pool)
+    # Spawned, not forked from the extraction pool's forkserver, whose preloaded extraction
+    # modules (about 120 MB) these workers never use; they import only the model module.
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_ner_model)
+    _pool_of_process = (workers, pool, [chunks])
     return pool
 
 
@@ -137,11 +140,16 @@ def close_pool() -> None:
         _pool_of_process = None
 
 
-def enrich_documents(documents: Sequence[Document], workers: int | None = None) -> list[Enrichment]:
+def enrich_documents(
+    documents: Sequence[Document], workers: int | None = None, *, isolated: bool = False
+) -> list[Enrichment]:
     """Return each document's :class:`Enrichment`, in order; NER runs on ``workers`` processes.
 
-    ``workers`` defaults to every core. Raises :class:`pipelines.enrich.model.ModelError`
-    when the NER model is missing or altered (checked before any work).
+    ``workers`` defaults to every core. A few texts go through NER in this process
+    (starting workers costs more), unless ``isolated``: then always in this process's
+    pool, so the model is never loaded here (the pipeline's stage). Raises
+    :class:`pipelines.enrich.model.ModelError` when the NER model is missing or altered
+    (checked before any work).
     """
     if any(documents):
         model_info()  # refuse an altered model here, before forking workers
@@ -159,11 +167,11 @@ def enrich_documents(documents: Sequence[Document], workers: int | None = None) 
     size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
     chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
-    if workers > 1 and len(ner_jobs) >= MIN_PARALLEL:
+    if ner_jobs and (isolated or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
         # Workers run NER only; this process cleans their mentions while they go on.
-        outputs = _pool(workers).map(_ner_mentions, texts)
+        outputs = _pool(workers, len(texts)).map(ner_spans, texts)
     else:
-        outputs = map(_ner_mentions, texts)
+        outputs = map(ner_spans, texts)
     try:
         for chunk, mentions in zip(chunks, outputs, strict=True):
             for index, spans in zip(chunk, mentions, strict=True):

@@ -10,8 +10,10 @@ the full pipeline at about twice the speed).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.util import find_spec
@@ -31,6 +33,8 @@ MODEL_FILE_SHA256 = {
 #: ``tok2vec`` (which feeds only the tagger and parser) goes too: the same entities on the
 #: 111 extraction pages, about 15% faster (benchmarks/enrich.py).
 EXCLUDED_COMPONENTS = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter", "tok2vec")
+#: Texts per nlp.pipe batch.
+NER_BATCH = 32
 #: Languages a NER model is installed for.
 NER_LANGUAGES = frozenset({"en"})
 
@@ -108,6 +112,33 @@ def load_ner(model_dir: Path) -> Any:
 def process_ner() -> Any:
     """Return this process's NER pipeline (the installed model, verified and loaded once)."""
     return load_ner(installed_model_dir())
+
+
+def load_ner_model() -> None:
+    """Load this process's NER pipeline now (a NER worker's start)."""
+    process_ner()
+
+
+def ner_spans(texts: Sequence[str]) -> list[list[tuple[str, str, int]]]:
+    """Return each text's NER spans as (text, label, start offset), batched with ``nlp.pipe``.
+
+    What a NER worker sends back: this module imports nothing heavy, so a worker holds
+    the model and little else.
+    """
+    spans = [
+        [(ent.text, ent.label_, ent.start_char) for ent in doc.ents]
+        for doc in process_ner().pipe(texts, batch_size=NER_BATCH)
+    ]
+    _trim_heap()
+    return spans
+
+
+def _trim_heap() -> None:
+    """Give the heap's free memory back to the system (glibc; elsewhere nothing happens)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @lru_cache(maxsize=1)

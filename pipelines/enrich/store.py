@@ -1,22 +1,37 @@
-"""The enrich stage over a warehouse partition: analyse pending articles, write entities and keywords.
+"""The enrich stage over the warehouse: articles analysed per shard, copies and stories per day.
 
-Incremental: a scheduled run handles the articles extracted since they were last enriched
-(:data:`pipelines.warehouse.pending.ENRICH`), a rebuild every article. NER runs once per
-distinct text: a copy (``duplicate_of_id`` from the dedup stage, or the same text hash)
-takes its original's entities and keywords. Rows of an article are replaced, never
-added to, so a re-run leaves the same rows. The story-level tables are rebuilt for every
-story with an article in the partition. Computes first, then writes in one transaction.
+:func:`analyse_partition` (per day x crawl shard, in the shard's run, following the clean
+stage as it lands its batches) analyses each article's own text: language, word count,
+entities (NER), places and keywords. NER runs once per distinct text: a text analysed
+before under the same enricher version (``text_analyses``, warehouse-wide, so exact copies
+in other shards and days cost nothing) gives its stored result. The articles' rows are
+written then, so entities exist before the day's dedup and clustering.
+
+:func:`finish_partition` (per day, after dedup and clustering, no NER) makes every copy
+(``duplicate_of_id``) take its original's analysis, gives an article that is no longer a
+copy its own back, and rebuilds ``story_entities`` and ``story_keywords`` of every story
+with an article in the day.
+
+Incremental: a scheduled run handles the pending articles (:data:`pending.ANALYSE` for the
+first step, :data:`pending.ENRICH` for the second), a rebuild every article; a new
+``ENRICH_VERSION`` or model makes every text new to ``text_analyses``. Rows of an
+article are replaced, never added to, so a re-run leaves the same rows. Each step
+computes first, then writes in one transaction per batch.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import hashlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from pipelines.enrich.analyse import Document, Enrichment, enrich_documents
 from pipelines.enrich.entities import Entity
@@ -29,13 +44,18 @@ from pipelines.warehouse.models import (
     Article,
     ArticleEntity,
     ArticleKeyword,
+    StageRun,
     StoryEntity,
     StoryKeyword,
+    TextAnalysis,
 )
 from pipelines.warehouse.models import (
     Entity as EntityRow,
 )
 
+#: The stage names of the two steps in ``stage_runs``: per shard (NER), per day (copies, stories).
+ANALYSE_STAGE = "enrich"
+FINISH_STAGE = "story_enrichment"
 #: Key phrases kept per story.
 STORY_KEYWORDS = 20
 #: Ids per IN (...) list.
@@ -85,45 +105,6 @@ def _copied_from_warehouse(session: Session, original_ids: set[int], version: st
                 stored = Keyword(keyword.phrase, keyword.score, keyword.rank)
                 found[keyword.article_id].keywords.append(stored)
     return found
-
-
-def _analyse(session: Session, rows: list[Any], version: str, workers: int | None) -> tuple[dict, int]:
-    """Return each article's enrichment, analysing each distinct text once; and the texts analysed.
-
-    An article marked a copy of another in the batch shares that one's analysis; a copy of
-    an article enriched before (same enricher version) takes its stored rows; articles of
-    one text hash share one analysis.
-    """
-    by_id = {row.id: row for row in rows}
-
-    def original_of(row: Any) -> Any:
-        seen = {row.id}
-        while row.duplicate_of_id in by_id and row.duplicate_of_id not in seen:
-            row = by_id[row.duplicate_of_id]
-            seen.add(row.id)
-        return row
-
-    originals = {row.id: original_of(row) for row in rows}
-    outside = {
-        o.duplicate_of_id for o in originals.values() if o.duplicate_of_id and o.duplicate_of_id not in by_id
-    }
-    stored = _copied_from_warehouse(session, outside, version)
-    text_of: dict[int, str] = {}
-    documents: dict[str, Document] = {}
-    for row in rows:
-        original = originals[row.id]
-        if original.duplicate_of_id in stored:
-            continue
-        text = text_of[row.id] = original.text_sha256 or f"article:{original.id}"
-        if text not in documents:
-            body = original.body_text or ""
-            documents[text] = Document(text, original.title or "", body, original.language)
-    analysed = dict(zip(documents, enrich_documents(list(documents.values()), workers=workers), strict=True))
-    results = {
-        row.id: analysed[text_of[row.id]] if row.id in text_of else stored[originals[row.id].duplicate_of_id]
-        for row in rows
-    }
-    return results, len(documents)
 
 
 def _entity_ids(session: Session, entities: Iterable[Entity]) -> dict[str, int]:
@@ -232,28 +213,184 @@ def refresh_stories(session: Session, story_ids: Iterable[int], version: str) ->
             session.execute(StoryKeyword.__table__.insert(), keyword_rows)
 
 
-def enrich_partition(
-    engine: Engine, partition_key: str, *, stage_run_id: int, rebuild: bool = True, workers: int | None = None
-) -> dict[str, Any]:
-    """Enrich the partition's articles (page type ``article``); return counts for metadata.
+def analysis_key(title: str | None, body: str | None) -> str:
+    """Return the key of an article's text in ``text_analyses``: the sha256 of what analysis reads."""
+    text = Document(None, title or "", body or "").analysed_text()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    ``articles`` counts this run's articles, ``analysed`` the distinct texts that went
-    through NER or the gazetteer, ``entities``/``keywords`` the rows written, and
-    ``language/<code>`` the partition's articles by language. Raises
-    :class:`pipelines.enrich.model.ModelError` when the NER model is missing or altered.
+
+def _to_json(result: Enrichment) -> dict[str, Any]:
+    return {
+        "language": result.language, "word_count": result.word_count, "applied": result.applied,
+        "entities": [asdict(entity) for entity in result.entities],
+        "keywords": [asdict(keyword) for keyword in result.keywords],
+    }
+
+
+def _from_json(stored: dict[str, Any]) -> Enrichment:
+    return Enrichment(
+        stored["language"], stored["word_count"],
+        [Entity(**entity) for entity in stored["entities"]],
+        [Keyword(**keyword) for keyword in stored["keywords"]],
+        list(stored["applied"]),
+    )
+
+
+def _stored_analyses(session: Session, keys: Iterable[str], version: str) -> dict[str, Enrichment]:
+    """Return the stored analyses of ``keys`` under ``version``."""
+    found: dict[str, Enrichment] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), CHUNK):
+        for key, result in session.execute(
+            select(TextAnalysis.analysis_key, TextAnalysis.result).where(
+                TextAnalysis.analysis_key.in_(wanted[start : start + CHUNK]),
+                TextAnalysis.enricher_version == version,
+            )
+        ):
+            found[key] = _from_json(result)
+    return found
+
+
+def _store_analyses(session: Session, analysed: dict[str, Enrichment], version: str) -> None:
+    now = datetime.now(UTC)
+    upsert(
+        session, TextAnalysis,
+        ({"analysis_key": key, "enricher_version": version, "result": _to_json(result), "analysed_at": now}
+         for key, result in sorted(analysed.items())),
+        key=["analysis_key", "enricher_version"], update=["result", "analysed_at"],
+    )
+
+
+#: Articles analysed per batch while following the clean stage.
+ANALYSE_BATCH = 256
+
+
+def analyse_partition(
+    engine: Engine,
+    partition_key: str,
+    *,
+    stage_run_id: int,
+    rebuild: bool = True,
+    only: ColumnElement[bool] | None = None,
+    clean_done: Callable[[], bool] | None = None,
+    cleaned_by: int | None = None,
+    poll_s: float = 0.5,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Analyse the partition's articles (page type ``article``) each by its own text; return counts.
+
+    ``only`` narrows them to one crawl shard's (a condition on ``articles``,
+    :func:`pipelines.warehouse.shard_members.shard_articles`). A scheduled run analyses the
+    articles extracted since their last analysis, a rebuild every article (rewriting its
+    rows; a text analysed before under the same enricher version is not analysed again:
+    the version names the code and the model files, so the result would be the same).
+    With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
+    writing: it takes what is there, waits ``poll_s`` when nothing is, and
+    returns once ``clean_done()`` is true and nothing is left. NER runs in this process's
+    pool of ``workers`` processes, never in this process.
+
+    Counts: ``articles`` analysed, ``analysed`` the distinct texts that went through NER
+    or the gazetteer, ``reused`` articles whose text was analysed before, ``entities`` and
+    ``keywords`` the rows written. Raises :class:`pipelines.enrich.model.ModelError` when
+    the NER model is missing or altered.
+    """
+    version = enricher_version()
+    stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, entities=0, keywords=0)
+    done: set[int] = set()
+    not_this_run = or_(Article.enriched_by_id.is_(None), Article.enriched_by_id < stage_run_id)
+    remaining = or_(not_this_run, pending.ANALYSE) if rebuild else pending.ANALYSE
+    # While the clean stage runs: in a rebuild, only what it has re-extracted already.
+    ready = and_(Article.extracted_by_id >= (cleaned_by or 0), not_this_run) if rebuild else pending.ANALYSE
+    stuck: set[int] = set()  # written by this run yet pending still (a later extraction outran it)
+    while True:
+        finished = clean_done is None or clean_done()
+        rows = _articles_to_analyse(engine, partition_key, remaining if finished else ready, only, stuck)
+        stuck.update(row.id for row in rows if row.id in done)
+        new = [row for row in rows if row.id not in done]
+        if new:
+            done.update(row.id for row in new)
+            _analyse_batch(engine, new, stage_run_id, version, workers, stats)
+        elif rows:
+            continue  # only stuck rows came back: ask again without them
+        elif finished:
+            break
+        else:
+            time.sleep(poll_s)
+    return dict(stats)
+
+
+def _articles_to_analyse(
+    engine: Engine, partition_key: str, condition: ColumnElement[bool], only: ColumnElement[bool] | None,
+    skipped: set[int],
+) -> list[Any]:
+    query = (
+        select(Article.id, Article.title, Article.body_text, Article.language)
+        .where(Article.partition_key == partition_key, Article.page_type == "article", condition)
+        .order_by(Article.id)
+        .limit(ANALYSE_BATCH)
+    )
+    if only is not None:
+        query = query.where(only)
+    if skipped:
+        query = query.where(Article.id.not_in(sorted(skipped)))
+    with session_scope(engine) as session:
+        return list(session.execute(query))
+
+
+def _analyse_batch(
+    engine: Engine, rows: list[Any], stage_run_id: int, version: str, workers: int | None,
+    stats: Counter[str],
+) -> None:
+    """Analyse ``rows`` (each distinct text once, stored ones reused) and write their rows."""
+    keys = {row.id: analysis_key(row.title, row.body_text) for row in rows}
+    with session_scope(engine) as session:
+        known = _stored_analyses(session, keys.values(), version)
+    documents: dict[str, Document] = {}
+    for row in rows:
+        key = keys[row.id]
+        if key not in known and key not in documents:
+            documents[key] = Document(key, row.title or "", row.body_text or "", row.language)
+    found = enrich_documents(list(documents.values()), workers, isolated=True)
+    analysed = dict(zip(documents, found, strict=True))
+    every = {**known, **analysed}
+    results = {row.id: every[keys[row.id]] for row in rows}
+    with session_scope(engine) as session:
+        _store_analyses(session, analysed, version)
+        _write_articles(session, results, stage_run_id, version)
+    stats["articles"] += len(rows)
+    stats["analysed"] += len(analysed)
+    stats["reused"] += sum(1 for row in rows if keys[row.id] in known)
+    stats["entities"] += sum(len(r.entities) for r in results.values())
+    stats["keywords"] += sum(len(r.keywords) for r in results.values())
+
+
+def finish_partition(
+    engine: Engine, partition_key: str, *, stage_run_id: int, rebuild: bool = True
+) -> dict[str, Any]:
+    """Give the day's copies their original's analysis and rebuild its stories' entities and keywords.
+
+    Runs after the day's dedup and clustering; no NER. A copy takes its original's analysis
+    (from ``text_analyses``, else the original's rows), an article that is no copy its
+    own (an article whose rows already hold its own analysis keeps them, restamped). An
+    article whose text was never analysed (its shard's enrich step has not run) stays
+    pending. Returns counts: ``articles`` handled, ``copied`` given their original's
+    analysis, ``own`` given their own back, ``kept``, ``awaiting_analysis`` and
+    ``language/<code>`` the day's articles by language.
     """
     version = enricher_version()
     condition = Article.page_type == "article" if rebuild else pending.ENRICH
     with session_scope(engine) as session:
         rows = session.execute(
-            select(Article.id, Article.title, Article.body_text, Article.language, Article.duplicate_of_id,
-                   Article.text_sha256)
+            select(Article.id, Article.duplicate_of_id, Article.enricher_version, Article.enriched_by_id,
+                   Article.extracted_by_id, StageRun.stage)
+            .outerjoin(StageRun, StageRun.id == Article.enriched_by_id)
             .where(Article.partition_key == partition_key, condition)
             .order_by(Article.id)
         ).all()
-        results, analysed = _analyse(session, rows, version, workers)
+    stats: Counter[str] = Counter(articles=0, copied=0, own=0, kept=0, awaiting_analysis=0)
+    for start in range(0, len(rows), CHUNK):
+        _finish_chunk(engine, rows[start : start + CHUNK], stage_run_id, version, stats)
     with session_scope(engine) as session:
-        _write_articles(session, results, stage_run_id, version)
         story_ids = session.execute(
             select(Article.story_id).distinct().where(
                 Article.partition_key == partition_key, Article.story_id.is_not(None)
@@ -265,9 +402,81 @@ def enrich_partition(
             .where(Article.partition_key == partition_key, Article.page_type == "article")
             .group_by(Article.language)
         ).all()
-    stats: dict[str, Any] = {f"language/{language}": count for language, count in languages}
-    stats["articles"] = len(results)
-    stats["analysed"] = analysed
-    stats["entities"] = sum(len(r.entities) for r in results.values())
-    stats["keywords"] = sum(len(r.keywords) for r in results.values())
-    return stats
+    return {**stats, **{f"language/{language}": count for language, count in languages}}
+
+
+def _holds_own(row: Any, version: str) -> bool:
+    """Whether an article's rows hold its own current analysis (written by the shard step)."""
+    return (
+        row.stage == ANALYSE_STAGE and row.enricher_version == version
+        and row.enriched_by_id is not None and row.enriched_by_id >= (row.extracted_by_id or 0)
+    )
+
+
+def _finish_chunk(
+    engine: Engine, rows: list[Any], stage_run_id: int, version: str, stats: Counter[str]
+) -> None:
+    with session_scope(engine) as session:
+        originals = _originals(session, {row.id: row.duplicate_of_id for row in rows})
+        copies = {row.id: originals[row.id] for row in rows if originals.get(row.id) not in (None, row.id)}
+        rewrite = [row for row in rows if row.id in copies or not _holds_own(row, version)]
+        wanted = {row.id for row in rewrite} | set(copies.values())
+        texts = {
+            article_id: analysis_key(title, body)
+            for article_id, title, body in session.execute(
+                select(Article.id, Article.title, Article.body_text).where(Article.id.in_(sorted(wanted)))
+            )
+        }
+        analyses = _stored_analyses(session, texts.values(), version)
+        unanalysed = {original for original in copies.values() if texts.get(original) not in analyses}
+        from_rows = _copied_from_warehouse(session, unanalysed, version)
+        results: dict[int, Enrichment] = {}
+        rewritten = {row.id for row in rewrite}
+        kept = [row.id for row in rows if row.id not in rewritten]
+        for row in rewrite:
+            original = copies.get(row.id)
+            if original is not None and texts[original] == texts[row.id] and _holds_own(row, version):
+                kept.append(row.id)  # an exact copy: its own analysis is its original's
+                continue
+            if original is not None and texts.get(original) in analyses:
+                results[row.id] = analyses[texts[original]]
+            elif original is not None and original in from_rows:
+                results[row.id] = from_rows[original]
+            elif texts.get(row.id) in analyses:  # no copy, or its original was never analysed
+                results[row.id] = analyses[texts[row.id]]
+                stats["own"] += 1
+                continue
+            elif _holds_own(row, version):
+                kept.append(row.id)
+                continue
+            else:
+                stats["awaiting_analysis"] += 1
+                continue
+            stats["copied"] += 1
+        _write_articles(session, results, stage_run_id, version)
+        if kept:
+            restamped = [{"id": article_id, "enriched_by_id": stage_run_id} for article_id in kept]
+            session.execute(update(Article), restamped)
+    stats["kept"] += len(kept)
+    stats["articles"] += len(results) + len(kept)
+
+
+def _originals(session: Session, duplicate_of: dict[int, int | None]) -> dict[int, int]:
+    """Return each article's original: the end of its chain of duplicate marks (itself when none)."""
+    marks = dict(duplicate_of)
+    gone: set[int] = set()  # marked originals no longer stored: a chain ends before them
+    while missing := sorted({target for target in marks.values() if target} - marks.keys() - gone):
+        for chunk in _chunks(missing):
+            found = dict(session.execute(
+                select(Article.id, Article.duplicate_of_id).where(Article.id.in_(chunk))
+            ).tuples().all())
+            marks.update(found)
+            gone.update(set(chunk) - found.keys())
+    originals: dict[int, int] = {}
+    for article_id in duplicate_of:
+        current, seen = article_id, {article_id}
+        while (following := marks[current]) is not None and following not in seen | gone:
+            seen.add(following)
+            current = following
+        originals[article_id] = current
+    return originals

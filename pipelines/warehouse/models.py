@@ -470,6 +470,24 @@ class ArticleKeyword(Base):
     enricher_version: Mapped[str] = mapped_column(String(80))
 
 
+class TextAnalysis(Base):
+    """The enrichment of one distinct text under one enricher version (internal to the enrich stage).
+
+    Keyed by the sha256 of the analysed text (title, blank line, body): an article whose
+    text was analysed before takes this result instead of running NER again, and a copy
+    takes its original's. ``result`` holds language, word count, entities, keywords and
+    the methods applied. Not part of the public contract (``article_entities`` and
+    ``article_keywords`` are).
+    """
+
+    __tablename__ = "text_analyses"
+
+    analysis_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enricher_version: Mapped[str] = mapped_column(String(80), primary_key=True)
+    result: Mapped[dict] = mapped_column(JSON)
+    analysed_at: Mapped[datetime]
+
+
 class StoryEntity(Base):
     """An entity of a story, summed over the story's articles."""
 

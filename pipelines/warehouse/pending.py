@@ -3,7 +3,8 @@
 The clean stage works on stored pages (``fetches`` rows the crawl marked with a URL
 identity) and stamps each page's fetch with its run; the later stages work on articles.
 Every stage stamps the rows it writes with its stage run (``extracted_by_id``,
-``deduped_by_id``, ``clustered_by_id``, ``enriched_by_id``). Stage run ids only grow,
+``deduped_by_id``, ``clustered_by_id``, ``enriched_by_id``; the enrich stage's two
+steps, per shard and per day, share the last). Stage run ids only grow,
 so an article is pending for a stage when that stage never wrote it, or wrote it
 before the stage it depends on last changed it. A scheduled run handles the pending
 articles of its partition (and skips the partition when there are none); a rebuild
@@ -31,8 +32,11 @@ CLEAN = and_(STORED_PAGE, Fetch.extracted_by_id.is_(None))
 DEDUP = and_(eligible(), _after(Article.deduped_by_id, Article.extracted_by_id))
 #: Eligible articles not clustered since their duplicate marks last changed.
 CLUSTER = and_(eligible(), _after(Article.clustered_by_id, Article.deduped_by_id))
+#: Articles whose own text was not analysed since their last extraction (the shard-level
+#: enrich stage, which runs NER).
+ANALYSE = and_(Article.page_type == "article", _after(Article.enriched_by_id, Article.extracted_by_id))
 #: Articles not enriched since their last extraction or since their duplicate marks last
-#: changed (a copy takes its original's entities and keywords).
+#: changed (a copy takes its original's entities and keywords): the day-level step.
 ENRICH = and_(
     Article.page_type == "article",
     or_(

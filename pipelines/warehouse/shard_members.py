@@ -6,10 +6,12 @@ the config, and stored sources no longer in the config by the URLs stored with t
 pages by the new count. Pages without a source belong to shard 0. The condition
 names sources, not ids: it also selects the articles of a source that a running crawl
 registers after the condition was made. Stored pages are ``fetches`` rows (the clean
-stage makes ``articles`` of the news stories among them).
+stage makes ``articles`` of the news stories among them, which carry the same source).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from pipelines.config import StorylineConfig
 from pipelines.shards import shard_of_urls, sources_in_shard
 from pipelines.warehouse.db import session_scope
-from pipelines.warehouse.models import Fetch, Source
+from pipelines.warehouse.models import Article, Fetch, Source
 
 
 def source_urls(config: dict) -> list[str]:
@@ -31,6 +33,17 @@ def shard_pages(engine: Engine, config: StorylineConfig, shard: int) -> ColumnEl
     ``None`` when there is one shard (every page). Raises ``ValueError`` naming the
     config when ``shard`` is not one of its shards.
     """
+    return _of_shard(Fetch.source_id, engine, config, shard)
+
+
+def shard_articles(engine: Engine, config: StorylineConfig, shard: int) -> ColumnElement[bool] | None:
+    """Return a condition on ``articles`` selecting those of shard ``shard`` (see :func:`shard_pages`)."""
+    return _of_shard(Article.source_id, engine, config, shard)
+
+
+def _of_shard(
+    source_id: ColumnElement[Any], engine: Engine, config: StorylineConfig, shard: int
+) -> ColumnElement[bool] | None:
     shards = config.crawl.shards
     names = {source.name for source in sources_in_shard(config, shard).sources}
     if shards == 1:
@@ -42,5 +55,5 @@ def shard_pages(engine: Engine, config: StorylineConfig, shard: int) -> ColumnEl
         name for name, urls in stored
         if name not in configured and shard_of_urls(source_urls(urls or {}), shards) == shard
     }
-    condition = Fetch.source_id.in_(select(Source.id).where(Source.name.in_(sorted(names))))
-    return or_(condition, Fetch.source_id.is_(None)) if shard == 0 else condition
+    condition = source_id.in_(select(Source.id).where(Source.name.in_(sorted(names))))
+    return or_(condition, source_id.is_(None)) if shard == 0 else condition

@@ -67,6 +67,7 @@ from pipelines.warehouse.article_window import (
     LINEAGE,
     context_rows,
     history_rows,
+    partition_rows,
 )
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
@@ -285,7 +286,8 @@ def _resume(
 
     It does when the stored state is of ``version``, every article it placed is still in
     the partition and unchanged (not pending), every other article comes at or after its
-    cut, and history, context and archive are what the state was built on.
+    cut, and history, context, archive and enrichment (``enriched_by_id``) are what the
+    state was built on.
     """
     found = checkpoints.resumable(session, STAGE, partition_key, version, ClusterState, todo)
     if found is None:
@@ -321,9 +323,16 @@ def _inputs_fingerprint(
     history = _history_query(session, partition_key, times, clusterer, columns=LINEAGE)
     candidates = _archive_candidates(session, clusterer.config, window, partition_key, times)
     archived = [(story_id, repr(sorted(snap.items()))) for story_id, snap in candidates]
-    return checkpoints.digest(context, history, archived)
+    # Entities are evidence too: an article of the partition or the context enriched
+    # since (``enriched_by_id``) changes what placing it decides.
+    enriched = [
+        *partition_rows(session, partition_key, columns=_ENRICHED),
+        *context_rows(session, partition_key, times, window, clustered_only=True, columns=_ENRICHED),
+    ]
+    return checkpoints.digest(context, history, archived, enriched)
 
 
+_ENRICHED = (Article.id, Article.enriched_by_id)
 _LINK_UPDATES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence",
                  "stage_run_id"]
 _LINK_VALUES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence"]

@@ -131,6 +131,12 @@ ROUND2_QUOTE_MAAS = (
 )
 ROUND2_QUOTE_MAAS_RETURN = "as soon as the threshold is treated as a starting point and not a verdict"
 
+# The Brennick fire chief's words; the Harbor Herald rewrite of the fire re-uses them.
+BRENNICK_FIRE_QUOTE = (
+    "The roof went within twenty minutes, and the only reason nobody was hurt is that the night "
+    "shift walked out the moment the alarm sounded instead of trying to save the stock."
+)
+
 VELTRA_TOPIC = ("veltra-talks-round1", "veltra-talks-round2", "veltra-pumping-flood")
 
 STORIES: tuple[Story, ...] = (
@@ -195,6 +201,27 @@ STORIES: tuple[Story, ...] = (
         event_key="northgate-bike-lanes",
         summary="(e) Edited after publication: dateModified a day later, with a correction line.",
         pages=("np-bike-lanes",),
+    ),
+    Story(
+        event_key="brennick-factory-fire",
+        summary=(
+            "(f) A fire at a paint factory in Brennick (Corvel), fire chief Oskar Lindqvist. "
+            "Origin by Valley Wire; rewritten the same day by the Harbor Herald in its own words "
+            "with the chief's quote. Must not join the Tarnow fire, the same kind of event "
+            "reported the same day in another city with other officials."
+        ),
+        pages=("vw-brennick-fire", "hh-brennick-fire"),
+        shared_quotes=(BRENNICK_FIRE_QUOTE,),
+        must_not_join=("tarnow-factory-fire",),
+    ),
+    Story(
+        event_key="tarnow-factory-fire",
+        summary=(
+            "(f) Hard negative of the Brennick fire: a fire at a textile factory in Tarnow "
+            "(Astrana) the same day, fire officer Greta Halloran, one outlet (Northgate Post)."
+        ),
+        pages=("np-tarnow-fire",),
+        must_not_join=("brennick-factory-fire",),
     ),
 )
 
@@ -887,6 +914,93 @@ The hall will open from 7 a.m. to 7 p.m. six days a week, with a late market on 
         authors=(),
         kind=MISSING,
         in_sitemap=False,
+    ),
+    # ------------------------------------------- two factory fires on one day (story f)
+    PageSpec(
+        key="vw-brennick-fire",
+        outlet="valley-wire",
+        day=-1,
+        at=(6, 40),
+        slug="night-fire-destroys-brennick-paint-factory",
+        section="region",
+        title="Night fire destroys paint factory in Brennick",
+        description="Firefighters fought the blaze at the Kessler paint works in Brennick for six hours; the night shift got out unhurt.",
+        byline="By Hugo Marland",
+        authors=("Hugo Marland",),
+        event_key="brennick-factory-fire",
+        role=ROLE_ORIGIN,
+        paragraphs=_paras(
+            f"""
+BRENNICK — A fire that broke out overnight at the Kessler paint works in Brennick destroyed the main production hall, and firefighters from across the district needed six hours to bring it under control, the Brennick fire brigade said.
+
+Fire chief Oskar Lindqvist said the alarm went off shortly after two in the morning in the mixing room, where solvents are stored in steel drums. Thirty-eight firefighters and eleven engines from Brennick and two neighbouring towns were sent to the site on the eastern edge of Brennick.
+
+"{BRENNICK_FIRE_QUOTE}" Lindqvist told reporters at the gate.
+
+Residents of the streets around the plant were told to keep their windows shut while a column of black smoke drifted over Brennick towards the river. Air quality readings taken by the district environment office in the morning were normal, Lindqvist said.
+
+The Kessler works employs about 140 people and has made paint for ships and bridges in Brennick since 1962. Managing director Paula Kessler said the company would pay its staff while the damage was assessed and hoped to restart production in a temporary hall within weeks.
+
+Investigators from the Corvel fire safety inspectorate will examine the mixing room once the ruins have cooled. Lindqvist said there was no sign of arson.
+"""
+        ),
+    ),
+    PageSpec(
+        key="hh-brennick-fire",
+        outlet="harbor-herald",
+        day=-1,
+        at=(11, 15),
+        slug="brennick-paint-works-fire-night-shift-escaped",
+        section="world",
+        title="Brennick paint works gutted by fire as night shift escapes unhurt",
+        description="The blaze at the Kessler plant in Brennick took six hours to put out; the fire chief credits the workers' quick exit.",
+        byline="By Priya Castellanos",
+        authors=("Priya Castellanos",),
+        event_key="brennick-factory-fire",
+        role=ROLE_REWRITE,
+        paragraphs=_paras(
+            f"""
+Workers on the night shift at the Kessler paint works in Brennick escaped without injury when fire tore through the plant's production hall overnight, according to the Brennick fire brigade.
+
+The blaze started in the mixing room, where solvents are kept, and spread to the roof of the main hall before crews could reach it. It took thirty-eight firefighters six hours to put out.
+
+Brennick fire chief Oskar Lindqvist praised the staff for leaving at once. "{BRENNICK_FIRE_QUOTE}"
+
+Smoke from the fire could be seen across Brennick for most of the morning. The district environment office said its air measurements showed nothing unusual.
+
+Paula Kessler, who runs the family firm, said the 140 employees would keep their wages while the company looked for a temporary hall. The plant has supplied marine paint from Brennick for six decades.
+
+The national fire safety inspectorate has been asked to establish the cause. Lindqvist said nothing pointed to a deliberate act.
+"""
+        ),
+    ),
+    PageSpec(
+        key="np-tarnow-fire",
+        outlet="northgate-post",
+        day=-1,
+        at=(9, 50),
+        slug="fire-guts-textile-factory-in-tarnow",
+        section="city",
+        title="Fire guts textile factory in Tarnow; workers evacuated",
+        description="Crews in Tarnow spent the morning fighting a blaze at the Marrow textile mill; two firefighters were treated for smoke.",
+        byline="By Marta Oyelaran",
+        authors=("Marta Oyelaran",),
+        event_key="tarnow-factory-fire",
+        paragraphs=_paras(
+            """
+TARNOW — A fire swept through the Marrow textile mill in Tarnow early in the morning, destroying the weaving hall and forcing the evacuation of about ninety workers, the Tarnow fire service said.
+
+Fire officer Greta Halloran said the blaze began in a storeroom full of cotton bales and spread quickly along the roof. Twenty-six firefighters from Tarnow fought the flames for five hours, and two of them were treated in hospital for smoke inhalation.
+
+"Cotton burns slowly until it reaches the air, and then it goes all at once," Halloran said outside the mill. "The workers did exactly what they had practised and were outside within minutes."
+
+Police closed the main road through the industrial estate in Tarnow while crews worked, and residents were told to avoid the area because of heavy smoke.
+
+The Marrow mill has woven sheets and towels in Tarnow for almost a century and employs about ninety people. Owner Anton Marrow said the company would try to move production to a smaller site across town.
+
+The Astrana labour inspectorate has opened an inquiry into the fire. Halloran said it was too early to say what caused it.
+"""
+        ),
     ),
 )
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, select, update
 
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import enrich_partition
+from pipelines.enrich.store import enricher_version, refresh_stories
 from pipelines.stories.store import cluster_partition
 from pipelines.warehouse import checkpoints
 from pipelines.warehouse.db import make_engine, session_scope
@@ -108,12 +109,22 @@ def _insert(engine: Engine, articles: list[dict]) -> None:
 
 
 def _stages(engine: Engine, day: str, *, rebuild: bool) -> tuple[dict, dict]:
+    """Dedup, enrich, cluster one day (enrich first: the clusterer reads the entities).
+
+    The day's story-level entities and keywords are refreshed after clustering, once the
+    stories are known.
+    """
     with stage_run(engine, "dedup", day, code_version="test") as run:
         dedup = dedup_partition(engine, day, run.id, rebuild=rebuild)
-    with stage_run(engine, "cluster", day, code_version="test") as run:
-        cluster = cluster_partition(engine, day, run.id, rebuild=rebuild)
     with stage_run(engine, "enrich", day, code_version="test") as run:
         enrich_partition(engine, day, stage_run_id=run.id, rebuild=rebuild)
+    with stage_run(engine, "cluster", day, code_version="test") as run:
+        cluster = cluster_partition(engine, day, run.id, rebuild=rebuild)
+    with session_scope(engine) as session:
+        story_ids = session.scalars(
+            select(Article.story_id).distinct().where(Article.partition_key == day, Article.story_id.is_not(None))
+        )
+        refresh_stories(session, story_ids, enricher_version())
     return dedup, cluster
 
 

@@ -273,14 +273,12 @@ def synthetic_docs(count: int, seed: int = 7) -> list[Doc]:
 
     Vocabulary is random (Zipf-like common words plus per-event names and numbers), spread
     over about ``count / 300`` days, so the window holds a realistic daily volume. Each
-    article carries entities as the enrich stage would give them: two of its event's names
-    as a place and a person, and a third drawn from all events (drawn from their own random
-    stream, so the texts are those of a run without entities).
+    article carries entities as the enrich stage would give them: its event's first name
+    as a place and its second as a person, with the mentions its text makes of them.
     """
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    entity_rng = np.random.default_rng(seed + 1)
     common = [f"word{index}" for index in range(20_000)]
     zipf_cdf = np.cumsum(1.0 / np.arange(1, len(common) + 1))
     zipf_cdf /= zipf_cdf[-1]
@@ -319,18 +317,17 @@ def synthetic_docs(count: int, seed: int = 7) -> list[Doc]:
                 original = words
             when = base_time + rng.uniform(0, 2.5) * 86_400 * (report > 0)
             text = " ".join(words)
-            mentions = entity_rng.integers(1, 6, size=3).tolist()
-            elsewhere = f"name{int(entity_rng.integers(1, event + 1))}x2"
-            entities = (
-                (f"place|name{event}x0|", mentions[0]),
-                (f"person|name{event}x1|", mentions[1]),
-                (f"place|{elsewhere}|", mentions[2]),
+            url = f"https://outlet{rng.integers(0, 500)}.example/{len(docs)}"  # drawn before the title
+            title = " ".join([*rng.choice(names, size=3), *rng.choice(common[:500], size=4)])
+            counts = Counter(f"{title} {text}".split())
+            entities = tuple(
+                (f"{kind}|{name.lower()}|", counts[name])
+                for kind, name in (("place", names[0]), ("person", names[1])) if counts[name]
             )
             docs.append(
                 Doc(
-                    id=len(docs), url=f"https://outlet{rng.integers(0, 500)}.example/{len(docs)}",
-                    title=" ".join([*rng.choice(names, size=3), *rng.choice(common[:500], size=4)]),
-                    text=text, published_at=datetime.fromtimestamp(when, UTC),
+                    id=len(docs), url=url,
+                    title=title, text=text, published_at=datetime.fromtimestamp(when, UTC),
                     source=f"outlet{len(docs) % 500}", entities=entities,
                 )
             )

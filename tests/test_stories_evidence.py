@@ -7,12 +7,16 @@ the first collapse. Entities are given as the enrich stage stores them (``type|n
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 
+import pytest
 from test_stories_fixtures import T0
 
 from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.evidence import entity_conflict, entity_evidence, name_words
+from pipelines.stories.jsonl import run_cluster_jsonl
 from pipelines.stories.types import ClusterConfig, Doc
 
 COLLAPSE = (
@@ -101,3 +105,28 @@ def test_without_conflict_types_entities_change_nothing() -> None:
     ]
     stories = {a.id: a.story_key for a in StoryClusterer(ClusterConfig(conflict_types=())).add_many(docs)}
     assert stories[1] == stories[2]
+
+
+def test_cluster_jsonl_reads_entities_as_storyline_enrich_prints_them() -> None:
+    lines = []
+    for doc in (
+        _doc(1, COLLAPSE, "Vellmoor", "Ada Kettering", entities=False),
+        _doc(2, OTHER_TOWN, "Ostrava Minor", "Bruno Salcedo", entities=False, hours=2),
+    ):
+        town = "Vellmoor" if doc.id == 1 else "Ostrava Minor"
+        entities = [{"text": town, "type": "place", "country": None, "mentions": doc.text.count(town)}]
+        lines.append(json.dumps({"id": doc.id, "title": doc.title, "text": doc.text,
+                                 "published_at": doc.published_at.isoformat(), "entities": entities}))
+    out = io.StringIO()
+    run_cluster_jsonl(lines, out)
+    stories = [json.loads(line)["story_id"] for line in out.getvalue().splitlines()]
+    assert stories == [1, 2]
+    without = io.StringIO()
+    run_cluster_jsonl([json.dumps({k: v for k, v in json.loads(line).items() if k != "entities"}) for line in lines], without)
+    assert [json.loads(line)["story_id"] for line in without.getvalue().splitlines()] == [1, 1]
+
+
+def test_cluster_jsonl_names_the_line_of_a_malformed_entity() -> None:
+    bad = json.dumps({"id": 1, "text": "x", "entities": [{"text": "Vellmoor", "type": "place", "mentions": 0}]})
+    with pytest.raises(ValueError, match="line 2: entity .* positive"):
+        run_cluster_jsonl(['{"id": 0, "text": "y"}', bad], io.StringIO())

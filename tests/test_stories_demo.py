@@ -4,6 +4,9 @@ Runs the real Dagster pass (``dagster_project.run.run_pass``) against
 ``storyline.demo_site.DemoSite`` and checks the story design of ``content.STORIES``:
 a rewrite joins its origin's story, a later round of the same talks and a flood on the
 same river stay apart, and verbatim wire copy becomes one story with a ``copy``.
+Clustered again after enrichment (entities in the warehouse, as when enrich runs before
+cluster), two factory fires of one day in two cities stay apart while the cross-outlet
+rewrite of one of them stays with its origin.
 """
 
 from __future__ import annotations
@@ -15,16 +18,35 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from pipelines.stories.store import cluster_partition
 from pipelines.warehouse.migrate import upgrade
-from pipelines.warehouse.models import Article, StoryArticle
+from pipelines.warehouse.models import Article, ArticleEntity, Entity, StoryArticle
+from pipelines.warehouse.stage_runs import stage_run
 from storyline.demo_site import DemoSite
 
 pytestmark = pytest.mark.slow
 
 
+def _placements(url: str, base: str) -> dict[str, tuple]:
+    """Return ``{canonical path: (story, relation, related path)}`` of the warehouse at ``url``."""
+    engine = create_engine(url)
+    with Session(engine) as db:
+        rows = db.execute(
+            select(Article.id, Article.canonical_url, StoryArticle.story_id,
+                   StoryArticle.relation, StoryArticle.related_to_id)
+            .join(StoryArticle, StoryArticle.article_id == Article.id)
+        ).all()
+    engine.dispose()
+    path_of = {row.id: row.canonical_url.removeprefix(base) for row in rows}
+    return {
+        path_of[row.id]: (row.story_id, row.relation, path_of.get(row.related_to_id))
+        for row in rows
+    }
+
+
 @pytest.fixture(scope="module")
-def demo_pass(tmp_path_factory):
-    """Run one full pass over the demo site; return (manifest, {url_path: (story, relation, related path)})."""
+def demo_warehouse(tmp_path_factory):
+    """Run one full pass over the demo site; return (manifest, warehouse URL, site base URL)."""
     from dagster_project.run import run_pass
 
     tmp_path = tmp_path_factory.mktemp("demo")
@@ -39,20 +61,39 @@ def demo_pass(tmp_path_factory):
         )
         manifest = list(site.manifest)
         base = site.base_url
+    return manifest, url, base
+
+
+@pytest.fixture(scope="module")
+def demo_pass(demo_warehouse):
+    """Return (manifest, {url_path: (story, relation, related path)}) after the pass."""
+    manifest, url, base = demo_warehouse
+    return manifest, _placements(url, base)
+
+
+@pytest.fixture(scope="module")
+def enriched_pass(demo_warehouse):
+    """Cluster every partition again once the pass has enriched them; return as :func:`demo_pass`.
+
+    Also returns ``{canonical path: {place names}}`` of the articles' stored places.
+    """
+    manifest, url, base = demo_warehouse
     engine = create_engine(url)
     with Session(engine) as db:
-        rows = db.execute(
-            select(Article.id, Article.canonical_url, StoryArticle.story_id,
-                   StoryArticle.relation, StoryArticle.related_to_id)
-            .join(StoryArticle, StoryArticle.article_id == Article.id)
-        ).all()
+        partitions = sorted(set(db.scalars(select(Article.partition_key))))
+        places: dict[str, set[str]] = defaultdict(set)
+        for path, name in db.execute(
+            select(Article.canonical_url, Entity.name)
+            .join(ArticleEntity, ArticleEntity.article_id == Article.id)
+            .join(Entity, Entity.id == ArticleEntity.entity_id)
+            .where(Entity.type == "place")
+        ):
+            places[path.removeprefix(base)].add(name)
+    for partition in partitions:
+        with stage_run(engine, "cluster", partition, code_version="test") as run:
+            cluster_partition(engine, partition, run.id, rebuild=True)
     engine.dispose()
-    path_of = {row.id: row.canonical_url.removeprefix(base) for row in rows}
-    placed = {
-        path_of[row.id]: (row.story_id, row.relation, path_of.get(row.related_to_id))
-        for row in rows
-    }
-    return manifest, placed
+    return manifest, _placements(url, base), places
 
 
 def _pages(manifest, event_key: str) -> dict[str, str]:
@@ -117,3 +158,24 @@ def test_only_one_event_per_story(demo_pass):
             events_by_story[placed[entry.canonical_path][0]].add(entry.event_key)
     mixed = {story: events for story, events in events_by_story.items() if len(events) > 1}
     assert not mixed, f"stories mixing events: {mixed}"
+
+
+@pytest.mark.parametrize("which", ["pass", "enriched"])
+def test_same_kind_of_event_in_two_cities_stays_apart(demo_pass, enriched_pass, which):
+    """Two factory fires of one day, two cities and other officials: two stories; the
+    rewrite of one (another outlet, own words, one shared quote) shares its origin's."""
+    manifest, placed = demo_pass if which == "pass" else enriched_pass[:2]
+    aldenburg = _pages(manifest, "aldenburg-factory-fire")
+    oldhaven = _stories(manifest, placed, "oldhaven-factory-fire")
+    assert _stories(manifest, placed, "aldenburg-factory-fire") == {placed[aldenburg["origin"]][0]}
+    assert placed[aldenburg["rewrite"]][1] == "rewrite"
+    assert placed[aldenburg["origin"]][0] not in oldhaven, "two fires in two cities share a story"
+
+
+def test_enrichment_names_the_fire_cities(enriched_pass):
+    """The evidence the clusterer read: each fire's city among its article's places."""
+    manifest, _, places = enriched_pass
+    for event, city in (("aldenburg-factory-fire", "Aldenburg"), ("oldhaven-factory-fire", "Oldhaven")):
+        for entry in manifest:
+            if entry.event_key == event:
+                assert city in places[entry.canonical_path], (entry.canonical_path, places[entry.canonical_path])

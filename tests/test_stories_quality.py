@@ -1,12 +1,14 @@
 """Quality gates of story clustering on the labelled dev sets (skipped when ../shared is absent).
 
-Targets met on the dev files are gated slightly below the target; the GVA B-cubed F1, met
-by a small margin (the story archive), slightly below the level measured when the gate was
-set, so it cannot slip back (``python benchmarks/clustering.py`` prints the figures):
-  GVA    B-cubed F1          target 0.94  measured 0.941  gate 0.937
-  GVA    pairwise precision  target 0.85  measured 0.918  gate 0.905
-  ECB+   B-cubed F1          target 0.90  measured 0.917  gate 0.895
-  ECB+   pairwise precision  target 0.85  measured 0.851  gate 0.845
+The articles carry their NER entities (cached under ``artifacts/``; the first run computes
+them, a few minutes). The targets of issue 13 are not all met yet: each figure is gated
+slightly below the level measured when the gate was set, so it cannot slip back
+(``python benchmarks/clustering.py`` prints the figures):
+  GVA    B-cubed F1               target 0.95  measured 0.941  gate 0.937
+  GVA    pairwise precision       target 0.90  measured 0.921  gate 0.905
+  ECB+   B-cubed F1               target 0.93  measured 0.914  gate 0.895
+  ECB+   pairwise precision       target 0.90  measured 0.852  gate 0.845
+  ECB+   mean of 5 orders (B3 F1) target 0.90  measured 0.881  gate 0.875
   seeds: AP and RNA in one story, RNA a rewrite of AP, no other article joins them.
 """
 
@@ -18,6 +20,7 @@ from benchmarks.clustering import DATASETS, evaluate, seed_check, shared_dir
 from pipelines.stories.types import ClusterConfig
 
 CORPUS = shared_dir() / "corpus" / "clustering"
+ORDERS_GATE = {"ecbplus": 0.875}  # mean B-cubed F1 over the benchmark's shuffled orders
 pytestmark = pytest.mark.skipif(
     not all((CORPUS / name).is_file() for name in DATASETS.values()),
     reason=f"labelled clustering data not found in {CORPUS}; set STORYLINE_SHARED_DIR",
@@ -32,6 +35,7 @@ def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: floa
     scores = evaluate(dataset, ClusterConfig())
     assert scores["bcubed_f1"] >= bcubed_f1, scores
     assert scores["pairwise_precision"] >= pairwise_precision, scores
+    assert scores.get("orders_bcubed_f1", 1.0) >= ORDERS_GATE.get(dataset, 0.0), scores
 
 
 def test_seed_pair_is_one_story_with_a_rewrite() -> None:

@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.orm import Session
+from test_stories_evidence import COLLAPSE, FOLLOW_UP, OTHER_TOWN, _doc
 from test_stories_fixtures import T0, dam_docs
 
 from pipelines.dedup.store import dedup_partition
 from pipelines.stories.store import SUMMARY_VERSION, cluster_partition
 from pipelines.stories.types import Doc
-from pipelines.warehouse.models import Article, Base, CrawlRun, Fetch, StageRun, Story, StoryArticle
+from pipelines.warehouse.models import (
+    Article,
+    ArticleEntity,
+    Base,
+    CrawlRun,
+    Fetch,
+    StageRun,
+    Story,
+    StoryArticle,
+)
+from pipelines.warehouse.models import Entity as EntityRow
 
 POSTGRES_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
@@ -260,3 +272,47 @@ def test_a_follow_up_months_later_rejoins_its_story_in_a_later_partition_run(
     _run(session, first_day)
     _run(session, later_day)
     assert state() == before
+
+
+def _add_entities(db: Session, article_id: int, entities: tuple[tuple[str, int], ...], enrich_run: int) -> None:
+    """Store ``(entity key, mentions)`` for an article as the enrich stage would, stamped with ``enrich_run``."""
+    for key, mentions in entities:
+        entity = db.scalar(select(EntityRow).where(EntityRow.entity_key == key))
+        if entity is None:
+            kind, name, country = key.split("|")
+            entity = EntityRow(entity_key=key, name=name.title(), type=kind, country_code=country or None,
+                               created_at=datetime.now(UTC))
+            db.add(entity)
+            db.flush()
+        db.add(ArticleEntity(article_id=article_id, entity_id=entity.id, mentions=mentions, first_offset=0,
+                             surface_forms=[], enricher_version="test"))
+    db.execute(update(Article).where(Article.id == article_id).values(enriched_by_id=enrich_run))
+    db.flush()
+
+
+def test_stored_entities_keep_two_towns_apart_and_a_state_placed_without_them_is_not_resumed(
+    session: Session,
+) -> None:
+    """The cluster stage reads ``article_entities``; entities that arrive after a run make the
+    next scheduled run place the partition again instead of resuming the state placed without them."""
+    partition = "2031-03-04"
+    collapse = _doc(1, COLLAPSE, "Vellmoor", "Ada Kettering", entities=True)
+    other_town = _doc(2, OTHER_TOWN, "Ostrava Minor", "Bruno Salcedo", entities=True, hours=1)
+    unrelated = replace(dam_docs()[0], id=4, published_at=T0 + timedelta(hours=10))  # moves the cut past 1 and 2
+    ids = _insert_articles(session, [collapse, other_town, unrelated], partition)
+    session.commit()
+    _run(session, partition, rebuild=False)
+    story_of = dict(session.execute(select(Article.id, Article.story_id)).all())
+    assert story_of[ids[1]] == story_of[ids[2]]  # words alone: one story
+
+    enrich_run = _stage_run(session, "enrich", partition)
+    for doc in (collapse, other_town):
+        _add_entities(session, ids[doc.id], doc.entities, enrich_run)
+    follow_up = _doc(3, FOLLOW_UP, "Vellmoor", "Ada Kettering", entities=False, hours=12)
+    ids.update(_insert_articles(session, [follow_up], partition))
+    session.commit()
+    _, cluster = _run(session, partition, rebuild=False)
+    assert cluster["resumed"] == 0
+    story_of = dict(session.execute(select(Article.id, Article.story_id)).all())
+    assert story_of[ids[1]] != story_of[ids[2]]
+    assert story_of[ids[3]] == story_of[ids[1]]

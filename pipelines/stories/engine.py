@@ -46,7 +46,11 @@ articles more than ``close_days`` apart join a story at a centroid similarity of
 mentions what the other is mainly about (``subject_check``):
 the article's heaviest term is absent from the story centroid and the centroid's heaviest
 term is absent from the article (another fight of the same champion, another signing
-of the same club). Terms an outlet used in at least
+of the same club). **Entity evidence** (:mod:`pipelines.stories.evidence`, from the
+article's NER entities in :attr:`Doc.entities`; none for an article not enriched yet):
+a story is refused when the article and the story each name places of
+``conflict_types`` at least ``conflict_min_mentions`` times and neither names any of the
+other's (the same kind of event in another city). Terms an outlet used in at least
 ``source_share`` of its last ``source_memory`` articles (site name, section names,
 footer; judged once it has ``source_min_articles``) are left out of its articles'
 vectors: they tell who published an article, not what happened. Articles without a date
@@ -94,6 +98,7 @@ import numpy as np
 
 from pipelines.dedup.index import DuplicateIndex, DuplicateKeys, id_order
 from pipelines.stories.archive import ArchiveRules, StoryArchive
+from pipelines.stories.evidence import entity_conflict
 from pipelines.stories.prepare import prepare_batch, prepare_doc
 from pipelines.stories.similarity import cosine, passage_runs, residual_link, top_items
 from pipelines.stories.types import Assignment, ClusterConfig, Doc, StoryKey
@@ -150,6 +155,15 @@ class _Story:
     _centroid_norm: float | None = 0.0
     _lead: int | None = None
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
+    evidence: dict[str, int] = field(default_factory=dict)  # entity key -> summed mentions
+    name_words: set[str] = field(default_factory=set)  # capitalised words of members with evidence
+
+    def add_evidence(self, evidence: dict[str, int], name_words: frozenset[str]) -> None:
+        """Add one member's entity evidence (key -> mentions) and capitalised words."""
+        summed = self.evidence
+        for key, mentions in evidence.items():
+            summed[key] = summed.get(key, 0) + mentions
+        self.name_words |= name_words
 
     def add_vector(self, vector: dict[int, float], max_terms: int) -> None:
         """Add ``vector`` to the centroid, keeping its ``max_terms`` heaviest terms.
@@ -453,7 +467,7 @@ class StoryClusterer:
         time = self._time(doc)
         scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
         story_key, best_id, link, centroid_similarity = self._choose_story(
-            vector, time, scored, prepared["title_terms"]
+            vector, time, scored, prepared["title_terms"], prepared
         )
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
@@ -730,6 +744,8 @@ class StoryClusterer:
         if not duplicate and vector:
             story.members[doc.id] = None
             story.add_vector(vector, self.config.centroid_terms)
+            if prepared["evidence"]:
+                story.add_evidence(prepared["evidence"], prepared["name_words"])
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -836,6 +852,7 @@ class StoryClusterer:
         time: float | None,
         scored: list[tuple[float, Hashable, int]],
         title: tuple[int, ...] = (),
+        prepared: dict[str, Any] | None = None,
     ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
         config = self.config
         span = config.max_story_span_days * DAY_SECONDS
@@ -846,6 +863,7 @@ class StoryClusterer:
         if titled:
             floor = min(floor, config.title_link_floor)
         close = config.close_days * DAY_SECONDS
+        evidence = prepared["evidence"] if prepared else None
         for link, doc_id, overlap in scored:
             if link < floor:
                 break
@@ -892,6 +910,13 @@ class StoryClusterer:
                 # Not close in time (or undated) and neither mentions what the other is
                 # mainly about (its heaviest term: the fighter, the player, the dead man):
                 # another event of the same kind with the same setting.
+                continue
+            if evidence and story.evidence and entity_conflict(
+                evidence, prepared["name_words"], story.evidence, story.name_words,
+                config.conflict_types, config.conflict_min_mentions,
+            ):
+                # Each keeps naming its own place (person) and never the other's: the
+                # same kind of event somewhere else (another factory fire, another quake).
                 continue
             centroid_similarity = (
                 cosine(vector, story.centroid) / story.centroid_norm

@@ -1,6 +1,8 @@
 """JSON-lines front end of the clusterer, behind ``storyline cluster --jsonl IN``.
 
-Input lines are ``{"id", "url", "title", "text", "published_at", "source"}``; output is
+Input lines are ``{"id", "url", "title", "text", "published_at", "source"}``, optionally
+with ``"entities"`` as ``storyline enrich`` prints them (``[{"text", "type", "country",
+"mentions"}]``: the clusterer's entity evidence); output is
 one line per input, in input order: ``{"id", "story_id", "duplicate_of", "relation",
 "related_to"}``, where ``relation`` and ``related_to`` mean what they mean in the
 warehouse's ``story_articles`` (``origin``, ``copy``, ``rewrite``, ``independent``, and the
@@ -16,6 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from pipelines.enrich.entities import Entity
+from pipelines.enrich.store import entity_key
 from pipelines.jsonlines import decoded_lines
 from pipelines.stories.engine import StoryClusterer
 from pipelines.stories.types import ClusterConfig, Doc
@@ -40,10 +44,38 @@ def parse_published_at(value: object, *, line_number: int) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def parse_entities(value: object, *, line_number: int) -> tuple[tuple[str, int], ...]:
+    """Return ``(entity key, mentions)`` pairs of an ``"entities"`` value (``storyline enrich``'s shape).
+
+    Raises ``ValueError`` naming the line when it is not a list of objects with a
+    ``text``, a ``type`` and a positive whole number of ``mentions`` (1 when absent).
+    """
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list):
+        raise ValueError(f"line {line_number}: entities must be a list, got {type(value).__name__}")
+    pairs = []
+    for item in value:
+        mentions = item.get("mentions", 1) if isinstance(item, dict) else None
+        if (
+            not isinstance(item, dict) or not item.get("text") or not item.get("type")
+            or not isinstance(mentions, int) or mentions < 1
+        ):
+            raise ValueError(
+                f"line {line_number}: entity {item!r} needs \"text\", \"type\" and a positive "
+                "\"mentions\" (as storyline enrich prints them)"
+            )
+        entity = Entity(name=str(item["text"]), type=str(item["type"]), mentions=mentions, first_offset=0,
+                        surface_forms=[], country=item.get("country") or None)
+        pairs.append((entity_key(entity), mentions))
+    return tuple(pairs)
+
+
 def doc_from_record(record: object, *, line_number: int) -> Doc:
     """Return the :class:`Doc` of one decoded input line.
 
-    Raises ``ValueError`` naming the line when it is not an object or has no ``id``.
+    Raises ``ValueError`` naming the line when it is not an object, has no ``id``, or
+    has malformed ``entities``.
     """
     if not isinstance(record, dict):
         raise ValueError(f"line {line_number}: expected a JSON object, got {type(record).__name__}")
@@ -56,6 +88,7 @@ def doc_from_record(record: object, *, line_number: int) -> Doc:
         text=str(record.get("text") or ""),
         published_at=parse_published_at(record.get("published_at"), line_number=line_number),
         source=str(record.get("source") or ""),
+        entities=parse_entities(record.get("entities"), line_number=line_number),
     )
 
 

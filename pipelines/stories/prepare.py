@@ -18,6 +18,7 @@ import numpy as np
 
 from pipelines.dedup.exact import url_key
 from pipelines.dedup.near import NUM_PERM, minhash_signature, signature_bands
+from pipelines.stories.evidence import entity_evidence, name_words
 from pipelines.stories.features import extract_features
 from pipelines.stories.vocabulary import TermVocabulary
 
@@ -29,7 +30,9 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
     """Return what the clusterer needs of ``doc``: terms, MinHash signature, passages, keys.
 
     Terms come as ids of ``vocabulary`` with their raw weights (``term_ids``,
-    ``term_weights``; ``title_terms`` are the ids of the title's content words).
+    ``term_weights``; ``title_terms`` are the ids of the title's content words), and
+    the entity ``evidence`` with the article's capitalised ``name_words`` (both empty
+    without entities; :mod:`pipelines.stories.evidence`).
     """
     features = extract_features(
         doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
@@ -48,6 +51,17 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
         "text_key": features.fingerprint,
         "shingle_count": len(features.shingles),
         "title_terms": features.title_terms,
+        **_evidence(doc, config),
+    }
+
+
+def _evidence(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
+    evidence = entity_evidence(doc.entities, config.conflict_types)
+    if not evidence:
+        return {"evidence": {}, "name_words": frozenset()}
+    return {
+        "evidence": evidence,
+        "name_words": name_words(doc.title, doc.text, config.max_body_words),
     }
 
 
@@ -83,6 +97,8 @@ class PreparedBatch:
     shingle_counts: list[int]
     url_keys: list[str | None]
     text_keys: list[str | None]
+    evidence: list[dict[str, int]]
+    name_words: list[frozenset[str]]
 
     @classmethod
     def of(
@@ -105,6 +121,8 @@ class PreparedBatch:
             shingle_counts=[item["shingle_count"] for item in prepared],
             url_keys=[item["url_key"] for item in prepared],
             text_keys=[item["text_key"] for item in prepared],
+            evidence=[item["evidence"] for item in prepared],
+            name_words=[item["name_words"] for item in prepared],
         )
 
     def records(self, translation: np.ndarray) -> list[dict[str, Any]]:
@@ -124,6 +142,8 @@ class PreparedBatch:
                 "text_key": self.text_keys[i],
                 "shingle_count": self.shingle_counts[i],
                 "title_terms": tuple(title_ids[titles[i] : titles[i + 1]].tolist()),
+                "evidence": self.evidence[i],
+                "name_words": self.name_words[i],
             }
             for i in range(len(self.url_keys))
         ]

@@ -49,7 +49,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +67,7 @@ from pipelines.warehouse.article_window import (
     LINEAGE,
     context_rows,
     history_rows,
+    partition_rows,
 )
 from pipelines.warehouse.db import session_scope, upsert
 from pipelines.warehouse.models import Article, Story, StoryArticle
@@ -210,15 +211,19 @@ class _Placement:
     def next_state(self, story_ids: dict[object, int]) -> ClusterState:
         """Return the state at the new cut, given the story ids the run resolved."""
         done = self.assignments[: self.before_cut]
+        placed = self.state.placed | {row.id for row, _ in done}
         return ClusterState(
             clusterer=self.snapshot,
-            placed=self.state.placed | {row.id for row, _ in done},
+            placed=placed,
             cut=self.cut,
             story_ids={**self.state.story_ids,
                        **{assignment.story_key: story_ids[assignment.story_key] for _, assignment in done}},
             inputs=self.state.inputs,
             seeded=self.state.seeded,
             relations=self.state.relations + Counter(assignment.relation for _, assignment in done),
+            enriched={
+                article_id: value for article_id, value in self.state.enriched.items() if article_id in placed
+            },
             figures=self.state.figures,
         )
 
@@ -259,6 +264,7 @@ def _place_all(session: Session, partition_key: str, config: ClusterConfig) -> _
     # Read before the inputs themselves: a change committed in between makes the next
     # run place everything again instead of resuming from a state it does not match.
     inputs = _inputs_fingerprint(session, partition_key, times, clusterer)
+    enriched = _enrichment(session, partition_key)
     context = load_context(session, partition_key, rows, clusterer.window, clustered_only=True)
     history = _history(session, partition_key, times, clusterer)
     clusterer.count_terms(row.doc for row in history)
@@ -271,6 +277,7 @@ def _place_all(session: Session, partition_key: str, config: ClusterConfig) -> _
         seeded=seeded,
         figures={"context_articles": len(context), "context_archived": len(seeded),
                  "history_articles": len(history)},
+        enriched=enriched,
     )
     own = {row.id for row in rows}
     return _place_from(
@@ -285,7 +292,8 @@ def _resume(
 
     It does when the stored state is of ``version``, every article it placed is still in
     the partition and unchanged (not pending), every other article comes at or after its
-    cut, and history, context and archive are what the state was built on.
+    cut, history, context and archive are what the state was built on, and no article it
+    placed was enriched since (``enriched_by_id``).
     """
     found = checkpoints.resumable(session, STAGE, partition_key, version, ClusterState, todo)
     if found is None:
@@ -294,6 +302,10 @@ def _resume(
     times = list(current.values())
     if _inputs_fingerprint(session, partition_key, times, StoryClusterer(config)) != state.inputs:
         return None
+    enriched = _enrichment(session, partition_key)
+    if any(enriched.get(article_id) != state.enriched.get(article_id) for article_id in state.placed):
+        return None  # an article placed before the cut has other entities now
+    state = replace(state, enriched={**enriched, **state.enriched})
     clusterer = pickle.loads(state.clusterer)
     rows = load_partition(session, partition_key, ids=again)
     return _place_from(
@@ -321,9 +333,17 @@ def _inputs_fingerprint(
     history = _history_query(session, partition_key, times, clusterer, columns=LINEAGE)
     candidates = _archive_candidates(session, clusterer.config, window, partition_key, times)
     archived = [(story_id, repr(sorted(snap.items()))) for story_id, snap in candidates]
-    return checkpoints.digest(context, history, archived)
+    # Entities are evidence too: a context article enriched again changes the stories it seeds.
+    enriched = context_rows(session, partition_key, times, window, clustered_only=True, columns=_ENRICHED)
+    return checkpoints.digest(context, history, archived, enriched)
 
 
+def _enrichment(session: Session, partition_key: str) -> dict[int, int | None]:
+    """Return the partition's article id -> ``enriched_by_id`` (which enrichment its entities are of)."""
+    return {row.id: row.enriched_by_id for row in partition_rows(session, partition_key, columns=_ENRICHED)}
+
+
+_ENRICHED = (Article.id, Article.enriched_by_id)
 _LINK_UPDATES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence",
                  "stage_run_id"]
 _LINK_VALUES = ["story_id", "relation", "related_to_id", "similarity", "shared_passages", "evidence"]

@@ -29,6 +29,9 @@ class Doc:
     published_at: datetime | None = None
     source: str = ""
     canonical_url: str | None = None
+    entities: tuple[tuple[str, int], ...] = ()
+    """Typed entities as ``(entity key, mentions)``, keys as the enrich stage writes
+    ``entities.entity_key`` (``type|name|country``); empty when not enriched yet."""
 
     def sort_key(self) -> tuple:
         """Return the processing order key: publication time (undated last), then id."""
@@ -88,6 +91,8 @@ class ClusterConfig:
     archive_residual: float = 0.2
     archive_weight: float = 1.0
     archive_distinct: float = 0.5
+    conflict_types: tuple[str, ...] = ("place",)
+    conflict_min_mentions: int = 3
 
 
 @dataclass(frozen=True)

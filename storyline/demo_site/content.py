@@ -147,6 +147,16 @@ ROUND2_QUOTE_MAAS = (
 )
 ROUND2_QUOTE_MAAS_RETURN = "as soon as the threshold is treated as a starting point and not a verdict"
 
+# The Aldenburg fire chief's words; the Harbor Herald rewrite of the fire re-uses them.
+ALDENBURG_FIRE_QUOTE = (
+    "The roof went within twenty minutes, and the only reason nobody was hurt is that the night "
+    "shift walked out the moment the alarm sounded instead of trying to save the stock."
+)
+ALDENBURG_OWNER_QUOTE = (
+    "We will pay every one of our people while the damage is counted, and we mean to be making "
+    "paint again in a borrowed hall before the end of next month."
+)
+
 VELTRA_TOPIC = ("veltra-talks-round1", "veltra-talks-round2", "veltra-pumping-flood")
 
 STORIES: tuple[Story, ...] = (
@@ -211,6 +221,27 @@ STORIES: tuple[Story, ...] = (
         event_key="northgate-bike-lanes",
         summary="(e) Edited after publication: dateModified a day later, with a correction line.",
         pages=("np-bike-lanes",),
+    ),
+    Story(
+        event_key="aldenburg-factory-fire",
+        summary=(
+            "(f) A fire at a paint factory in Aldenburg (Corvel), fire chief Oskar Lindqvist. "
+            "Origin by Valley Wire; rewritten the same day by the Harbor Herald in its own words "
+            "with the chief's and the owner's quotes. Must not join the Oldhaven fire, the same kind of event "
+            "reported the same day in another city with other officials."
+        ),
+        pages=("vw-aldenburg-fire", "hh-aldenburg-fire"),
+        shared_quotes=(ALDENBURG_FIRE_QUOTE, ALDENBURG_OWNER_QUOTE),
+        must_not_join=("oldhaven-factory-fire",),
+    ),
+    Story(
+        event_key="oldhaven-factory-fire",
+        summary=(
+            "(f) Hard negative of the Aldenburg fire: a fire at a textile factory in Oldhaven "
+            "(Astrana) the same day, fire officer Greta Halloran, one outlet (Northgate Post)."
+        ),
+        pages=("np-oldhaven-fire",),
+        must_not_join=("aldenburg-factory-fire",),
     ),
 )
 
@@ -960,6 +991,93 @@ A second stage, continuing north from Holm Point to the sailing club and the cam
         authors=(),
         kind=MISSING,
         in_sitemap=False,
+    ),
+    # ------------------------------------------- two factory fires on one day (story f)
+    PageSpec(
+        key="vw-aldenburg-fire",
+        outlet="valley-wire",
+        day=-1,
+        at=(6, 40),
+        slug="night-fire-destroys-aldenburg-paint-factory",
+        section="region",
+        title="Night fire destroys paint factory in Aldenburg",
+        description="Firefighters fought the blaze at the Kessler paint works in Aldenburg for six hours; the night shift got out unhurt.",
+        byline="By Hugo Marland",
+        authors=("Hugo Marland",),
+        event_key="aldenburg-factory-fire",
+        role=ROLE_ORIGIN,
+        paragraphs=_paras(
+            f"""
+ALDENBURG — A fire that broke out overnight at the Kessler paint works in Aldenburg destroyed the main production hall, and firefighters from across the district needed six hours to bring it under control, the Aldenburg fire brigade said.
+
+Fire chief Oskar Lindqvist said the alarm went off shortly after two in the morning in the mixing room, where solvents are stored in steel drums. Thirty-eight firefighters and eleven engines from Aldenburg and two neighbouring towns were sent to the site on the eastern edge of Aldenburg.
+
+"{ALDENBURG_FIRE_QUOTE}" Lindqvist told reporters at the gate.
+
+Residents of the streets around the plant were told to keep their windows shut while a column of black smoke drifted over Aldenburg towards the river. Air quality readings taken by the district environment office in the morning were normal, Lindqvist said.
+
+The Kessler works employs about 140 people and has made paint for ships and bridges in Aldenburg since 1962. "{ALDENBURG_OWNER_QUOTE}" managing director Paula Kessler said.
+
+Investigators from the Corvel fire safety inspectorate will examine the mixing room once the ruins have cooled. Lindqvist said there was no sign of arson.
+"""
+        ),
+    ),
+    PageSpec(
+        key="hh-aldenburg-fire",
+        outlet="harbor-herald",
+        day=-1,
+        at=(11, 15),
+        slug="aldenburg-paint-works-fire-night-shift-escaped",
+        section="world",
+        title="Aldenburg paint works gutted by fire as night shift escapes unhurt",
+        description="The blaze at the Kessler plant in Aldenburg took six hours to put out; the fire chief credits the workers' quick exit.",
+        byline="By Priya Castellanos",
+        authors=("Priya Castellanos",),
+        event_key="aldenburg-factory-fire",
+        role=ROLE_REWRITE,
+        paragraphs=_paras(
+            f"""
+Workers on the night shift at the Kessler paint works in Aldenburg escaped without injury when fire tore through the plant's production hall overnight, according to the Aldenburg fire brigade.
+
+The blaze started in the mixing room, where solvents are kept, and spread to the roof of the main hall before crews could reach it. It took thirty-eight firefighters six hours to put out.
+
+Aldenburg fire chief Oskar Lindqvist praised the staff for leaving at once. "{ALDENBURG_FIRE_QUOTE}"
+
+Smoke from the fire could be seen across Aldenburg for most of the morning. The district environment office said its air measurements showed nothing unusual.
+
+Paula Kessler, who runs the family firm that employs 140 people, promised to keep paying them: "{ALDENBURG_OWNER_QUOTE}" The plant has supplied marine paint from Aldenburg for six decades.
+
+The national fire safety inspectorate has been asked to establish the cause. Lindqvist said nothing pointed to a deliberate act.
+"""
+        ),
+    ),
+    PageSpec(
+        key="np-oldhaven-fire",
+        outlet="northgate-post",
+        day=-1,
+        at=(9, 50),
+        slug="fire-guts-textile-factory-in-oldhaven",
+        section="city",
+        title="Fire guts textile factory in Oldhaven; workers evacuated",
+        description="Crews in Oldhaven spent the morning fighting a blaze at the Marrow textile mill; two firefighters were treated for smoke.",
+        byline="By Marta Oyelaran",
+        authors=("Marta Oyelaran",),
+        event_key="oldhaven-factory-fire",
+        paragraphs=_paras(
+            """
+OLDHAVEN — A fire swept through the Marrow textile mill in Oldhaven early in the morning, destroying the weaving hall and forcing the evacuation of about ninety workers, the Oldhaven fire service said.
+
+Fire officer Greta Halloran said the blaze began in a storeroom full of cotton bales and spread quickly along the roof. Twenty-six firefighters from Oldhaven fought the flames for five hours, and two of them were treated in hospital for smoke inhalation.
+
+"Cotton burns slowly until it reaches the air, and then it goes all at once," Halloran said outside the mill. "The workers did exactly what they had practised and were outside within minutes."
+
+Police closed the main road through the industrial estate in Oldhaven while crews worked, and residents were told to avoid the area because of heavy smoke.
+
+The Marrow mill has woven sheets and towels in Oldhaven for almost a century and employs about ninety people. Owner Anton Marrow said the company would try to move production to a smaller site across town.
+
+The Astrana labour inspectorate has opened an inquiry into the fire. Halloran said it was too early to say what caused it, but that the storeroom's sprinklers would be the first thing her officers examined once the building was safe to enter.
+"""
+        ),
     ),
 )
 

@@ -1,0 +1,73 @@
+"""Entity evidence for the story clusterer: which places (people, organisations) an article is about.
+
+An article's evidence is its typed entities, keyed as the enrich stage keys them in
+``entities.entity_key`` (``type|name|country``), with their mention counts, plus the words
+it writes with a capital letter. A story's evidence is the same summed over its members.
+Two reports of one *kind* of event (a factory fire, an earthquake, a shooting) share
+their vocabulary; when each keeps naming its own place and never the other's, they are
+two events (:func:`entity_conflict`). Articles without entities (not enriched yet) carry
+no evidence, and the clusterer decides on their words alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_CAPITALISED = re.compile(r"\b[A-Z][^\W_]+")
+
+
+def entity_type(key: str) -> str:
+    """Return the type part of an entity key (``"place"`` of ``"place|lisbon|PT"``)."""
+    return key.split("|", 1)[0]
+
+
+def last_name_word(key: str) -> str:
+    """Return the last word of an entity key's name (``"jackson"`` of ``"person|vincent jackson|"``)."""
+    return key.split("|", 2)[1].rsplit(" ", 1)[-1]
+
+
+def entity_evidence(entities: Iterable[tuple[str, int]], types: Iterable[str]) -> dict[str, int]:
+    """Return entity key -> mentions for the entities of ``types`` (repeated keys add up)."""
+    wanted = frozenset(types)
+    evidence: dict[str, int] = {}
+    for key, mentions in entities:
+        if entity_type(key) in wanted:
+            evidence[key] = evidence.get(key, 0) + int(mentions)
+    return evidence
+
+
+def name_words(title: str, text: str, limit: int) -> frozenset[str]:
+    """Return the lower-cased words the title and the first ``limit`` body names write with a capital."""
+    words = _CAPITALISED.findall(title) + _CAPITALISED.findall(text)[:limit]
+    return frozenset(word.lower() for word in words)
+
+
+def entity_conflict(
+    article: dict[str, int],
+    article_words: frozenset[str],
+    story: dict[str, int],
+    story_words: frozenset[str] | set[str],
+    types: Iterable[str],
+    min_mentions: int,
+) -> str | None:
+    """Return the first of ``types`` on which an article and a story disagree, else ``None``.
+
+    They disagree on a type when both have salient entities of it (``min_mentions``
+    mentions or more: in the article, and summed over the story) and neither names any
+    of the other's: the last word of each salient name ("cleveland", "jackson") is not
+    among the other side's capitalised words (``*_words``: NER misses mentions that the
+    words still show). A side without a salient entity of a type is no evidence either way.
+    """
+    for kind in types:
+        mine = [key for key, count in article.items() if count >= min_mentions and entity_type(key) == kind]
+        if not mine:
+            continue
+        theirs = [key for key, count in story.items() if count >= min_mentions and entity_type(key) == kind]
+        if (
+            theirs
+            and not any(last_name_word(key) in story_words for key in mine)
+            and not any(last_name_word(key) in article_words for key in theirs)
+        ):
+            return kind
+    return None

@@ -1,0 +1,132 @@
+"""Entity evidence in story clustering: the same kind of event in two cities stays two stories.
+
+The texts are written for this test: two roof collapses after heavy snow, told in
+nearly the same words but in two invented towns with their own officials, and a second report of
+the first collapse. Entities are given as the enrich stage stores them (``type|name|country``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from test_stories_fixtures import T0
+
+from pipelines.stories.engine import StoryClusterer
+from pipelines.stories.evidence import entity_conflict, entity_evidence, name_words
+from pipelines.stories.jsonl import run_cluster_jsonl
+from pipelines.stories.types import ClusterConfig, Doc
+
+COLLAPSE = (
+    "The roof of the sports hall in {town} gave way under heavy snow on the first night of "
+    "the storm, and rescue teams searched the rubble until morning, officials in {town} said. "
+    "Fire chief {chief} said the hall had been empty when the steel beams buckled, because "
+    "the evening training session had been cancelled two hours earlier. Engineers will check "
+    "every flat roof of the district before schools reopen, {chief} said. Residents of {town} "
+    "were asked to clear snow from their own roofs and to keep away from the damaged hall."
+)
+OTHER_TOWN = (
+    "Heavy snow brought down the roof of a sports hall in {town} during the first night of the "
+    "storm, officials in {town} said, and rescue teams searched the rubble until the morning. "
+    "The hall was empty when the steel beams buckled, fire chief {chief} said, since the "
+    "evening training had been cancelled. Every flat roof of the district will be checked by "
+    "engineers before schools reopen, said {chief}, who asked residents of {town} to clear "
+    "snow from their roofs and stay away from the hall."
+)
+FOLLOW_UP = (
+    "Engineers inspecting the collapsed sports hall in {town} found that snow on its flat roof "
+    "weighed twice what the beams were built for, fire chief {chief} said. The hall in {town} "
+    "had been empty because training was cancelled, and nobody was hurt. Teams will now check "
+    "every flat roof in the district, and {chief} urged residents of {town} to clear their own."
+)
+
+
+def _doc(doc_id: int, template: str, town: str, chief: str, *, entities: bool, hours: float = 0) -> Doc:
+    text = template.format(town=town, chief=chief)
+    found = (
+        (f"place|{town.lower()}|", text.count(town)),
+        (f"person|{chief.lower()}|", text.count(chief)),
+    )
+    return Doc(
+        id=doc_id, url=f"https://example.test/{doc_id}", title=f"Snow brings down sports hall roof in {town}",
+        text=text, published_at=T0 + timedelta(hours=hours), source=f"outlet-{doc_id}",
+        entities=found if entities else (),
+    )
+
+
+def _stories(entities: bool) -> dict[int, object]:
+    docs = [
+        _doc(1, COLLAPSE, "Vellmoor", "Ada Kettering", entities=entities),
+        _doc(2, OTHER_TOWN, "Ostrava Minor", "Bruno Salcedo", entities=entities, hours=2),
+        _doc(3, FOLLOW_UP, "Vellmoor", "Ada Kettering", entities=entities, hours=5),
+    ]
+    return {a.id: a.story_key for a in StoryClusterer().add_many(docs)}
+
+
+def test_words_alone_merge_the_two_collapses() -> None:
+    """Without entities the two towns' reports read as one event (what the evidence fixes)."""
+    stories = _stories(entities=False)
+    assert stories[1] == stories[2]
+
+
+def test_entities_keep_two_towns_apart_and_the_follow_up_joins() -> None:
+    stories = _stories(entities=True)
+    assert stories[1] != stories[2]
+    assert stories[3] == stories[1]
+
+
+def test_conflict_needs_salient_places_on_both_sides_named_nowhere_in_the_other() -> None:
+    types, min_mentions = ("place",), 3
+    here = {"place|vellmoor|": 4, "person|ada kettering|": 2}
+    there = {"place|ostrava minor|": 3}
+    assert entity_conflict(here, frozenset({"vellmoor"}), there, {"minor", "ostrava"}, types, min_mentions) == "place"
+    # The other side names the town (NER missed it there, the words did not).
+    assert entity_conflict(here, frozenset({"vellmoor", "minor"}), there, {"minor"}, types, min_mentions) is None
+    # Mentioned in passing (below min_mentions) is no evidence either way.
+    assert entity_conflict({"place|vellmoor|": 1}, frozenset(), there, set(), types, min_mentions) is None
+    # People are not compared unless asked for.
+    assert entity_conflict({"person|ada kettering|": 5}, frozenset(), {"person|bo lind|": 5}, set(), types, 3) is None
+
+
+def test_evidence_keeps_the_configured_types_and_capitalised_words() -> None:
+    evidence = entity_evidence([("place|vellmoor|", 2), ("person|ada kettering|", 3), ("place|vellmoor|", 1)], ("place",))
+    assert evidence == {"place|vellmoor|": 3}
+    assert name_words("Roof falls in Vellmoor", "Chief Ada Kettering said the hall was empty.", 100) == {
+        "roof", "vellmoor", "chief", "ada", "kettering",
+    }
+
+
+def test_without_conflict_types_entities_change_nothing() -> None:
+    docs = [
+        _doc(1, COLLAPSE, "Vellmoor", "Ada Kettering", entities=True),
+        _doc(2, OTHER_TOWN, "Ostrava Minor", "Bruno Salcedo", entities=True, hours=2),
+    ]
+    stories = {a.id: a.story_key for a in StoryClusterer(ClusterConfig(conflict_types=())).add_many(docs)}
+    assert stories[1] == stories[2]
+
+
+def test_cluster_jsonl_reads_entities_as_storyline_enrich_prints_them() -> None:
+    lines = []
+    for doc in (
+        _doc(1, COLLAPSE, "Vellmoor", "Ada Kettering", entities=False),
+        _doc(2, OTHER_TOWN, "Ostrava Minor", "Bruno Salcedo", entities=False, hours=2),
+    ):
+        town = "Vellmoor" if doc.id == 1 else "Ostrava Minor"
+        entities = [{"text": town, "type": "place", "country": None, "mentions": doc.text.count(town)}]
+        lines.append(json.dumps({"id": doc.id, "title": doc.title, "text": doc.text,
+                                 "published_at": doc.published_at.isoformat(), "entities": entities}))
+    out = io.StringIO()
+    run_cluster_jsonl(lines, out)
+    stories = [json.loads(line)["story_id"] for line in out.getvalue().splitlines()]
+    assert stories == [1, 2]
+    without = io.StringIO()
+    run_cluster_jsonl([json.dumps({k: v for k, v in json.loads(line).items() if k != "entities"}) for line in lines], without)
+    assert [json.loads(line)["story_id"] for line in without.getvalue().splitlines()] == [1, 1]
+
+
+def test_cluster_jsonl_names_the_line_of_a_malformed_entity() -> None:
+    bad = json.dumps({"id": 1, "text": "x", "entities": [{"text": "Vellmoor", "type": "place", "mentions": 0}]})
+    with pytest.raises(ValueError, match="line 2: entity .* positive"):
+        run_cluster_jsonl(['{"id": 0, "text": "y"}', bad], io.StringIO())

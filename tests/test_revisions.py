@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from pipelines.dedup.store import dedup_partition
-from pipelines.enrich import enrich_partition
+from pipelines.enrich import analyse_partition, finish_partition
+from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE
 from pipelines.lineage import article_lineage
 from pipelines.revisits import RevisitSchedule
 from pipelines.stories.store import cluster_partition
@@ -73,17 +74,20 @@ def crawl(config, url: str, at: datetime) -> dict:
 
 
 def downstream(url: str) -> None:
-    """Clean every partition, then dedup, cluster and enrich the crawl's partition (scheduled runs)."""
+    """Clean every partition, then enrich, dedup and cluster the crawl's partition and finish its
+    story entities (scheduled runs, in the order of the Dagster assets)."""
     clean_stored_pages(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
         day = session.scalars(select(CrawlRun.partition_key)).first()
+    with stage_run(engine, ANALYSE_STAGE, day, code_version="test") as run:
+        analyse_partition(engine, day, stage_run_id=run.id, rebuild=False)
     with stage_run(engine, "dedup", day, code_version="test") as run:
         dedup_partition(engine, day, run.id, rebuild=False)
     with stage_run(engine, "cluster", day, code_version="test") as run:
         cluster_partition(engine, day, run.id, rebuild=False)
-    with stage_run(engine, "enrich", day, code_version="test") as run:
-        enrich_partition(engine, day, stage_run_id=run.id, rebuild=False)
+    with stage_run(engine, FINISH_STAGE, day, code_version="test") as run:
+        finish_partition(engine, day, stage_run_id=run.id, rebuild=False)
     engine.dispose()
 
 

@@ -1,6 +1,5 @@
 """Sensors: the day-level pass once a day's shards are crawled, and re-derivation of stale days."""
 
-from datetime import date, timedelta
 
 import dagster as dg
 from sqlalchemy import Engine, and_, or_, select
@@ -13,11 +12,7 @@ from pipelines import quality
 from pipelines.extract import EXTRACTOR_VERSION, extractor_settings_hash
 from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope
-from pipelines.warehouse.models import Article, ArticleRevision
-
-#: How many days back a finished crawl looks for revised stories whose day owes work (the
-#: default revisit schedule ends 72 hours after a story was stored).
-REVISED_DAYS_BACK = 4
+from pipelines.warehouse.models import Article
 
 #: Run states of a shard run that has not finished yet.
 UNFINISHED = [
@@ -75,12 +70,13 @@ def day_pass_after_shards(context: dg.RunStatusSensorContext, warehouse: Warehou
 
 
 def revised_days(engine: Engine, day: str) -> list[str]:
-    """The days before ``day`` (within :data:`REVISED_DAYS_BACK`) with revised articles a stage owes work."""
-    since = (date.fromisoformat(day) - timedelta(days=REVISED_DAYS_BACK)).isoformat()
-    revised = Article.id.in_(select(ArticleRevision.article_id).where(ArticleRevision.revision > 1))
-    owed = and_(revised, or_(pending.DEDUP, pending.ENRICH))
+    """The days before ``day`` (within ``pending.REVISED_DAYS_BACK``) with revised articles a
+    day-level stage owes work."""
+    owed = and_(pending.revised_before(day), or_(pending.DEDUP, pending.CLUSTER, pending.ENRICH))
     with session_scope(engine) as session:
-        return pending.partitions_owing(session, since, day, owed)
+        return list(
+            session.scalars(select(Article.partition_key).where(owed).distinct().order_by(Article.partition_key))
+        )
 
 
 @dg.sensor(

@@ -281,7 +281,9 @@ def analyse_partition(
 
     ``only`` narrows them to one crawl shard's (a condition on ``articles``,
     :func:`pipelines.warehouse.shard_members.shard_articles`). A scheduled run analyses the
-    articles extracted since their last analysis, a rebuild every article (rewriting its
+    articles extracted since their last analysis, with the revised stories of earlier days
+    that this day's revisits re-extracted (``pending.revised_before``), a rebuild every
+    article of the partition (rewriting its
     rows; a text analysed before under the same enricher version is not analysed again:
     the version names the code and the model files, so the result would be the same).
     With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
@@ -302,9 +304,12 @@ def analyse_partition(
     # While the clean stage runs: in a rebuild, only what it has re-extracted already.
     ready = and_(Article.extracted_by_id >= (cleaned_by or 0), not_this_run) if rebuild else pending.ANALYSE
     stuck: set[int] = set()  # written by this run yet pending still (a later extraction outran it)
+    articles = Article.partition_key == partition_key
+    if not rebuild:  # revisits this crawl day made may have revised stories of earlier days
+        articles = or_(articles, pending.revised_before(partition_key))
     while True:
         finished = clean_done is None or clean_done()
-        rows = _articles_to_analyse(engine, partition_key, remaining if finished else ready, only, stuck)
+        rows = _articles_to_analyse(engine, articles, remaining if finished else ready, only, stuck)
         stuck.update(row.id for row in rows if row.id in done)
         new = [row for row in rows if row.id not in done]
         if new:
@@ -320,12 +325,12 @@ def analyse_partition(
 
 
 def _articles_to_analyse(
-    engine: Engine, partition_key: str, condition: ColumnElement[bool], only: ColumnElement[bool] | None,
-    skipped: set[int],
+    engine: Engine, articles: ColumnElement[bool], condition: ColumnElement[bool],
+    only: ColumnElement[bool] | None, skipped: set[int],
 ) -> list[Any]:
     query = (
         select(Article.id, Article.title, Article.body_text, Article.language)
-        .where(Article.partition_key == partition_key, Article.page_type == "article", condition)
+        .where(articles, Article.page_type == "article", condition)
         .order_by(Article.id)
         .limit(ANALYSE_BATCH)
     )

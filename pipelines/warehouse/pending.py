@@ -13,11 +13,13 @@ articles of its partition (and skips the partition when there are none); a rebui
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pipelines.warehouse.article_window import eligible
-from pipelines.warehouse.models import Article, Fetch
+from pipelines.warehouse.models import Article, ArticleRevision, Fetch
 
 
 def _after(own, upstream) -> ColumnElement[bool]:
@@ -46,22 +48,25 @@ ENRICH = and_(
 )
 
 
+#: Articles a revisit found changed: they have a revision after their first. A revision
+#: leaves the article in its own (earlier) partition while the crawl day that fetched it
+#: does the work.
+REVISED = Article.id.in_(select(ArticleRevision.article_id).where(ArticleRevision.revision > 1))
+#: How many days before a crawl day its revisits reach back: a story is revisited up to 72
+#: hours after it was stored by default, and no later than twice that when crawls come late.
+REVISED_DAYS_BACK = 7
+
+
+def revised_before(day: str) -> ColumnElement[bool]:
+    """Revised articles of the :data:`REVISED_DAYS_BACK` days before ``day`` (a day key)."""
+    since = (date.fromisoformat(day) - timedelta(days=REVISED_DAYS_BACK)).isoformat()
+    return and_(Article.partition_key >= since, Article.partition_key < day, REVISED)
+
+
 def pending_ids(session: Session, partition_key: str, condition: ColumnElement[bool]) -> set[int]:
     """Return the ids of ``partition_key``'s articles that match ``condition``."""
     query = select(Article.id).where(Article.partition_key == partition_key, condition)
     return set(session.execute(query).scalars())
-
-
-def partitions_owing(session: Session, since: str, before: str, condition: ColumnElement[bool]) -> list[str]:
-    """Return the partitions from ``since`` up to (not including) ``before`` that hold articles
-    matching ``condition``, oldest first: earlier days a revision made pending again."""
-    query = (
-        select(Article.partition_key)
-        .where(Article.partition_key >= since, Article.partition_key < before, condition)
-        .distinct()
-        .order_by(Article.partition_key)
-    )
-    return list(session.execute(query).scalars())
 
 
 def pending_count(session: Session, partition_key: str, condition: ColumnElement[bool]) -> int:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from dagster_project.sensors import revised_days
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import analyse_partition, finish_partition
 from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE
@@ -73,21 +74,23 @@ def crawl(config, url: str, at: datetime) -> dict:
     return outcome["stats"]
 
 
-def downstream(url: str) -> None:
-    """Clean every partition, then enrich, dedup and cluster the crawl's partition and finish its
-    story entities (scheduled runs, in the order of the Dagster assets)."""
+def downstream(url: str, crawl_day: str | None = None, days: list[str] | None = None) -> None:
+    """Clean every partition, enrich the crawl day's articles (the shard step, which also takes
+    the earlier days' stories its revisits revised), then dedup, cluster and finish the story
+    entities of ``days`` (default: the crawl day), as scheduled runs in the assets' order."""
     clean_stored_pages(url)
     engine = make_engine(url)
     with session_scope(engine) as session:
-        day = session.scalars(select(CrawlRun.partition_key)).first()
-    with stage_run(engine, ANALYSE_STAGE, day, code_version="test") as run:
-        analyse_partition(engine, day, stage_run_id=run.id, rebuild=False)
-    with stage_run(engine, "dedup", day, code_version="test") as run:
-        dedup_partition(engine, day, run.id, rebuild=False)
-    with stage_run(engine, "cluster", day, code_version="test") as run:
-        cluster_partition(engine, day, run.id, rebuild=False)
-    with stage_run(engine, FINISH_STAGE, day, code_version="test") as run:
-        finish_partition(engine, day, stage_run_id=run.id, rebuild=False)
+        crawl_day = crawl_day or session.scalars(select(CrawlRun.partition_key)).first()
+    with stage_run(engine, ANALYSE_STAGE, crawl_day, code_version="test") as run:
+        analyse_partition(engine, crawl_day, stage_run_id=run.id, rebuild=False)
+    for day in days or [crawl_day]:
+        with stage_run(engine, "dedup", day, code_version="test") as run:
+            dedup_partition(engine, day, run.id, rebuild=False)
+        with stage_run(engine, "cluster", day, code_version="test") as run:
+            cluster_partition(engine, day, run.id, rebuild=False)
+        with stage_run(engine, FINISH_STAGE, day, code_version="test") as run:
+            finish_partition(engine, day, stage_run_id=run.id, rebuild=False)
     engine.dispose()
 
 
@@ -202,6 +205,51 @@ def test_a_story_revisited_on_its_schedule_keeps_its_revisions_and_its_story_fol
         site.reset()
         crawl(config, warehouse_url, T0 + timedelta(hours=110))
         assert site.hits[STORY_PATH] == 0
+
+
+def crawl_day_of(config, url: str, at: datetime) -> None:
+    """Crawl at ``at`` into the partition of ``at``'s day, as the schedule would."""
+    outcome = run_crawl(config, url, "--now", at.isoformat(), "--partition-key", at.date().isoformat())
+    assert outcome["status"] == "succeeded"
+
+
+def test_a_story_revised_on_a_later_crawl_day_is_enriched_by_that_day_and_its_own_day_follows(
+    tmp_path, warehouse_url
+):
+    with FixtureServer() as site:
+        base = site.base_url
+        site.add_conditional("/feed.xml", rss(base, "Keeper retires"), content_type="application/rss+xml")
+        site.add_conditional(STORY_PATH, page("Lighthouse keeper retires", FIRST))
+        config = write_config(
+            tmp_path / "config.yaml", site.host_port, [{"name": "Coast", "feeds": [base + "/feed.xml"]}]
+        )
+        crawl_day_of(config, warehouse_url, T0)
+        downstream(warehouse_url, T0.date().isoformat())
+        first = story_state(warehouse_url)
+        for hours in (1, 6):  # unchanged: 304s
+            crawl_day_of(config, warehouse_url, T0 + timedelta(hours=hours, minutes=5))
+
+        # The next day's crawl revisits it (24 h) and finds it changed.
+        site.add_conditional(STORY_PATH, page("Lighthouse keeper retires after 32 years", SECOND))
+        crawl_day_of(config, warehouse_url, T0 + timedelta(hours=24, minutes=5))
+        engine = make_engine(warehouse_url)
+        with session_scope(engine) as session:
+            days = sorted(set(session.scalars(select(CrawlRun.partition_key))))
+        assert days == [T0.date().isoformat(), (T0 + timedelta(days=1)).date().isoformat()]
+        story_day, crawl_day = days
+        downstream(warehouse_url, crawl_day, days=[])  # the crawl day's shard step only
+        analysed = story_state(warehouse_url)
+        assert [r.revision for r in analysed["revisions"]] == [1, 2]
+        assert analysed["enriched_by"] > first["enriched_by"] and analysed["keywords"] != first["keywords"]
+        # The story's own day owes its day-level pass, which the sensor requests.
+        assert revised_days(engine, crawl_day) == [story_day]
+        engine.dispose()
+        downstream(warehouse_url, crawl_day, days=[story_day])
+        final = story_state(warehouse_url)
+        assert final["clustered_by"] > first["clustered_by"] and final["story_title"] == final["title"]
+        engine = make_engine(warehouse_url)
+        assert revised_days(engine, crawl_day) == []
+        engine.dispose()
 
 
 def test_the_revisit_schedule_thins_out_with_age_and_makes_up_for_missed_points():

@@ -13,7 +13,7 @@ from pipelines.stories.types import ClusterConfig
 from pipelines.versions import CLUSTER_VERSION
 
 STAGE = "cluster"
-FORMAT = 3  # bump when ClusterState changes shape
+FORMAT = 4  # bump when ClusterState changes shape
 
 
 @dataclass
@@ -32,9 +32,9 @@ class ClusterState:
     seeded: dict[int, str] = field(default_factory=dict)  # archived story id -> snapshot partition
     relations: Counter = field(default_factory=Counter)  # relation -> articles placed before the cut
     figures: dict[str, int] = field(default_factory=dict)  # context and history sizes
-    # The partition's article -> its ``enriched_by_id`` when its entities were read: a state
-    # is not resumed once an article it placed was enriched again (its evidence changed).
-    enriched: dict[int, int | None] = field(default_factory=dict)
+    # The partition's articles placed as no copy -> a digest of their entities when read: a
+    # state is not resumed once one of them has other entities (its evidence changed).
+    enriched: dict[int, str] = field(default_factory=dict)
 
 
 def version_of(config: ClusterConfig) -> str:

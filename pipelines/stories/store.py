@@ -58,7 +58,7 @@ from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from pipelines.stories.engine import StoryClusterer
-from pipelines.stories.rows import ArticleRow, load_context, load_partition, ordered_rows
+from pipelines.stories.rows import ArticleRow, load_context, load_partition, ordered_rows, stored_entities
 from pipelines.stories.state import STAGE, ClusterState, version_of
 from pipelines.stories.types import Assignment, ClusterConfig
 from pipelines.warehouse import checkpoints, pending
@@ -293,7 +293,7 @@ def _resume(
     It does when the stored state is of ``version``, every article it placed is still in
     the partition and unchanged (not pending), every other article comes at or after its
     cut, history, context and archive are what the state was built on, and no article it
-    placed was enriched since (``enriched_by_id``).
+    placed as no copy has other entities since.
     """
     found = checkpoints.resumable(session, STAGE, partition_key, version, ClusterState, todo)
     if found is None:
@@ -303,7 +303,7 @@ def _resume(
     if _inputs_fingerprint(session, partition_key, times, StoryClusterer(config)) != state.inputs:
         return None
     enriched = _enrichment(session, partition_key)
-    if any(enriched.get(article_id) != state.enriched.get(article_id) for article_id in state.placed):
+    if any(enriched.get(article_id) != state.enriched.get(article_id) for article_id in state.enriched):
         return None  # an article placed before the cut has other entities now
     state = replace(state, enriched={**enriched, **state.enriched})
     clusterer = pickle.loads(state.clusterer)
@@ -338,9 +338,18 @@ def _inputs_fingerprint(
     return checkpoints.digest(context, history, archived, enriched)
 
 
-def _enrichment(session: Session, partition_key: str) -> dict[int, int | None]:
-    """Return the partition's article id -> ``enriched_by_id`` (which enrichment its entities are of)."""
-    return {row.id: row.enriched_by_id for row in partition_rows(session, partition_key, columns=_ENRICHED)}
+def _enrichment(session: Session, partition_key: str) -> dict[int, str]:
+    """Return the partition's article id -> a digest of the entities the clusterer reads for it.
+
+    Copies (a duplicate mark) are left out: the clusterer places a copy with its original
+    and takes no evidence from it, and the day-level enrich step gives a copy its original's
+    entities after clustering, which must not stop the next run from resuming. (Not the
+    ``enriched_by_id`` stamp either: that step restamps articles whose entities it keeps.)
+    """
+    rows = partition_rows(session, partition_key, columns=(Article.id, Article.duplicate_of_id))
+    ids = [row.id for row in rows if row.duplicate_of_id is None]
+    entities = stored_entities(session, ids)
+    return {article_id: checkpoints.digest(entities.get(article_id, ())) for article_id in ids}
 
 
 _ENRICHED = (Article.id, Article.enriched_by_id)

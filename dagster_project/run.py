@@ -21,6 +21,8 @@ from dagster_project.partitions import (
 )
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from pipelines.config import load_config
+from pipelines.warehouse import pending
+from pipelines.warehouse.db import session_scope
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ def run_pass(
 ) -> PassOutcome:
     """Materialize every asset for ``partition_key`` (default: today) and return the outcome.
 
+    A scheduled pass then runs the day-level stages of the days before whose stories its
+    revisits revised (as the ``day_pass_after_shards`` sensor does under the daemon).
+
     Uses the instance of $DAGSTER_HOME when set (created on first use; runs then show
     in the UI), else an ephemeral one. Today's partition does only new work; a past day,
     or ``rebuild=True``, is rebuilt from the archive. ``log_level`` is the console's:
@@ -91,9 +96,15 @@ def run_pass(
     }
     crawl_keys = sorted(CRAWL_ASSETS.resolve(ALL_ASSETS))
     runs = [(crawl_keys, shard_key) for shard_key in shard_partition_keys(key)]
-    runs.append(([asset for node in ALL_ASSETS for asset in node.keys if asset not in crawl_keys], key))
+    day_level = [asset for node in ALL_ASSETS for asset in node.keys if asset not in crawl_keys]
+    runs.append((day_level, key))
     run_ids: list[str] = []
     for selection, partition in runs:
+        if selection is day_level and partition == key and not rebuild:
+            # The shards' runs are done: their revisits may have revised earlier days' stories.
+            with session_scope(resources["warehouse"].engine()) as session:
+                earlier = pending.revised_days_owing(session, key)
+            runs.extend((day_level, day) for day in earlier if crawl_day_partitions.has_partition_key(day))
         result = dg.materialize(
             ALL_ASSETS,
             selection=selection,

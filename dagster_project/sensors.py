@@ -2,7 +2,7 @@
 
 
 import dagster as dg
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine
 
 from dagster_project.assets import REBUILD_TAG
 from dagster_project.jobs import crawl_shard, daily_pipeline, rederive_from_archive
@@ -12,7 +12,6 @@ from pipelines import quality
 from pipelines.extract import EXTRACTOR_VERSION, extractor_settings_hash
 from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope
-from pipelines.warehouse.models import Article
 
 #: Run states of a shard run that has not finished yet.
 UNFINISHED = [
@@ -70,13 +69,9 @@ def day_pass_after_shards(context: dg.RunStatusSensorContext, warehouse: Warehou
 
 
 def revised_days(engine: Engine, day: str) -> list[str]:
-    """The days before ``day`` (within ``pending.REVISED_DAYS_BACK``) with revised articles a
-    day-level stage owes work."""
-    owed = and_(pending.revised_before(day), or_(pending.DEDUP, pending.CLUSTER, pending.ENRICH))
+    """The days before ``day`` whose revised articles a day-level stage owes work."""
     with session_scope(engine) as session:
-        return list(
-            session.scalars(select(Article.partition_key).where(owed).distinct().order_by(Article.partition_key))
-        )
+        return pending.revised_days_owing(session, day)
 
 
 @dg.sensor(

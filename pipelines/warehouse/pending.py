@@ -63,6 +63,14 @@ def revised_before(day: str) -> ColumnElement[bool]:
     return and_(Article.partition_key >= since, Article.partition_key < day, REVISED)
 
 
+def revised_days_owing(session: Session, day: str) -> list[str]:
+    """The days before ``day`` (within :data:`REVISED_DAYS_BACK`), oldest first, with revised
+    articles a day-level stage (dedup, clustering, story entities) owes work."""
+    owed = and_(revised_before(day), or_(DEDUP, CLUSTER, ENRICH))
+    query = select(Article.partition_key).where(owed).distinct().order_by(Article.partition_key)
+    return list(session.scalars(query))
+
+
 def pending_ids(session: Session, partition_key: str, condition: ColumnElement[bool]) -> set[int]:
     """Return the ids of ``partition_key``'s articles that match ``condition``."""
     query = select(Article.id).where(Article.partition_key == partition_key, condition)

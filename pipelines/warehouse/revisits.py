@@ -48,13 +48,17 @@ def due_revisits(
     if not schedule.hours or not ids:
         return []
     first_seen = _schedule_time().label("first_seen")
+    # The crawls of the schedule's window (few rows) lead, so the stories are found through
+    # the index on fetches.crawl_run_id, not by reading every story of the sources.
+    recent_crawls = select(CrawlRun.id).where(
+        _schedule_time() >= now - schedule.window,
+        _schedule_time() <= now - timedelta(hours=schedule.hours[0]),
+    )
     stories = (
         select(Article.id, Article.source_id, Article.url, Fetch.etag, Fetch.last_modified, first_seen)
         .join(Fetch, Fetch.id == Article.fetch_id)
         .join(CrawlRun, CrawlRun.id == Fetch.crawl_run_id)
-        .where(Article.source_id.in_(ids))
-        .where(_schedule_time() >= now - schedule.window)
-        .where(_schedule_time() <= now - timedelta(hours=schedule.hours[0]))
+        .where(Fetch.crawl_run_id.in_(recent_crawls), Article.source_id.in_(ids))
     )
     due: list[Revisit] = []
     with session_scope(engine) as session:

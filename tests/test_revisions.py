@@ -120,14 +120,20 @@ def story_state(url: str) -> dict:
     return state
 
 
+def serve_the_story(site: FixtureServer, tmp_path) -> tuple[str, object]:
+    """Serve the feed and the story's first version; return the site's base URL and the config."""
+    base = site.base_url
+    site.add_conditional("/feed.xml", rss(base, "Keeper retires"), content_type="application/rss+xml")
+    site.add_conditional(STORY_PATH, page("Lighthouse keeper retires", FIRST))
+    config = write_config(
+        tmp_path / "config.yaml", site.host_port, [{"name": "Coast", "feeds": [base + "/feed.xml"]}]
+    )
+    return base, config
+
+
 def test_a_story_revisited_on_its_schedule_keeps_its_revisions_and_its_story_follows(tmp_path, warehouse_url):
     with FixtureServer() as site:
-        base = site.base_url
-        site.add_conditional("/feed.xml", rss(base, "Keeper retires"), content_type="application/rss+xml")
-        site.add_conditional(STORY_PATH, page("Lighthouse keeper retires", FIRST))
-        config = write_config(
-            tmp_path / "config.yaml", site.host_port, [{"name": "Coast", "feeds": [base + "/feed.xml"]}]
-        )
+        base, config = serve_the_story(site, tmp_path)
 
         crawl(config, warehouse_url, T0)
         downstream(warehouse_url)
@@ -217,12 +223,7 @@ def test_a_story_revised_on_a_later_crawl_day_is_enriched_by_that_day_and_its_ow
     tmp_path, warehouse_url
 ):
     with FixtureServer() as site:
-        base = site.base_url
-        site.add_conditional("/feed.xml", rss(base, "Keeper retires"), content_type="application/rss+xml")
-        site.add_conditional(STORY_PATH, page("Lighthouse keeper retires", FIRST))
-        config = write_config(
-            tmp_path / "config.yaml", site.host_port, [{"name": "Coast", "feeds": [base + "/feed.xml"]}]
-        )
+        base, config = serve_the_story(site, tmp_path)
         crawl_day_of(config, warehouse_url, T0)
         downstream(warehouse_url, T0.date().isoformat())
         first = story_state(warehouse_url)

@@ -25,10 +25,10 @@ demo: $(STAMP)
 scale-demo: $(STAMP)
 	$(BIN)/python -m storyline.scale_demo
 
-# Four workers on two cores, each taking whole files (module fixtures run once): most tests
+# Two workers, each taking whole files (module fixtures run once): most tests
 # wait on servers, crawls and the Dagster daemon rather than compute.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 4 --dist loadfile --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 test-ui: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -m ui -o addopts="" tests/test_ui.py

@@ -1,7 +1,11 @@
 """Quality gates of story clustering on the labelled dev sets (skipped when ../shared is absent).
 
-The articles carry their NER entities (cached under ``artifacts/``; the first run computes
-them, a few minutes). The targets of issue 13 are not all met yet: each figure is gated
+The gates cluster on words alone (``entities=False``): NER over the dev texts takes
+several minutes on a fresh clone, more than CI can spend; the entity evidence has its own
+tests (``test_stories_evidence.py``) and ``python benchmarks/clustering.py`` reports the
+figures with entities (GVA .941, ECB+ .914). Words alone measured GVA .941 / pairwise P
+.918, ECB+ .917 / .851, five orders .884. The targets of issue 13 are not all met yet:
+each figure is gated
 slightly below the level measured when the gate was set, so it cannot slip back
 (``python benchmarks/clustering.py`` prints the figures):
   GVA    B-cubed F1               target 0.95  measured 0.941  gate 0.937
@@ -32,7 +36,7 @@ pytestmark = pytest.mark.skipif(
     [("gva", 0.937, 0.905), ("ecbplus", 0.895, 0.845)],
 )
 def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: float) -> None:
-    scores = evaluate(dataset, ClusterConfig())
+    scores = evaluate(dataset, ClusterConfig(), entities=False)
     assert scores["bcubed_f1"] >= bcubed_f1, scores
     assert scores["pairwise_precision"] >= pairwise_precision, scores
     assert scores.get("orders_bcubed_f1", 1.0) >= ORDERS_GATE.get(dataset, 0.0), scores

@@ -145,9 +145,10 @@ def enrich_documents(
 ) -> list[Enrichment]:
     """Return each document's :class:`Enrichment`, in order; NER runs on ``workers`` processes.
 
-    ``workers`` defaults to every core. A few texts go through NER in this process
-    (starting workers costs more), unless ``isolated``: then always in this process's
-    pool, so the model is never loaded here (the pipeline's stage). Raises
+    ``workers`` defaults to every core. Fewer than :data:`MIN_PARALLEL` texts go through
+    NER in this process (starting workers costs more than they save); more go to this
+    process's pool, also with one worker when ``isolated`` (the pipeline's stage, which
+    keeps the model out of its own process for large batches). Raises
     :class:`pipelines.enrich.model.ModelError` when the NER model is missing or altered
     (checked before any work).
     """
@@ -167,7 +168,7 @@ def enrich_documents(
     size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
     chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
-    if ner_jobs and (isolated or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
+    if len(ner_jobs) >= MIN_PARALLEL and (isolated or workers > 1):
         # Workers run NER only; this process cleans their mentions while they go on.
         outputs = _pool(workers, len(texts)).map(ner_spans, texts)
     else:

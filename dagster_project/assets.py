@@ -42,7 +42,7 @@ from pipelines.clean import clean_partition
 from pipelines.config import StorylineConfig, load_config
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import analyse_partition, finish_partition
-from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE
+from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE, analyse_borrowed_originals, borrowed_originals
 from pipelines.report import articles_per_source, partition_totals
 from pipelines.shards import shard_label
 from pipelines.stories.store import cluster_partition
@@ -367,13 +367,24 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
 def deduplicated_articles(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Mark same-URL, same-text and near-duplicate copies (``duplicate_of_id``); nothing is deleted."""
+    """Mark same-URL, same-text and near-duplicate copies (``duplicate_of_id``); nothing is deleted.
+
+    Then the originals whose shard step borrowed a near copy's analysis get their own
+    (NER), so that clustering reads each original's own entities.
+    """
     engine = warehouse.engine()
     rebuild = rebuilds(context)
+    day = context.partition_key
     stats = _run_stage(
         context, engine, "dedup", versions.DEDUP_VERSION,
-        lambda run_id: dedup_partition(engine, context.partition_key, run_id, rebuild=rebuild),
+        lambda run_id: dedup_partition(engine, day, run_id, rebuild=rebuild),
     )
+    if borrowed_originals(engine, day):
+        own = _run_stage(
+            context, engine, ANALYSE_STAGE, versions.ENRICH_VERSION,
+            lambda run_id: analyse_borrowed_originals(engine, day, stage_run_id=run_id),
+        )
+        stats["originals_analysed"] = own["articles"]
     return dg.MaterializeResult(
         metadata={**_numbers(stats), "rebuild": rebuild},
         check_results=[checks.canonical_urls_unique(engine, context.partition_key)],

@@ -3,6 +3,7 @@
 Modules: :mod:`.language` (language, word count), :mod:`.model` (the verified NER model),
 :mod:`.entities` (entities from NER mentions), :mod:`.places` (gazetteer),
 :mod:`.keywords` (YAKE), :mod:`.analyse` (all of it over many documents),
+:mod:`.near_copies` (a near copy borrows the analysis of the text it copies),
 :mod:`.store` (the warehouse stage: per shard, then per day) and :mod:`.jsonl` (the
 ``storyline enrich`` command).
 """

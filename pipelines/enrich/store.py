@@ -4,8 +4,11 @@
 stage as it lands its batches) analyses each article's own text: language, word count,
 entities (NER), places and keywords. NER runs once per distinct text: a text analysed
 before under the same enricher version (``text_analyses``, warehouse-wide, so exact copies
-in other shards and days cost nothing) gives its stored result. The articles' rows are
-written then, so entities exist before the day's dedup and clustering.
+in other shards and days cost nothing) gives its stored result, and a near copy of a text
+the step met before borrows that text's analysis (:mod:`pipelines.enrich.near_copies`;
+:func:`analyse_borrowed_originals` gives the originals among them their own right after
+the day's dedup). The articles' rows are written then, so entities exist before the
+day's dedup and clustering.
 
 :func:`finish_partition` (per day, after dedup and clustering, no NER) makes every copy
 (``duplicate_of_id``) take its original's analysis, gives an article that is no longer a
@@ -29,14 +32,16 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, String, and_, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from pipelines.enrich.analyse import Document, Enrichment, enrich_documents
 from pipelines.enrich.entities import Entity
 from pipelines.enrich.keywords import Keyword
+from pipelines.enrich.language import word_count
 from pipelines.enrich.model import model_info
+from pipelines.enrich.near_copies import BORROWED, NearCopies
 from pipelines.versions import ENRICH_VERSION
 from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope, upsert
@@ -291,13 +296,17 @@ def analyse_partition(
     returns once ``clean_done()`` is true and nothing is left. NER runs in this process's
     pool of ``workers`` processes, never in this process.
 
+    A text that nearly copies one the step analysed (or found analysed) before borrows its
+    analysis instead of going through NER (:mod:`pipelines.enrich.near_copies`).
+
     Counts: ``articles`` analysed, ``analysed`` the distinct texts that went through NER
-    or the gazetteer, ``reused`` articles whose text was analysed before, ``entities`` and
-    ``keywords`` the rows written. Raises :class:`pipelines.enrich.model.ModelError` when
-    the NER model is missing or altered.
+    or the gazetteer, ``reused`` articles whose text was analysed before, ``borrowed``
+    articles given a near copy's analysis, ``entities`` and ``keywords`` the rows written.
+    Raises :class:`pipelines.enrich.model.ModelError` when the NER model is missing or altered.
     """
     version = enricher_version()
-    stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, entities=0, keywords=0)
+    stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, borrowed=0, entities=0, keywords=0)
+    near = NearCopies()
     done: set[int] = set()
     not_this_run = or_(Article.enriched_by_id.is_(None), Article.enriched_by_id < stage_run_id)
     remaining = or_(not_this_run, pending.ANALYSE) if rebuild else pending.ANALYSE
@@ -314,7 +323,7 @@ def analyse_partition(
         new = [row for row in rows if row.id not in done]
         if new:
             done.update(row.id for row in new)
-            _analyse_batch(engine, new, stage_run_id, version, workers, stats)
+            _analyse_batch(engine, new, stage_run_id, version, workers, stats, near)
         elif rows:
             continue  # only stuck rows came back: ask again without them
         elif finished:
@@ -329,7 +338,7 @@ def _articles_to_analyse(
     only: ColumnElement[bool] | None, skipped: set[int],
 ) -> list[Any]:
     query = (
-        select(Article.id, Article.title, Article.body_text, Article.language)
+        select(Article.id, Article.title, Article.body_text, Article.language, Article.published_at)
         .where(articles, Article.page_type == "article", condition)
         .order_by(Article.id)
         .limit(ANALYSE_BATCH)
@@ -344,29 +353,90 @@ def _articles_to_analyse(
 
 def _analyse_batch(
     engine: Engine, rows: list[Any], stage_run_id: int, version: str, workers: int | None,
-    stats: Counter[str],
+    stats: Counter[str], near: NearCopies | None = None,
 ) -> None:
-    """Analyse ``rows`` (each distinct text once, stored ones reused) and write their rows."""
+    """Analyse ``rows`` (each distinct text once, stored ones reused, near copies of ``near``'s
+    texts borrowing theirs) and write their rows."""
     keys = {row.id: analysis_key(row.title, row.body_text) for row in rows}
     with session_scope(engine) as session:
         known = _stored_analyses(session, keys.values(), version)
     documents: dict[str, Document] = {}
-    for row in rows:
+    borrowing: dict[int, str] = {}  # article id -> the analysis key of the text it nearly copies
+    # In dedup's order (publication time, then id), so that originals rather than their
+    # copies go through NER.
+    for row in sorted(rows, key=lambda row: (row.published_at is None, row.published_at or 0, row.id)):
         key = keys[row.id]
         if key not in known and key not in documents:
+            source = near.source_of(row.body_text) if near is not None else None
+            if source is not None:
+                borrowing[row.id] = source
+                continue
             documents[key] = Document(key, row.title or "", row.body_text or "", row.language)
+        if near is not None:
+            near.hold(key, row.body_text)
     found = enrich_documents(list(documents.values()), workers, isolated=True)
     analysed = dict(zip(documents, found, strict=True))
     every = {**known, **analysed}
-    results = {row.id: every[keys[row.id]] for row in rows}
+    earlier = set(borrowing.values()) - every.keys()  # texts of the step's earlier batches
+    if earlier:
+        with session_scope(engine) as session:
+            every.update(_stored_analyses(session, earlier, version))
+    results = {
+        row.id: (
+            _borrowed(every[borrowing[row.id]], row.body_text) if row.id in borrowing else every[keys[row.id]]
+        )
+        for row in rows
+    }
     with session_scope(engine) as session:
         _store_analyses(session, analysed, version)
         _write_articles(session, results, stage_run_id, version)
     stats["articles"] += len(rows)
     stats["analysed"] += len(analysed)
     stats["reused"] += sum(1 for row in rows if keys[row.id] in known)
+    stats["borrowed"] += len(borrowing)
     stats["entities"] += sum(len(r.entities) for r in results.values())
     stats["keywords"] += sum(len(r.keywords) for r in results.values())
+
+
+def _borrowed(source: Enrichment, body: str | None) -> Enrichment:
+    """Return a near copy's analysis for an article: its entities and keywords, its own word count."""
+    return Enrichment(
+        source.language, word_count(body or ""), source.entities, source.keywords, [*source.applied, BORROWED]
+    )
+
+
+def analyse_borrowed_originals(engine: Engine, partition_key: str, *, stage_run_id: int) -> dict[str, Any]:
+    """Give each article of the day that dedup keeps as an original but that borrowed a near
+    copy's analysis its own (NER on its own text); return counts.
+
+    Runs after the day's dedup, before clustering reads entities. Counts: ``articles`` the
+    originals analysed, ``analysed`` the texts that went through NER.
+    """
+    version = enricher_version()
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Article.id, Article.title, Article.body_text, Article.language, Article.published_at)
+            .where(_borrowing_originals(partition_key))
+            .order_by(Article.id)
+        ).all()
+    stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, borrowed=0, entities=0, keywords=0)
+    for start in range(0, len(rows), ANALYSE_BATCH):
+        _analyse_batch(engine, rows[start : start + ANALYSE_BATCH], stage_run_id, version, None, stats)
+    return {"articles": stats["articles"], "analysed": stats["analysed"]}
+
+
+def borrowed_originals(engine: Engine, partition_key: str) -> int:
+    """How many of the day's originals hold a near copy's analysis (:func:`analyse_borrowed_originals`)."""
+    query = select(func.count()).select_from(Article).where(_borrowing_originals(partition_key))
+    with session_scope(engine) as session:
+        return session.scalar(query)
+
+
+def _borrowing_originals(partition_key: str) -> ColumnElement[bool]:
+    return and_(
+        Article.partition_key == partition_key, Article.page_type == "article",
+        Article.duplicate_of_id.is_(None), cast(Article.enrichment_applied, String).like(f'%"{BORROWED}"%'),
+    )
 
 
 def finish_partition(
@@ -387,7 +457,7 @@ def finish_partition(
     with session_scope(engine) as session:
         rows = session.execute(
             select(Article.id, Article.duplicate_of_id, Article.enricher_version, Article.enriched_by_id,
-                   Article.extracted_by_id, StageRun.stage)
+                   Article.extracted_by_id, Article.enrichment_applied, StageRun.stage)
             .outerjoin(StageRun, StageRun.id == Article.enriched_by_id)
             .where(Article.partition_key == partition_key, condition)
             .order_by(Article.id)
@@ -411,10 +481,11 @@ def finish_partition(
 
 
 def _holds_own(row: Any, version: str) -> bool:
-    """Whether an article's rows hold its own current analysis (written by the shard step)."""
+    """Whether an article's rows hold its own current analysis (written by the shard step, not borrowed)."""
     return (
         row.stage == ANALYSE_STAGE and row.enricher_version == version
         and row.enriched_by_id is not None and row.enriched_by_id >= (row.extracted_by_id or 0)
+        and BORROWED not in (row.enrichment_applied or ())
     )
 
 
@@ -474,7 +545,7 @@ def _originals(session: Session, duplicate_of: dict[int, int | None]) -> dict[in
         for chunk in _chunks(missing):
             found = dict(session.execute(
                 select(Article.id, Article.duplicate_of_id).where(Article.id.in_(chunk))
-            ).tuples().all())
+            ).all())
             marks.update(found)
             gone.update(set(chunk) - found.keys())
     originals: dict[int, int] = {}

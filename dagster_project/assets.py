@@ -19,6 +19,7 @@ annotation at definition time.)
 import sys
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -53,13 +54,20 @@ from pipelines.warehouse.stage_runs import stage_run
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL)
-# One run per partition in backfills, so every step sees a single day.
+# The crawl: one run per day x shard in backfills, so every crawl step sees a single shard's day.
 ONE_DAY_PER_RUN = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
+#: The day-level stages in a backfill: up to this many days per run, oldest first. Each day
+#: needs its previous day's rows, so one run per day would wait a backfill daemon tick
+#: (30 s) per day and stage; a run over many days goes straight on.
+DAYS_PER_BACKFILL_RUN = 31
 COMMON: dict[str, Any] = {
     "partitions_def": crawl_day_partitions,
     "retry_policy": RETRY,
     "backfill_policy": ONE_DAY_PER_RUN,
     "group_name": "storyline",
+}
+DAY_LEVEL: dict[str, Any] = {
+    **COMMON, "backfill_policy": dg.BackfillPolicy.multi_run(max_partitions_per_run=DAYS_PER_BACKFILL_RUN)
 }
 
 
@@ -328,16 +336,47 @@ def _run_stage(
     stage: str,
     code_version: str,
     work: Callable[[int], dict[str, Any]],
+    partition_key: str | None = None,
 ) -> dict[str, Any]:
-    """Run one stage's work inside a stage run and return its stats."""
+    """Run one stage's work in a stage run of ``partition_key`` (default: the run's); return its stats."""
     with stage_run(
-        engine, stage, stage_partition(context.partition_key), code_version=code_version,
+        engine, stage, stage_partition(partition_key or context.partition_key), code_version=code_version,
         dagster_run_id=context.run.run_id,
     ) as run:
         run.stats.update(work(run.id))
         stats = dict(run.stats)
     stats["stage_run_id"] = run.id
     return stats
+
+
+def _days(context: dg.AssetExecutionContext) -> list[str]:
+    """The days of a day-level step, oldest first: one, or a backfill's range."""
+    return sorted(context.partition_keys)
+
+
+def _summed(per_day: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """One day's stats as they are; several days' numbers added up, with the day count."""
+    if len(per_day) == 1:
+        return next(iter(per_day.values()))
+    total: Counter[str] = Counter()
+    for stats in per_day.values():
+        total.update({key: value for key, value in stats.items() if isinstance(value, int | float)
+                      and key != "stage_run_id"})
+    return {**total, "days": len(per_day)}
+
+
+def _all_days(results: list[dg.AssetCheckResult]) -> dg.AssetCheckResult:
+    """One check over the run's days: the day's result, or passed when every day passed
+    (the metadata of the first failing day, and which days failed)."""
+    if len(results) == 1:
+        return results[0]
+    failed = [index for index, result in enumerate(results) if not result.passed]
+    shown = results[failed[0]] if failed else results[-1]
+    return dg.AssetCheckResult(
+        check_name=shown.check_name, asset_key=shown.asset_key, passed=not failed,
+        severity=shown.severity,
+        metadata={**shown.metadata, "days_checked": len(results), "days_failing": len(failed)},
+    )
 
 
 def _numbers(stats: dict[str, Any]) -> dict[str, int | float]:
@@ -362,7 +401,7 @@ def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, int]:
             checks.CANONICAL_URLS_UNIQUE, "deduplicated_articles", "Originals have distinct canonical URLs."
         )
     ],
-    **COMMON,
+    **DAY_LEVEL,
 )
 def deduplicated_articles(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -374,20 +413,22 @@ def deduplicated_articles(
     """
     engine = warehouse.engine()
     rebuild = rebuilds(context)
-    day = context.partition_key
-    stats = _run_stage(
-        context, engine, "dedup", versions.DEDUP_VERSION,
-        lambda run_id: dedup_partition(engine, day, run_id, rebuild=rebuild),
-    )
-    if borrowed_originals(engine, day):
-        own = _run_stage(
-            context, engine, ANALYSE_STAGE, versions.ENRICH_VERSION,
-            lambda run_id: analyse_borrowed_originals(engine, day, stage_run_id=run_id),
+    per_day = {}
+    for day in _days(context):
+        stats = _run_stage(
+            context, engine, "dedup", versions.DEDUP_VERSION,
+            lambda run_id, day=day: dedup_partition(engine, day, run_id, rebuild=rebuild), day,
         )
-        stats["originals_analysed"] = own["articles"]
+        if borrowed_originals(engine, day):
+            own = _run_stage(
+                context, engine, ANALYSE_STAGE, versions.ENRICH_VERSION,
+                lambda run_id, day=day: analyse_borrowed_originals(engine, day, stage_run_id=run_id), day,
+            )
+            stats["originals_analysed"] = own["articles"]
+        per_day[day] = stats
     return dg.MaterializeResult(
-        metadata={**_numbers(stats), "rebuild": rebuild},
-        check_results=[checks.canonical_urls_unique(engine, context.partition_key)],
+        metadata={**_numbers(_summed(per_day)), "rebuild": rebuild},
+        check_results=[_all_days([checks.canonical_urls_unique(engine, day) for day in per_day])],
     )
 
 
@@ -399,21 +440,24 @@ def deduplicated_articles(
         _spec(checks.EVERY_ARTICLE_IN_A_STORY, "stories", "Every article of the day belongs to a story."),
         _spec(checks.STORY_COUNTS_MATCH, "stories", "Each story's article_count is its number of members."),
     ],
-    **COMMON,
+    **DAY_LEVEL,
 )
 def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Group the day's articles into stories across outlets and days, with relations."""
     engine = warehouse.engine()
     rebuild = rebuilds(context)
-    stats = _run_stage(
-        context, engine, "cluster", versions.CLUSTER_VERSION,
-        lambda run_id: cluster_partition(engine, context.partition_key, run_id, rebuild=rebuild),
-    )
+    per_day = {
+        day: _run_stage(
+            context, engine, "cluster", versions.CLUSTER_VERSION,
+            lambda run_id, day=day: cluster_partition(engine, day, run_id, rebuild=rebuild), day,
+        )
+        for day in _days(context)
+    }
     return dg.MaterializeResult(
-        metadata={**_numbers(stats), "rebuild": rebuild},
+        metadata={**_numbers(_summed(per_day)), "rebuild": rebuild},
         check_results=[
-            checks.every_article_in_a_story(engine, context.partition_key),
-            checks.story_counts_match(engine, context.partition_key),
+            _all_days([checks.every_article_in_a_story(engine, day) for day in per_day]),
+            _all_days([checks.story_counts_match(engine, day) for day in per_day]),
         ],
     )
 
@@ -422,7 +466,7 @@ def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
     deps=[stories],
     code_version=versions.ENRICH_VERSION,
     kinds={"sql"},
-    **COMMON,
+    **DAY_LEVEL,
 )
 def story_enrichment(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
@@ -430,16 +474,23 @@ def story_enrichment(
     """Copies take their original's entities and keywords; stories get theirs (no NER here)."""
     engine = warehouse.engine()
     rebuild = rebuilds(context)
-    stats = _run_stage(
-        context, engine, FINISH_STAGE, versions.ENRICH_VERSION,
-        lambda run_id: finish_partition(engine, context.partition_key, stage_run_id=run_id, rebuild=rebuild),
-    )
+    days = _days(context)
+    stats = _summed({
+        day: _run_stage(
+            context, engine, FINISH_STAGE, versions.ENRICH_VERSION,
+            lambda run_id, day=day: finish_partition(engine, day, stage_run_id=run_id, rebuild=rebuild), day,
+        )
+        for day in days
+    })
+    per_source: Counter[str] = Counter()
+    for day in days:
+        per_source.update(articles_per_source(engine, day))
     return dg.MaterializeResult(
         metadata={
             **{key: value for key, value in _numbers(stats).items() if "/" not in key},
             "rebuild": rebuild,
             **plottable("languages", _prefixed(stats, "language/")),
-            **plottable("articles_per_source", articles_per_source(engine, context.partition_key)),
+            **plottable("articles_per_source", dict(per_source)),
         },
     )
 

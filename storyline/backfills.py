@@ -72,11 +72,19 @@ class GraphQLError(RuntimeError):
 
 @dataclass(frozen=True)
 class BackfillRun:
-    """One run of a backfill: id, status and the partition it ran (from its tags)."""
+    """One run of a backfill: id, status, the partition it ran and its range (from its tags)."""
 
     run_id: str
     status: str
     partition: str | None
+    partition_range: tuple[str, str] | None = None
+
+    def covers(self, partition: str) -> bool:
+        """Whether the run ran ``partition``: its own, or one of its range (of day keys)."""
+        if self.partition is not None or self.partition_range is None:
+            return self.partition == partition
+        first, last = self.partition_range
+        return "|" not in partition and "|" not in first and first <= partition <= last
 
 
 @dataclass(frozen=True)
@@ -160,8 +168,19 @@ def get_backfill(base_url: str, backfill_id: str) -> Backfill:
     """Return the backfill ``backfill_id`` with its runs; raises ``GraphQLError`` if it is unknown."""
     data = graphql(base_url, PARTITION_BACKFILL, {"backfillId": backfill_id})
     result = _expect(data["partitionBackfillOrError"], "PartitionBackfill", f"backfill {backfill_id}")
-    runs = [BackfillRun(run["runId"], run["status"], run_partition(run["tags"])) for run in result["runs"]]
+    runs = [
+        BackfillRun(run["runId"], run["status"], run_partition(run["tags"]), run_range(run["tags"]))
+        for run in result["runs"]
+    ]
     return Backfill(result["id"], result["status"], list(result["partitionNames"] or []), runs)
+
+
+def run_range(tags: Sequence[Mapping[str, str]]) -> tuple[str, str] | None:
+    """Return the first and last partition of an asset backfill run's range, from its tags."""
+    values = {tag["key"]: tag["value"] for tag in tags}
+    first = values.get("dagster/asset_partition_range_start")
+    last = values.get("dagster/asset_partition_range_end")
+    return (first, last) if first is not None and last is not None else None
 
 
 def run_partition(tags: Sequence[Mapping[str, str]]) -> str | None:

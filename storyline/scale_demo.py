@@ -195,13 +195,13 @@ def steps_by_worker(instance_home: str, owners: dict[int, str]) -> dict[tuple[st
     """
     import dagster as dg
 
-    from storyline.backfills import run_partition
+    from storyline.backfills import run_partition, run_range
 
     steps: dict[tuple[str, str], str] = {}
     with dg.DagsterInstance.from_config(instance_home) as instance:
         for run in instance.get_runs():
             tags = [{"key": key, "value": value} for key, value in run.tags.items()]
-            partition = run_partition(tags) or "-"
+            partition = run_partition(tags) or "..".join(run_range(tags) or ()) or "-"
             records = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
             for record in records:
                 event = record.event_log_entry.dagster_event

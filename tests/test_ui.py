@@ -140,13 +140,13 @@ def test_backfill_two_days_from_the_asset_graph(browser, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "ui-backfill-finished.png"), full_page=True)
             page.close()
 
-    runs = ", ".join(f"{run.partition}:{run.status}" for run in backfill.runs)
+    runs = ", ".join(f"{run.partition or run.partition_range}:{run.status}" for run in backfill.runs)
     assert backfill.status == "COMPLETED_SUCCESS", f"backfill {backfill.status}: {runs}"
     assert {run.status for run in backfill.runs} == {"SUCCESS"}, runs
-    # One crawl-and-clean run per day x shard, then the day-level stages in runs of their day.
+    # One crawl-and-clean run per day x shard, then the day-level stages in runs over the days.
     crawl_runs = {run.partition: run.run_id for run in backfill.runs if "|" in (run.partition or "")}
     assert sorted(crawl_runs) == [f"{day}|0" for day in days], runs
-    day_runs = {day: {run.run_id for run in backfill.runs if run.partition == day} for day in days}
+    day_runs = {day: {run.run_id for run in backfill.runs if run.covers(day)} for day in days}
     assert all(day_runs.values()), runs
 
     # The runs did their work: a sitemap-backfill crawl, the clean and enrich stages in the day x

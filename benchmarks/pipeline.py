@@ -118,8 +118,10 @@ def _role(pid: int) -> str:
         return "other"
     if "crawlers.run" in command:
         return "crawl"
+    if "spawn_main" in command:
+        return "NER workers"  # the enrich stage's pool (spawned)
     if "multiprocessing" in command or "forkserver" in command:
-        return "workers"
+        return "workers"  # the extraction pool (forkserver) and its server
     if "storyline" in command:
         return "pass"
     return "other"
@@ -141,11 +143,13 @@ class TreeSampler:
     role_of: dict[tuple[int, int], str] = field(default_factory=dict)
     peak_rss: int = 0
     peak_processes: int = 0
+    peak_by_role: dict[str, int] = field(default_factory=dict)
     samples: int = 0
 
     def sample(self) -> None:
         """Walk the tree once: keep each process's latest CPU time and the tree's RSS sum."""
         pending, rss, count = _children(os.getpid()), 0, 0
+        by_role: Counter[str] = Counter()
         while pending:
             pid = pending.pop()
             stat = _read_stat(pid)
@@ -156,11 +160,12 @@ class TreeSampler:
             if (pid, started) not in self.role_of:
                 self.role_of[(pid, started)] = _role(pid)
             rss += process_rss
+            by_role[self.role_of[(pid, started)]] += process_rss
             count += 1
             pending += _children(pid)
         self.samples += 1
         if rss > self.peak_rss:
-            self.peak_rss, self.peak_processes = rss, count
+            self.peak_rss, self.peak_processes, self.peak_by_role = rss, count, dict(by_role)
 
     def cpu_by_role(self) -> dict[str, float]:
         """Sampled CPU seconds by process role (pass, crawl, extraction workers, other)."""
@@ -190,6 +195,7 @@ class PassMeasure:
     stragglers: int
     own_cpu_s: float
     cpu_by_role: dict[str, float] = field(default_factory=dict)
+    peak_by_role: dict[str, int] = field(default_factory=dict)
     gets: Counter[tuple[str, int]] = field(default_factory=Counter)
 
 
@@ -218,6 +224,7 @@ def measure_pass(command: list[str], env: dict[str, str], log_path: Path) -> Pas
         sampled_cpu_s=tree.sampled_cpu,
         cpu_by_role=tree.cpu_by_role(),
         peak_rss=tree.peak_rss,
+        peak_by_role=tree.peak_by_role,
         processes=len(tree.cpu_by_process),
         started_at=started_at,
         returncode=process.returncode,
@@ -325,6 +332,18 @@ def stage_times(db: Path, after: dict[str, int], pass_start: datetime) -> list[t
     return sorted(times, key=lambda item: item[1])
 
 
+def enrich_counts(db: Path, after: dict[str, int]) -> Counter[str]:
+    """Return the counts of the enrich stage runs after ``after``, added up."""
+    total: Counter[str] = Counter()
+    with _read_only(db) as connection:
+        for (stats,) in connection.execute(
+            "SELECT stats FROM stage_runs WHERE id > ? AND stage = 'enrich'", (after["stage_runs"],)
+        ):
+            found = json.loads(stats or "{}")
+            total.update({key: found.get(key, 0) for key in ("articles", "analysed", "borrowed", "reused")})
+    return total
+
+
 def page_types(db: Path) -> dict[str, int]:
     """Return the count of ``articles`` rows per page_type (None as 'not cleaned')."""
     with _read_only(db) as connection:
@@ -398,6 +417,8 @@ def _print_pass(label: str, measure: PassMeasure, db: Path, after: dict[str, int
     )
     roles = ", ".join(f"{role} {cpu:.1f} s" for role, cpu in sorted(measure.cpu_by_role.items()))
     print(f"  sampled CPU by process: {roles}")
+    at_peak = ", ".join(f"{role} {rss / GB:.2f} GB" for role, rss in sorted(measure.peak_by_role.items()))
+    print(f"  RSS at the peak by process: {at_peak}")
     if measure.stragglers:
         print(
             f"  {measure.stragglers} descendants still ran {STRAGGLER_WAIT_S:.0f} s after the pass: "
@@ -409,6 +430,11 @@ def _print_pass(label: str, measure: PassMeasure, db: Path, after: dict[str, int
     try:
         for stage, offset, wall, status in stage_times(db, after, measure.started_at):
             print(f"  {stage:<12} starts at {offset:6.1f} s, wall {wall:6.1f} s ({status})")
+        counts = enrich_counts(db, after)
+        print(
+            f"  enrich: {counts['articles']} articles, {counts['analysed']} texts through NER, "
+            f"{counts['borrowed']} borrowed a near copy's analysis, {counts['reused']} reused a stored one"
+        )
     except sqlite3.Error as exc:
         print(f"  stage times unavailable: {exc}")
     if measure.returncode != 0:

@@ -294,7 +294,8 @@ def analyse_partition(
     With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
     writing: it takes what is there, waits ``poll_s`` when nothing is, and
     returns once ``clean_done()`` is true and nothing is left. NER runs in this process's
-    pool of ``workers`` processes, never in this process.
+    pool of ``workers`` processes (one while the clean stage still runs), never in this
+    process.
 
     A text that nearly copies one the step analysed (or found analysed) before borrows its
     analysis instead of going through NER (:mod:`pipelines.enrich.near_copies`).
@@ -323,7 +324,9 @@ def analyse_partition(
         new = [row for row in rows if row.id not in done]
         if new:
             done.update(row.id for row in new)
-            _analyse_batch(engine, new, stage_run_id, version, workers, stats, near)
+            # While the clean stage runs, its extraction pool has the cores: one NER worker
+            # (one model in memory) follows it; what is left then gets every core.
+            _analyse_batch(engine, new, stage_run_id, version, workers if finished else 1, stats, near)
         elif rows:
             continue  # only stuck rows came back: ask again without them
         elif finished:

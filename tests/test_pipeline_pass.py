@@ -106,9 +106,14 @@ def test_full_pass_fills_every_stage_with_lineage_and_is_idempotent(demo_site, w
         # One shard: a crawl, clean and enrich run of today's shard 0, then the day-level run.
         crawl_run_id, day_run_id = first.run_ids
         assert first.run_id == day_run_id
-        assert {s.stage: s.dagster_run_id for s in stage_runs} == {
-            "clean": crawl_run_id, "enrich": crawl_run_id, "dedup": day_run_id, "cluster": day_run_id,
-            "story_enrichment": day_run_id}
+        # (The day run may add an enrich stage run: the originals dedup kept that had borrowed
+        # a near copy's analysis in the shard's step get their own.)
+        ordered = sorted(stage_runs, key=lambda s: s.id)
+        assert {s.stage: s.dagster_run_id for s in ordered if s.stage != "enrich"} == {
+            "clean": crawl_run_id, "dedup": day_run_id, "cluster": day_run_id, "story_enrichment": day_run_id}
+        enrich_runs = [s for s in ordered if s.stage == "enrich"]
+        assert enrich_runs[0].dagster_run_id == crawl_run_id
+        assert all(s.dagster_run_id == day_run_id for s in enrich_runs[1:]) and len(enrich_runs) <= 2
         assert all(s.partition_key == today for s in stage_runs)
         assert all(s.status == "succeeded" and s.code_version for s in stage_runs)
         (crawl_run,) = session.scalars(select(CrawlRun)).all()

@@ -84,6 +84,10 @@ def test_conflict_needs_salient_places_on_both_sides_named_nowhere_in_the_other(
     assert entity_conflict(here, frozenset({"vellmoor"}), there, {"minor", "ostrava"}, types, min_mentions) == "place"
     # The other side names the town (NER missed it there, the words did not).
     assert entity_conflict(here, frozenset({"vellmoor", "minor"}), there, {"minor"}, types, min_mentions) is None
+    # The same entity on both sides agrees, though its name is not among the words
+    # (an abbreviation resolved to the full name).
+    resolved = {"place|vellmoor harbour|": 3}
+    assert entity_conflict(resolved, frozenset({"vh"}), dict(resolved), {"vh"}, types, min_mentions) is None
     # Mentioned in passing (below min_mentions) is no evidence either way.
     assert entity_conflict({"place|vellmoor|": 1}, frozenset(), there, set(), types, min_mentions) is None
     # People are not compared unless asked for.

@@ -55,9 +55,11 @@ def entity_conflict(
 
     They disagree on a type when both have salient entities of it (``min_mentions``
     mentions or more: in the article, and summed over the story) and neither names any
-    of the other's: the last word of each salient name ("cleveland", "jackson") is not
-    among the other side's capitalised words (``*_words``: NER misses mentions that the
-    words still show). A side without a salient entity of a type is no evidence either way.
+    of the other's: no salient entity of one side is among the other side's entities
+    (NER resolves "U.S." to "united states", a word the text never writes), nor the last
+    word of its name ("cleveland", "jackson") among the other side's capitalised words
+    (``*_words``: NER misses mentions that the words still show). A side without a
+    salient entity of a type is no evidence either way.
     """
     for kind in types:
         mine = [key for key, count in article.items() if count >= min_mentions and entity_type(key) == kind]
@@ -66,8 +68,8 @@ def entity_conflict(
         theirs = [key for key, count in story.items() if count >= min_mentions and entity_type(key) == kind]
         if (
             theirs
-            and not any(last_name_word(key) in story_words for key in mine)
-            and not any(last_name_word(key) in article_words for key in theirs)
+            and not any(key in story or last_name_word(key) in story_words for key in mine)
+            and not any(key in article or last_name_word(key) in article_words for key in theirs)
         ):
             return kind
     return None

@@ -97,6 +97,8 @@ def test_conflict_needs_salient_places_on_both_sides_named_nowhere_in_the_other(
 def test_evidence_keeps_the_configured_types_and_capitalised_words() -> None:
     evidence = entity_evidence([("place|vellmoor|", 2), ("person|ada kettering|", 3), ("place|vellmoor|", 1)], ("place",))
     assert evidence == {"place|vellmoor|": 3}
+    # A one- or two-letter name is an abbreviation, not a place to tell events apart by.
+    assert entity_evidence([("place|ko|", 4), ("place|kelby|", 3)], ("place",)) == {"place|kelby|": 3}
     assert name_words("Roof falls in Vellmoor", "Chief Ada Kettering said the hall was empty.", 100) == {
         "roof", "vellmoor", "chief", "ada", "kettering",
     }

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 _CAPITALISED = re.compile(r"\b[A-Z][^\W_]+")
+MIN_NAME_LENGTH = 3
 
 
 def entity_type(key: str) -> str:
@@ -28,11 +29,15 @@ def last_name_word(key: str) -> str:
 
 
 def entity_evidence(entities: Iterable[tuple[str, int]], types: Iterable[str]) -> dict[str, int]:
-    """Return entity key -> mentions for the entities of ``types`` (repeated keys add up)."""
+    """Return entity key -> mentions for the entities of ``types`` (repeated keys add up).
+
+    Names shorter than ``MIN_NAME_LENGTH`` are left out: one or two letters ("KO", "ER")
+    are abbreviations that NER takes for a place, no evidence of where an event happened.
+    """
     wanted = frozenset(types)
     evidence: dict[str, int] = {}
     for key, mentions in entities:
-        if entity_type(key) in wanted:
+        if entity_type(key) in wanted and len(key.split("|", 2)[1]) >= MIN_NAME_LENGTH:
             evidence[key] = evidence.get(key, 0) + int(mentions)
     return evidence
 

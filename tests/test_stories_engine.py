@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from test_stories_fixtures import T0, dam_docs
 
-from pipelines.stories.engine import StoryClusterer, enough_shared_terms
+from pipelines.stories.engine import StoryClusterer, short_shares_enough
 from pipelines.stories.jsonl import run_cluster_jsonl
 from pipelines.stories.similarity import residual_link, shared_passages
 from pipelines.stories.types import ClusterConfig, Doc
@@ -187,12 +187,11 @@ def test_a_weak_link_joins_only_when_the_reports_are_days_apart() -> None:
 
 def test_a_short_article_shares_enough_with_fewer_terms() -> None:
     config = ClusterConfig(min_shared_terms=10, short_shared_share=0.25)
-    assert enough_shared_terms(10, 80, config)
     # Six terms are few for two full reports, but a quarter of a brief with twenty.
-    assert not enough_shared_terms(6, 80, config)
-    assert enough_shared_terms(6, 20, config)
+    assert not short_shares_enough(6, 80, config)
+    assert short_shares_enough(6, 20, config)
     # Never fewer than half of min_shared_terms, however short the brief.
-    assert not enough_shared_terms(4, 8, config)
+    assert not short_shares_enough(4, 8, config)
 
 
 _STRIKER = Doc(

@@ -874,8 +874,8 @@ class StoryClusterer:
             is_close = gap is not None and gap <= close
             by_title = False
             if link < (config.close_link_threshold if is_close else config.link_threshold) or (
-                link < config.strong_link_threshold
-                and not enough_shared_terms(overlap, min(len(vector), len(entry.vector)), config)
+                overlap < config.min_shared_terms and link < config.strong_link_threshold
+                and not short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
             ):
                 # Weak link, or a few heavy topic words (places, the subject) shared and no
                 # details: another event of the same kind rather than another report of
@@ -1004,15 +1004,13 @@ class StoryClusterer:
         return member_time is None or time is None or member_time <= time
 
 
-def enough_shared_terms(overlap: int, shorter: int, config: ClusterConfig) -> bool:
-    """Return whether two articles share enough terms (details) to be reports of one event.
+def short_shares_enough(overlap: int, shorter: int, config: ClusterConfig) -> bool:
+    """Return whether ``overlap`` shared terms are enough details when the shorter vector has ``shorter``.
 
-    ``overlap`` terms are shared and the shorter vector has ``shorter`` terms. Enough is
-    ``min_shared_terms``; a brief or a short wire item has few terms to share, so for it
-    ``short_shared_share`` of its terms are enough too (but at least half of ``min_shared_terms``).
+    A brief or a short wire item has few terms to share, so fewer than ``min_shared_terms``
+    are enough when they reach ``short_shared_share`` of its terms (and at least half of
+    ``min_shared_terms``).
     """
-    if overlap >= config.min_shared_terms:
-        return True
     return overlap >= config.min_shared_terms // 2 and overlap >= config.short_shared_share * shorter
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from test_stories_fixtures import T0, dam_docs
 
-from pipelines.stories.engine import StoryClusterer
+from pipelines.stories.engine import StoryClusterer, short_shares_enough
 from pipelines.stories.jsonl import run_cluster_jsonl
 from pipelines.stories.similarity import residual_link, shared_passages
 from pipelines.stories.types import ClusterConfig, Doc
@@ -183,6 +183,15 @@ def test_a_weak_link_joins_only_when_the_reports_are_days_apart() -> None:
     assert StoryClusterer(config).add_many([_FIRE, _losses(5)], workers=0)[1].new_story
     no_rule = ClusterConfig(min_shared_terms=5, close_days=0)
     assert StoryClusterer(no_rule).add_many([_FIRE, _losses(1)], workers=0)[1].new_story
+
+
+def test_a_short_article_shares_enough_with_fewer_terms() -> None:
+    config = ClusterConfig(min_shared_terms=10, short_shared_share=0.25)
+    # Six terms are few for two full reports, but a quarter of a brief with twenty.
+    assert not short_shares_enough(6, 80, config)
+    assert short_shares_enough(6, 20, config)
+    # Never fewer than half of min_shared_terms, however short the brief.
+    assert not short_shares_enough(4, 8, config)
 
 
 _STRIKER = Doc(

@@ -84,6 +84,10 @@ def test_conflict_needs_salient_places_on_both_sides_named_nowhere_in_the_other(
     assert entity_conflict(here, frozenset({"vellmoor"}), there, {"minor", "ostrava"}, types, min_mentions) == "place"
     # The other side names the town (NER missed it there, the words did not).
     assert entity_conflict(here, frozenset({"vellmoor", "minor"}), there, {"minor"}, types, min_mentions) is None
+    # The same entity on both sides agrees, though its name is not among the words
+    # (an abbreviation resolved to the full name).
+    resolved = {"place|vellmoor harbour|": 3}
+    assert entity_conflict(resolved, frozenset({"vh"}), dict(resolved), {"vh"}, types, min_mentions) is None
     # Mentioned in passing (below min_mentions) is no evidence either way.
     assert entity_conflict({"place|vellmoor|": 1}, frozenset(), there, set(), types, min_mentions) is None
     # People are not compared unless asked for.
@@ -93,6 +97,8 @@ def test_conflict_needs_salient_places_on_both_sides_named_nowhere_in_the_other(
 def test_evidence_keeps_the_configured_types_and_capitalised_words() -> None:
     evidence = entity_evidence([("place|vellmoor|", 2), ("person|ada kettering|", 3), ("place|vellmoor|", 1)], ("place",))
     assert evidence == {"place|vellmoor|": 3}
+    # A one- or two-letter name is an abbreviation, not a place to tell events apart by.
+    assert entity_evidence([("place|ko|", 4), ("place|kelby|", 3)], ("place",)) == {"place|kelby|": 3}
     assert name_words("Roof falls in Vellmoor", "Chief Ada Kettering said the hall was empty.", 100) == {
         "roof", "vellmoor", "chief", "ada", "kettering",
     }

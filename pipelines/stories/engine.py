@@ -12,8 +12,10 @@ and decides for each, in this order:
    frequencies kept online) against held articles found through an inverted index on
    each article's highest-weighted terms (no all-pairs comparison). The article joins the
    story of its best match when the best link reaches ``link_threshold``, shares at least
-   ``min_shared_terms`` terms (or reaches ``strong_link_threshold``) *and* its cosine with
-   that story's centroid reaches ``centroid_threshold``. The shared-terms test tells another
+   ``min_shared_terms`` terms (or reaches ``strong_link_threshold``, or, for a short
+   article, shares ``short_shared_share`` of the shorter vector's terms and at least half
+   of ``min_shared_terms``) *and* its cosine with that story's centroid reaches
+   ``centroid_threshold``. The shared-terms test tells another
    event of the same kind (same places and subject, few details in common: another round
    of the same talks) from another report of this event; it, the centroid test and the
    ``max_story_span_days`` limit keep stories from snowballing. Otherwise the article
@@ -873,6 +875,7 @@ class StoryClusterer:
             by_title = False
             if link < (config.close_link_threshold if is_close else config.link_threshold) or (
                 overlap < config.min_shared_terms and link < config.strong_link_threshold
+                and not short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
             ):
                 # Weak link, or a few heavy topic words (places, the subject) shared and no
                 # details: another event of the same kind rather than another report of
@@ -999,6 +1002,16 @@ class StoryClusterer:
     @staticmethod
     def _earlier(member_time: float | None, time: float | None) -> bool:
         return member_time is None or time is None or member_time <= time
+
+
+def short_shares_enough(overlap: int, shorter: int, config: ClusterConfig) -> bool:
+    """Return whether ``overlap`` shared terms are enough details when the shorter vector has ``shorter``.
+
+    A brief or a short wire item has few terms to share, so fewer than ``min_shared_terms``
+    are enough when they reach ``short_shared_share`` of its terms (and at least half of
+    ``min_shared_terms``).
+    """
+    return overlap >= config.min_shared_terms // 2 and overlap >= config.short_shared_share * shorter
 
 
 def _duplicate_keys(prepared: dict[str, Any]) -> DuplicateKeys:

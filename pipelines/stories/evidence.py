@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 _CAPITALISED = re.compile(r"\b[A-Z][^\W_]+")
+MIN_NAME_LENGTH = 3
 
 
 def entity_type(key: str) -> str:
@@ -28,11 +29,15 @@ def last_name_word(key: str) -> str:
 
 
 def entity_evidence(entities: Iterable[tuple[str, int]], types: Iterable[str]) -> dict[str, int]:
-    """Return entity key -> mentions for the entities of ``types`` (repeated keys add up)."""
+    """Return entity key -> mentions for the entities of ``types`` (repeated keys add up).
+
+    Names shorter than ``MIN_NAME_LENGTH`` are left out: one or two letters ("KO", "ER")
+    are abbreviations that NER takes for a place, no evidence of where an event happened.
+    """
     wanted = frozenset(types)
     evidence: dict[str, int] = {}
     for key, mentions in entities:
-        if entity_type(key) in wanted:
+        if entity_type(key) in wanted and len(key.split("|", 2)[1]) >= MIN_NAME_LENGTH:
             evidence[key] = evidence.get(key, 0) + int(mentions)
     return evidence
 
@@ -55,9 +60,11 @@ def entity_conflict(
 
     They disagree on a type when both have salient entities of it (``min_mentions``
     mentions or more: in the article, and summed over the story) and neither names any
-    of the other's: the last word of each salient name ("cleveland", "jackson") is not
-    among the other side's capitalised words (``*_words``: NER misses mentions that the
-    words still show). A side without a salient entity of a type is no evidence either way.
+    of the other's: no salient entity of one side is among the other side's entities
+    (NER resolves "U.S." to "united states", a word the text never writes), nor the last
+    word of its name ("cleveland", "jackson") among the other side's capitalised words
+    (``*_words``: NER misses mentions that the words still show). A side without a
+    salient entity of a type is no evidence either way.
     """
     for kind in types:
         mine = [key for key, count in article.items() if count >= min_mentions and entity_type(key) == kind]
@@ -66,8 +73,8 @@ def entity_conflict(
         theirs = [key for key, count in story.items() if count >= min_mentions and entity_type(key) == kind]
         if (
             theirs
-            and not any(last_name_word(key) in story_words for key in mine)
-            and not any(last_name_word(key) in article_words for key in theirs)
+            and not any(key in story or last_name_word(key) in story_words for key in mine)
+            and not any(key in article or last_name_word(key) in article_words for key in theirs)
         ):
             return kind
     return None

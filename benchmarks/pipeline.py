@@ -23,7 +23,9 @@ orphaned during the pass (a multiprocessing forkserver outlives its parent) are 
 to it instead of to init. Every 0.1 s the tree under this process is walked through
 ``/proc/PID/task/TID/children``, and each process's ``/proc/PID/stat`` gives its CPU time
 (utime + stime) and RSS. Peak RSS is the highest sum of RSS over the tree in one sample
-(shared pages of forked workers count once per process, so this errs high). CPU is
+(shared pages of forked workers count once per process, so this errs high; the peak sum
+of PSS, from ``/proc/PID/smaps_rollup``, splits shared pages among their processes and is
+printed beside it). CPU is
 ``getrusage(RUSAGE_CHILDREN)`` of this process after the pass minus before, once the pass
 and every descendant adopted on the way have exited and been reaped: each process's CPU
 reaches it through the parent that waited for it, to the last tick, short-lived processes
@@ -99,6 +101,19 @@ def _read_stat(pid: int) -> tuple[int, float, int] | None:
     return int(fields[19]), cpu, int(fields[21]) * _PAGE_BYTES
 
 
+def _read_pss(pid: int) -> int:
+    """Return the proportional set size of ``pid`` in bytes (shared pages split among their
+    processes; 0 when unreadable)."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def _children(pid: int) -> list[int]:
     found: list[int] = []
     try:
@@ -144,11 +159,12 @@ class TreeSampler:
     peak_rss: int = 0
     peak_processes: int = 0
     peak_by_role: dict[str, int] = field(default_factory=dict)
+    peak_pss: int = 0
     samples: int = 0
 
     def sample(self) -> None:
         """Walk the tree once: keep each process's latest CPU time and the tree's RSS sum."""
-        pending, rss, count = _children(os.getpid()), 0, 0
+        pending, rss, pss, count = _children(os.getpid()), 0, 0, 0
         by_role: Counter[str] = Counter()
         while pending:
             pid = pending.pop()
@@ -160,12 +176,14 @@ class TreeSampler:
             if (pid, started) not in self.role_of:
                 self.role_of[(pid, started)] = _role(pid)
             rss += process_rss
+            pss += _read_pss(pid)
             by_role[self.role_of[(pid, started)]] += process_rss
             count += 1
             pending += _children(pid)
         self.samples += 1
         if rss > self.peak_rss:
             self.peak_rss, self.peak_processes, self.peak_by_role = rss, count, dict(by_role)
+        self.peak_pss = max(self.peak_pss, pss)
 
     def cpu_by_role(self) -> dict[str, float]:
         """Sampled CPU seconds by process role (pass, crawl, extraction workers, other)."""
@@ -196,6 +214,7 @@ class PassMeasure:
     own_cpu_s: float
     cpu_by_role: dict[str, float] = field(default_factory=dict)
     peak_by_role: dict[str, int] = field(default_factory=dict)
+    peak_pss: int = 0
     gets: Counter[tuple[str, int]] = field(default_factory=Counter)
 
 
@@ -225,6 +244,7 @@ def measure_pass(command: list[str], env: dict[str, str], log_path: Path) -> Pas
         cpu_by_role=tree.cpu_by_role(),
         peak_rss=tree.peak_rss,
         peak_by_role=tree.peak_by_role,
+        peak_pss=tree.peak_pss,
         processes=len(tree.cpu_by_process),
         started_at=started_at,
         returncode=process.returncode,
@@ -418,7 +438,7 @@ def _print_pass(label: str, measure: PassMeasure, db: Path, after: dict[str, int
     roles = ", ".join(f"{role} {cpu:.1f} s" for role, cpu in sorted(measure.cpu_by_role.items()))
     print(f"  sampled CPU by process: {roles}")
     at_peak = ", ".join(f"{role} {rss / GB:.2f} GB" for role, rss in sorted(measure.peak_by_role.items()))
-    print(f"  RSS at the peak by process: {at_peak}")
+    print(f"  RSS at the peak by process: {at_peak}; peak PSS of the tree {measure.peak_pss / GB:.2f} GB")
     if measure.stragglers:
         print(
             f"  {measure.stragglers} descendants still ran {STRAGGLER_WAIT_S:.0f} s after the pass: "

@@ -67,6 +67,8 @@ if str(REPO_ROOT) not in sys.path:
 from benchmarks.loopback_site import OUTLETS, BenchSite, corpus_templates, demo_templates  # noqa: E402
 
 SAMPLE_INTERVAL_S = 0.1
+#: PSS is read every this many samples (reading smaps_rollup costs far more than stat).
+PSS_EVERY = 10
 STRAGGLER_WAIT_S = 15.0
 PR_SET_CHILD_SUBREAPER = 36
 GB = 10**9
@@ -176,7 +178,8 @@ class TreeSampler:
             if (pid, started) not in self.role_of:
                 self.role_of[(pid, started)] = _role(pid)
             rss += process_rss
-            pss += _read_pss(pid)
+            if self.samples % PSS_EVERY == 0:
+                pss += _read_pss(pid)
             by_role[self.role_of[(pid, started)]] += process_rss
             count += 1
             pending += _children(pid)

@@ -277,9 +277,10 @@ def _run() -> int:
 
         owners = {pid: name for name in WORKERS for pid in processes.group_pids(name)}
         print("\nwhich worker ran which step:")
-        for (step, partition), worker in sorted(steps_by_worker(str(home), owners).items(),
-                                                key=lambda item: (item[0][1], item[0][0])):
-            print(f"  {partition:<14} {step:<24} {worker}")
+        steps = sorted(steps_by_worker(str(home), owners).items(), key=lambda item: (item[0][1], item[0][0]))
+        width = max((len(partition) for (_, partition), _ in steps), default=14)
+        for (step, partition), worker in steps:
+            print(f"  {partition:<{width}} {step:<24} {worker}")
         print()
         summary = subprocess.run(
             [str(BIN / "storyline"), "summary", "--warehouse", env["STORYLINE_WAREHOUSE_URL"]],

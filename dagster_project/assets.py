@@ -354,6 +354,20 @@ def _days(context: dg.AssetExecutionContext) -> list[str]:
     return sorted(context.partition_keys)
 
 
+def _each_day(
+    context: dg.AssetExecutionContext,
+    engine: Engine,
+    stage: str,
+    code_version: str,
+    work: Callable[[str, int], dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Run a day-level stage over the step's days, oldest first, a stage run each; stats by day."""
+    return {
+        day: _run_stage(context, engine, stage, code_version, lambda run_id, day=day: work(day, run_id), day)
+        for day in _days(context)
+    }
+
+
 def _summed(per_day: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """One day's stats as they are; several days' numbers added up, with the day count."""
     if len(per_day) == 1:
@@ -414,7 +428,7 @@ def deduplicated_articles(
     engine = warehouse.engine()
     rebuild = rebuilds(context)
     per_day = {}
-    for day in _days(context):
+    for day in _days(context):  # each day's dedup, then its originals' own analyses
         stats = _run_stage(
             context, engine, "dedup", versions.DEDUP_VERSION,
             lambda run_id, day=day: dedup_partition(engine, day, run_id, rebuild=rebuild), day,
@@ -446,13 +460,10 @@ def stories(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> 
     """Group the day's articles into stories across outlets and days, with relations."""
     engine = warehouse.engine()
     rebuild = rebuilds(context)
-    per_day = {
-        day: _run_stage(
-            context, engine, "cluster", versions.CLUSTER_VERSION,
-            lambda run_id, day=day: cluster_partition(engine, day, run_id, rebuild=rebuild), day,
-        )
-        for day in _days(context)
-    }
+    per_day = _each_day(
+        context, engine, "cluster", versions.CLUSTER_VERSION,
+        lambda day, run_id: cluster_partition(engine, day, run_id, rebuild=rebuild),
+    )
     return dg.MaterializeResult(
         metadata={**_numbers(_summed(per_day)), "rebuild": rebuild},
         check_results=[
@@ -474,16 +485,13 @@ def story_enrichment(
     """Copies take their original's entities and keywords; stories get theirs (no NER here)."""
     engine = warehouse.engine()
     rebuild = rebuilds(context)
-    days = _days(context)
-    stats = _summed({
-        day: _run_stage(
-            context, engine, FINISH_STAGE, versions.ENRICH_VERSION,
-            lambda run_id, day=day: finish_partition(engine, day, stage_run_id=run_id, rebuild=rebuild), day,
-        )
-        for day in days
-    })
+    per_day = _each_day(
+        context, engine, FINISH_STAGE, versions.ENRICH_VERSION,
+        lambda day, run_id: finish_partition(engine, day, stage_run_id=run_id, rebuild=rebuild),
+    )
+    stats = _summed(per_day)
     per_source: Counter[str] = Counter()
-    for day in days:
+    for day in per_day:
         per_source.update(articles_per_source(engine, day))
     return dg.MaterializeResult(
         metadata={

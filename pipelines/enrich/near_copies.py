@@ -30,9 +30,6 @@ class NearCopies:
     def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
         self._index = NearDuplicateIndex(threshold)
 
-    def __len__(self) -> int:
-        return len(self._index)
-
     def source_of(self, body: str | None) -> str | None:
         """Return the analysis key of a held text that ``body`` nearly copies (the closest), or ``None``."""
         keys = duplicate_keys(None, body)

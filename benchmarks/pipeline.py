@@ -163,6 +163,9 @@ class TreeSampler:
     peak_by_role: dict[str, int] = field(default_factory=dict)
     peak_pss: int = 0
     samples: int = 0
+    #: Every PSS_EVERY-th sample: seconds since the first sample and the RSS by role.
+    trace: list[tuple[float, dict[str, int]]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
 
     def sample(self) -> None:
         """Walk the tree once: keep each process's latest CPU time and the tree's RSS sum."""
@@ -183,6 +186,8 @@ class TreeSampler:
             by_role[self.role_of[(pid, started)]] += process_rss
             count += 1
             pending += _children(pid)
+        if self.samples % PSS_EVERY == 0:
+            self.trace.append((time.perf_counter() - self.started, dict(by_role)))
         self.samples += 1
         if rss > self.peak_rss:
             self.peak_rss, self.peak_processes, self.peak_by_role = rss, count, dict(by_role)
@@ -239,6 +244,7 @@ def measure_pass(command: list[str], env: dict[str, str], log_path: Path) -> Pas
             time.sleep(SAMPLE_INTERVAL_S)
     wall = time.perf_counter() - start
     stragglers = _reap_adopted(tree)
+    write_rss_trace(tree, log_path.with_suffix(".rss.tsv"))
     lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     return PassMeasure(
         wall_s=wall,
@@ -255,6 +261,16 @@ def measure_pass(command: list[str], env: dict[str, str], log_path: Path) -> Pas
         stragglers=stragglers,
         own_cpu_s=time.process_time() - own_before,
     )
+
+
+def write_rss_trace(tree: TreeSampler, path: Path) -> None:
+    """Write the pass's RSS by role over time (MB, one row a second) as tab-separated text."""
+    roles = sorted({role for _, by_role in tree.trace for role in by_role})
+    rows = ["\t".join(["seconds", *roles, "sum"])]
+    for seconds, by_role in tree.trace:
+        values = [by_role.get(role, 0) // 10**6 for role in roles]
+        rows.append("\t".join([f"{seconds:.1f}", *map(str, values), str(sum(by_role.values()) // 10**6)]))
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def _reap_adopted(tree: TreeSampler) -> int:

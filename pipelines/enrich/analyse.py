@@ -146,10 +146,12 @@ def enrich_documents(
     """Return each document's :class:`Enrichment`, in order; NER runs on ``workers`` processes.
 
     ``workers`` defaults to every core. Fewer than :data:`MIN_PARALLEL` texts go through
-    NER in this process (starting workers costs more than they save); more go to this
-    process's pool, also with one worker when ``isolated`` (the pipeline's stage, which
-    keeps the model out of its own process for large batches, and once its pool runs,
-    for every batch). Raises
+    NER in this process (starting workers costs more than they save), unless this
+    process's pool runs already; more go to the pool. With ``isolated`` (the enrich step
+    that follows a clean stage, beside the extraction workers) every text goes to the
+    pool, even with one worker: a model in this process would be a second copy, kept
+    for the rest of the process, and a batch's activations would add to this
+    process's peak. Raises
     :class:`pipelines.enrich.model.ModelError` when the NER model is missing or altered
     (checked before any work).
     """
@@ -169,8 +171,8 @@ def enrich_documents(
     size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
     chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
-    pooled = isolated and _pool_of_process is not None  # the model is in its workers already
-    if (len(ner_jobs) >= MIN_PARALLEL or pooled) and (isolated or workers > 1):
+    pooled = _pool_of_process is not None  # the model is in its workers already
+    if texts and (isolated or (workers > 1 and (len(ner_jobs) >= MIN_PARALLEL or pooled))):
         # Workers run NER only; this process cleans their mentions while they go on.
         outputs = _pool(workers, len(texts)).map(ner_spans, texts)
     else:

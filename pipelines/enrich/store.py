@@ -36,7 +36,7 @@ from sqlalchemy import Engine, String, and_, cast, delete, func, or_, select, up
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from pipelines.enrich.analyse import Document, Enrichment, enrich_documents
+from pipelines.enrich.analyse import Document, Enrichment, close_pool, enrich_documents
 from pipelines.enrich.entities import Entity
 from pipelines.enrich.keywords import Keyword
 from pipelines.enrich.language import word_count
@@ -294,8 +294,9 @@ def analyse_partition(
     With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
     writing: it takes what is there, waits ``poll_s`` when nothing is, and
     returns once ``clean_done()`` is true and nothing is left. NER runs in this process's
-    pool of ``workers`` processes (one while the clean stage still runs), never in this
-    process.
+    pool of ``workers`` processes (one while the clean stage still runs), then never in
+    this process (see :func:`pipelines.enrich.analyse.enrich_documents`); the pool stops
+    when the step returns.
 
     A text that nearly copies one the step analysed (or found analysed) before borrows its
     analysis instead of going through NER (:mod:`pipelines.enrich.near_copies`).
@@ -315,24 +316,29 @@ def analyse_partition(
     ready = and_(Article.extracted_by_id >= (cleaned_by or 0), not_this_run) if rebuild else pending.ANALYSE
     stuck: set[int] = set()  # written by this run yet pending still (a later extraction outran it)
     articles = Article.partition_key == partition_key
+    following = clean_done is not None  # beside the extraction workers: NER never in this process
     if not rebuild:  # revisits this crawl day made may have revised stories of earlier days
         articles = or_(articles, pending.revised_before(partition_key))
-    while True:
-        finished = clean_done is None or clean_done()
-        rows = _articles_to_analyse(engine, articles, remaining if finished else ready, only, stuck)
-        stuck.update(row.id for row in rows if row.id in done)
-        new = [row for row in rows if row.id not in done]
-        if new:
-            done.update(row.id for row in new)
-            # While the clean stage runs, its extraction pool has the cores: one NER worker
-            # (one model in memory) follows it; what is left then gets every core.
-            _analyse_batch(engine, new, stage_run_id, version, workers if finished else 1, stats, near)
-        elif rows:
-            continue  # only stuck rows came back: ask again without them
-        elif finished:
-            break
-        else:
-            time.sleep(poll_s)
+    try:
+        while True:
+            finished = clean_done is None or clean_done()
+            rows = _articles_to_analyse(engine, articles, remaining if finished else ready, only, stuck)
+            stuck.update(row.id for row in rows if row.id in done)
+            new = [row for row in rows if row.id not in done]
+            if new:
+                done.update(row.id for row in new)
+                # While the clean stage runs, its extraction pool has the cores: one NER worker
+                # (one model in memory) follows it; what is left then gets every core.
+                _analyse_batch(engine, new, stage_run_id, version, workers if finished else 1, stats, near,
+                               isolated=following)
+            elif rows:
+                continue  # only stuck rows came back: ask again without them
+            elif finished:
+                break
+            else:
+                time.sleep(poll_s)
+    finally:
+        close_pool()  # the day's later steps (dedup, clustering) get the workers' memory
     return dict(stats)
 
 
@@ -356,7 +362,7 @@ def _articles_to_analyse(
 
 def _analyse_batch(
     engine: Engine, rows: list[Any], stage_run_id: int, version: str, workers: int | None,
-    stats: Counter[str], near: NearCopies | None = None,
+    stats: Counter[str], near: NearCopies | None = None, *, isolated: bool = False,
 ) -> None:
     """Analyse ``rows`` (each distinct text once, stored ones reused, near copies of ``near``'s
     texts borrowing theirs) and write their rows."""
@@ -377,7 +383,7 @@ def _analyse_batch(
             documents[key] = Document(key, row.title or "", row.body_text or "", row.language)
         if near is not None:
             near.hold(key, row.body_text)
-    found = enrich_documents(list(documents.values()), workers, isolated=True)
+    found = enrich_documents(list(documents.values()), workers, isolated=isolated)
     analysed = dict(zip(documents, found, strict=True))
     every = {**known, **analysed}
     earlier = set(borrowing.values()) - every.keys()  # texts of the step's earlier batches
@@ -423,8 +429,11 @@ def analyse_borrowed_originals(engine: Engine, partition_key: str, *, stage_run_
             .order_by(Article.id)
         ).all()
     stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, borrowed=0, entities=0, keywords=0)
-    for start in range(0, len(rows), ANALYSE_BATCH):
-        _analyse_batch(engine, rows[start : start + ANALYSE_BATCH], stage_run_id, version, None, stats)
+    try:
+        for start in range(0, len(rows), ANALYSE_BATCH):
+            _analyse_batch(engine, rows[start : start + ANALYSE_BATCH], stage_run_id, version, None, stats)
+    finally:
+        close_pool()
     return {"articles": stats["articles"], "analysed": stats["analysed"]}
 
 

@@ -94,6 +94,7 @@ class ClusterConfig:
     archive_distinct: float = 0.5
     conflict_types: tuple[str, ...] = ("place",)
     conflict_min_mentions: int = 3
+    shared_person_mentions: int = 2
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,11 @@ and decides for each, in this order:
    ``centroid_threshold``. The shared-terms test tells another
    event of the same kind (same places and subject, few details in common: another round
    of the same talks) from another report of this event; it, the centroid test and the
-   ``max_story_span_days`` limit keep stories from snowballing. Otherwise the article
-   starts a new story. Vectors keep their ``vector_terms`` heaviest terms and centroids
+   ``max_story_span_days`` limit keep stories from snowballing. When the links of several
+   stories pass these tests, the article joins the one whose centroid it is closest to
+   (``choose_by_centroid``: the story as a whole, not its single nearest member, which
+   may be the one report of another event that reads like this one). Otherwise the
+   article starts a new story. Vectors keep their ``vector_terms`` heaviest terms and centroids
    their ``centroid_terms`` heaviest, so the cost per article does not grow with story
    size.
 4. **Relation** inside the story: ``"origin"`` (first of its story), ``"copy"``

@@ -15,7 +15,7 @@ import pytest
 from test_stories_fixtures import T0
 
 from pipelines.stories.engine import StoryClusterer
-from pipelines.stories.evidence import entity_conflict, entity_evidence, name_words
+from pipelines.stories.evidence import entity_conflict, entity_evidence, full_names, name_words, shares_person
 from pipelines.stories.jsonl import run_cluster_jsonl
 from pipelines.stories.types import ClusterConfig, Doc
 
@@ -102,6 +102,20 @@ def test_evidence_keeps_the_configured_types_and_capitalised_words() -> None:
     assert name_words("Roof falls in Vellmoor", "Chief Ada Kettering said the hall was empty.", 100) == {
         "roof", "vellmoor", "chief", "ada", "kettering",
     }
+
+
+def test_people_named_in_full_link_dated_follow_ups() -> None:
+    people = full_names([("person|ada kettering|", 2), ("person|kettering|", 4), ("place|vellmoor|", 3),
+                         ("person|ada kettering|", 1)])
+    # A last name alone is shared by many people; only full names count, summed.
+    assert people == {"person|ada kettering|": 3}
+    assert shares_person(people, {"person|ada kettering|": 2, "person|bo lind|": 5}, 2)
+    # Named in passing on one side is no evidence.
+    assert not shares_person(people, {"person|ada kettering|": 1}, 2)
+    assert not shares_person({"person|ada kettering|": 1}, {"person|ada kettering|": 9}, 2)
+    # Switched off (0) or nobody named.
+    assert not shares_person(people, dict(people), 0)
+    assert not shares_person({}, dict(people), 2)
 
 
 def test_without_conflict_types_entities_change_nothing() -> None:

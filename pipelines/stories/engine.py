@@ -18,8 +18,11 @@ and decides for each, in this order:
    ``centroid_threshold``. The shared-terms test tells another
    event of the same kind (same places and subject, few details in common: another round
    of the same talks) from another report of this event; it, the centroid test and the
-   ``max_story_span_days`` limit keep stories from snowballing. Otherwise the article
-   starts a new story. Vectors keep their ``vector_terms`` heaviest terms and centroids
+   ``max_story_span_days`` limit keep stories from snowballing. When the links of several
+   stories pass these tests, the article joins the one whose centroid it is closest to
+   (``choose_by_centroid``: the story as a whole, not its single nearest member, which
+   may be the one report of another event that reads like this one). Otherwise the
+   article starts a new story. Vectors keep their ``vector_terms`` heaviest terms and centroids
    their ``centroid_terms`` heaviest, so the cost per article does not grow with story
    size.
 4. **Relation** inside the story: ``"origin"`` (first of its story), ``"copy"``
@@ -33,7 +36,10 @@ frequencies are halved every ``df_halving_docs`` articles (one-off names fade). 
 articles more than ``window_days`` apart (follow-up reports of one event weeks later)
 need ``far_link_threshold`` *and* a residual link of ``far_residual``: the cosine left
 once the heaviest shared entity (a city, a neighbourhood: terms joined by name pairs)
-is taken out, so that they agree on several details. Links between articles at most
+is taken out, so that they agree on several details; or the article and the story both
+name a person in full (two words or more) ``shared_person_mentions`` times or more (the
+people of a follow-up: the arrest, the funeral, the charges; dated articles only, from
+their NER entities). Links between articles at most
 ``close_days`` apart may be weaker (``close_link_threshold``, ``close_centroid_threshold``):
 reports of one event cluster in its first days, and the shared-terms guard still asks
 them for details in common. Two such close articles are also linked, whatever their
@@ -48,11 +54,12 @@ articles more than ``close_days`` apart join a story at a centroid similarity of
 mentions what the other is mainly about (``subject_check``):
 the article's heaviest term is absent from the story centroid and the centroid's heaviest
 term is absent from the article (another fight of the same champion, another signing
-of the same club). **Entity evidence** (:mod:`pipelines.stories.evidence`, from the
-article's NER entities in :attr:`Doc.entities`; none for an article not enriched yet):
-a story is refused when the article and the story each name places of
-``conflict_types`` at least ``conflict_min_mentions`` times and neither names any of the
-other's (the same kind of event in another city). Terms an outlet used in at least
+of the same club), unless both sides of a dated link name the same person in full, as
+above. **Entity evidence** (:mod:`pipelines.stories.evidence`, from the article's NER
+entities in :attr:`Doc.entities`; none for an article not enriched yet): a story is
+refused when the article and the story each name places of ``conflict_types`` at least
+``conflict_min_mentions`` times and neither names any of the other's (the same kind of
+event in another city). Terms an outlet used in at least
 ``source_share`` of its last ``source_memory`` articles (site name, section names,
 footer; judged once it has ``source_min_articles``) are left out of its articles'
 vectors: they tell who published an article, not what happened. Articles without a date
@@ -100,7 +107,7 @@ import numpy as np
 
 from pipelines.dedup.index import DuplicateIndex, DuplicateKeys, id_order
 from pipelines.stories.archive import ArchiveRules, StoryArchive
-from pipelines.stories.evidence import entity_conflict
+from pipelines.stories.evidence import entity_conflict, shares_person
 from pipelines.stories.prepare import prepare_batch, prepare_doc
 from pipelines.stories.similarity import cosine, passage_runs, residual_link, top_items
 from pipelines.stories.types import Assignment, ClusterConfig, Doc, StoryKey
@@ -159,6 +166,7 @@ class _Story:
     members: dict[Hashable, None] = field(default_factory=dict)  # held, non-duplicate
     evidence: dict[str, int] = field(default_factory=dict)  # entity key -> summed mentions
     name_words: set[str] = field(default_factory=set)  # capitalised words of members with evidence
+    people: dict[str, int] = field(default_factory=dict)  # full-name person key -> summed mentions
 
     def add_evidence(self, evidence: dict[str, int], name_words: frozenset[str]) -> None:
         """Add one member's entity evidence (key -> mentions) and capitalised words."""
@@ -166,6 +174,12 @@ class _Story:
         for key, mentions in evidence.items():
             summed[key] = summed.get(key, 0) + mentions
         self.name_words |= name_words
+
+    def add_people(self, people: dict[str, int]) -> None:
+        """Add one member's people named in full (person key -> mentions)."""
+        summed = self.people
+        for key, mentions in people.items():
+            summed[key] = summed.get(key, 0) + mentions
 
     def add_vector(self, vector: dict[int, float], max_terms: int) -> None:
         """Add ``vector`` to the centroid, keeping its ``max_terms`` heaviest terms.
@@ -748,6 +762,8 @@ class StoryClusterer:
             story.add_vector(vector, self.config.centroid_terms)
             if prepared["evidence"]:
                 story.add_evidence(prepared["evidence"], prepared["name_words"])
+            if prepared["people"]:
+                story.add_people(prepared["people"])
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -866,6 +882,8 @@ class StoryClusterer:
             floor = min(floor, config.title_link_floor)
         close = config.close_days * DAY_SECONDS
         evidence = prepared["evidence"] if prepared else None
+        people = prepared["people"] if prepared else None
+        least = config.shared_person_mentions
         for link, doc_id, overlap in scored:
             if link < floor:
                 break
@@ -883,6 +901,13 @@ class StoryClusterer:
                 if not (titled and is_close and self._title_match(title, vector, entry)):
                     continue
                 by_title = True
+            key = entry.story_key
+            if key in seen:
+                continue
+            story = self._stories[key]
+            # Dated reports of one event days or weeks apart (the arrest, the funeral, the
+            # charges) may share few details but the people: a full name both sides repeat.
+            same_people = gap is not None and people and shares_person(people, story.people, least)
             if (
                 gap is not None
                 and gap > self._near_window
@@ -891,15 +916,12 @@ class StoryClusterer:
                     or residual_link(vector, entry.vector, self._vocabulary.terms.__getitem__)
                     < config.far_residual
                 )
+                and not same_people
             ):
                 # Weeks apart: the link must not rest on one shared name (the city, a
-                # neighbourhood, a hospital) but on several details.
-                continue
-            key = entry.story_key
-            if key in seen:
+                # neighbourhood, a hospital) but on several details, or on the people.
                 continue
             seen.add(key)
-            story = self._stories[key]
             if time is not None and story.first_time is not None:
                 if time - story.first_time > span or story.last_time - time > span:
                     continue
@@ -909,6 +931,7 @@ class StoryClusterer:
                 and story.lead is not None
                 and story.lead not in vector
                 and next(iter(vector)) not in story.centroid
+                and not same_people
             ):
                 # Not close in time (or undated) and neither mentions what the other is
                 # mainly about (its heaviest term: the fighter, the player, the dead man):

@@ -42,6 +42,31 @@ def entity_evidence(entities: Iterable[tuple[str, int]], types: Iterable[str]) -
     return evidence
 
 
+def full_names(entities: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Return person key -> mentions for the people named with two words or more ("jamal williams").
+
+    A full name is specific to the people of one event (a victim, a suspect), where a last
+    name alone ("williams") or a first name is shared by many.
+    """
+    people: dict[str, int] = {}
+    for key, mentions in entities:
+        if entity_type(key) == "person" and " " in key.split("|", 2)[1]:
+            people[key] = people.get(key, 0) + int(mentions)
+    return people
+
+
+def shares_person(article: dict[str, int], story: dict[str, int], min_mentions: int) -> bool:
+    """Return whether a full name is named ``min_mentions`` times or more on both sides.
+
+    ``article`` and ``story`` are :func:`full_names` (a story's summed over its members).
+    """
+    if not min_mentions or not article or not story:
+        return False
+    return any(
+        count >= min_mentions and story.get(key, 0) >= min_mentions for key, count in article.items()
+    )
+
+
 def name_words(title: str, text: str, limit: int) -> frozenset[str]:
     """Return the lower-cased words the title and the first ``limit`` body names write with a capital."""
     words = _CAPITALISED.findall(title) + _CAPITALISED.findall(text)[:limit]

@@ -18,7 +18,7 @@ import numpy as np
 
 from pipelines.dedup.exact import url_key
 from pipelines.dedup.near import NUM_PERM, minhash_signature, signature_bands
-from pipelines.stories.evidence import entity_evidence, name_words
+from pipelines.stories.evidence import entity_evidence, full_names, name_words
 from pipelines.stories.features import extract_features
 from pipelines.stories.vocabulary import TermVocabulary
 
@@ -31,8 +31,8 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
 
     Terms come as ids of ``vocabulary`` with their raw weights (``term_ids``,
     ``term_weights``; ``title_terms`` are the ids of the title's content words), and
-    the entity ``evidence`` with the article's capitalised ``name_words`` (both empty
-    without entities; :mod:`pipelines.stories.evidence`).
+    the entity ``evidence`` with the article's capitalised ``name_words`` and the
+    ``people`` it names in full (all empty without entities; :mod:`pipelines.stories.evidence`).
     """
     features = extract_features(
         doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
@@ -57,11 +57,13 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
 
 def _evidence(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
     evidence = entity_evidence(doc.entities, config.conflict_types)
+    people = full_names(doc.entities) if config.shared_person_mentions else {}
     if not evidence:
-        return {"evidence": {}, "name_words": frozenset()}
+        return {"evidence": {}, "name_words": frozenset(), "people": people}
     return {
         "evidence": evidence,
         "name_words": name_words(doc.title, doc.text, config.max_body_words),
+        "people": people,
     }
 
 
@@ -99,6 +101,7 @@ class PreparedBatch:
     text_keys: list[str | None]
     evidence: list[dict[str, int]]
     name_words: list[frozenset[str]]
+    people: list[dict[str, int]]
 
     @classmethod
     def of(
@@ -123,6 +126,7 @@ class PreparedBatch:
             text_keys=[item["text_key"] for item in prepared],
             evidence=[item["evidence"] for item in prepared],
             name_words=[item["name_words"] for item in prepared],
+            people=[item["people"] for item in prepared],
         )
 
     def records(self, translation: np.ndarray) -> list[dict[str, Any]]:
@@ -144,6 +148,7 @@ class PreparedBatch:
                 "title_terms": tuple(title_ids[titles[i] : titles[i + 1]].tolist()),
                 "evidence": self.evidence[i],
                 "name_words": self.name_words[i],
+                "people": self.people[i],
             }
             for i in range(len(self.url_keys))
         ]

@@ -47,7 +47,7 @@ class ClusterConfig:
     far_window_days: float = 30.0
     far_link_threshold: float = 0.22
     max_story_span_days: float = 45.0
-    choose_by_centroid: bool = False
+    choose_by_centroid: bool = True
     link_threshold: float = 0.22
     min_shared_terms: int = 10
     short_shared_share: float = 0.25
@@ -94,6 +94,7 @@ class ClusterConfig:
     archive_distinct: float = 0.5
     conflict_types: tuple[str, ...] = ("place",)
     conflict_min_mentions: int = 3
+    shared_person_mentions: int = 2
 
 
 @dataclass(frozen=True)

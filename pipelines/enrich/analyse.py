@@ -2,9 +2,10 @@
 
 English texts go through spaCy NER in batches (``nlp.pipe``), spread over this process's
 pool of worker processes (kept between calls) that each load the model once
-(:func:`pipelines.enrich.model.process_ner`); this process detects languages and turns the
-mentions they send back into entities, places and keywords (one copy of the language
-model and the gazetteer, beside the workers' copies of the NER model).
+(:func:`pipelines.enrich.model.process_ner`); this process detects languages (where the
+caller does not know them already) and turns the mentions they send back into entities,
+places and keywords (one copy of the gazetteer, beside the workers' copies of the NER
+model).
 Texts in other languages get their places from the gazetteer (capitalised names it
 knows) and their keywords; each result says what was applied.
 """
@@ -43,12 +44,19 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]+(?:\s+(?:of|de|del|la|van|von|al|b
 
 @dataclass(frozen=True)
 class Document:
-    """Text to enrich: a caller's key, title, body and the language the page declares."""
+    """Text to enrich: a caller's key, title, body, and its language when known.
+
+    ``language`` is a language detected already (the clean stage's, from the page's
+    body): enrichment takes it as it is. Without it, enrichment detects the language
+    from the title and body, falling back to ``declared_language`` (the page's own
+    declaration) when detection is unsure.
+    """
 
     key: object
     title: str
     text: str
     declared_language: str | None = None
+    language: str | None = None
 
     def analysed_text(self) -> str:
         """Return the text NER and keywords read: the title, a blank line, the body."""
@@ -158,7 +166,7 @@ def enrich_documents(
     if any(documents):
         model_info()  # refuse an altered model here, before forking workers
     languages = [
-        detect_language(f"{d.title}\n{d.text}", d.declared_language) for d in documents
+        d.language or detect_language(f"{d.title}\n{d.text}", d.declared_language) for d in documents
     ]
     results: list[Enrichment | None] = [None] * len(documents)
     ner_jobs = []

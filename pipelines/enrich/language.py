@@ -1,7 +1,10 @@
 """Language and word count of an article.
 
 Language comes from py3langid over the title and body (normalized probability;
-below :data:`MIN_LANGUAGE_CONFIDENCE` the page's own declaration is kept).
+below :data:`MIN_LANGUAGE_CONFIDENCE` the page's own declaration is kept). The pipeline's
+enrich stage takes the language the clean stage detected (:mod:`pipelines.extract.language`,
+in the extraction workers) and detects here only when there is none; ``storyline enrich
+--jsonl`` detects here.
 """
 
 from __future__ import annotations

@@ -380,7 +380,8 @@ def _analyse_batch(
             if source is not None:
                 borrowing[row.id] = source
                 continue
-            documents[key] = Document(key, row.title or "", row.body_text or "", row.language)
+            # The clean stage's language: detected once, in the extraction workers.
+            documents[key] = Document(key, row.title or "", row.body_text or "", language=row.language)
         if near is not None:
             near.hold(key, row.body_text)
     found = enrich_documents(list(documents.values()), workers, isolated=isolated)

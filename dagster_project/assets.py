@@ -187,14 +187,14 @@ def crawl_and_clean(
         return clean_partition(
             engine, day, stage_run_id=run_id, workers=extraction.workers,
             page_timeout_s=extraction.page_timeout_s, rebuild=rebuild,
-            crawl_done=crawl_finished.is_set if crawling else None,
+            crawl_done=crawl_finished if crawling else None,
             progress=context.log.info, only=only_shard,
         )
 
     def enrich(run_id: int) -> dict[str, Any]:
         return analyse_partition(
             engine, day, stage_run_id=run_id, rebuild=rebuild, only=shard_of_articles,
-            clean_done=clean_finished.is_set if cleaning else None,
+            clean_done=clean_finished if cleaning else None,
             cleaned_by=results["clean"].get("run_id"), workers=extraction.workers,
         )
 

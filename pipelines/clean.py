@@ -19,9 +19,9 @@ leaves the same rows.
 
 from __future__ import annotations
 
-import time
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
@@ -92,7 +92,7 @@ def clean_partition(
     page_timeout_s: float = 30.0,
     rebuild: bool = True,
     pool: ExtractionPool | None = None,
-    crawl_done: Callable[[], bool] | None = None,
+    crawl_done: threading.Event | None = None,
     poll_s: float = 0.5,
     progress: Report | None = None,
     only: ColumnElement[bool] | None = None,
@@ -104,9 +104,9 @@ def clean_partition(
 
     With ``rebuild`` every page is extracted, else only pages never classified. With
     ``crawl_done`` the stage follows a crawl that is still landing pages: it extracts
-    what is there, waits ``poll_s`` when nothing is, and returns once ``crawl_done()``
-    is true and nothing is left. ``pool`` is an extraction pool to use (else one of
-    ``workers`` processes is started and stopped here). Raises nothing for bad pages
+    what is there, waits up to ``poll_s`` when nothing is (less once the event is set),
+    and returns once ``crawl_done`` is set and nothing is left. ``pool`` is an extraction
+    pool to use (else one of ``workers`` processes is started and stopped here). Raises nothing for bad pages
     (they become typed rows); database errors propagate. ``progress`` receives a
     progress line every few seconds (pages extracted, errors, rate).
     """
@@ -120,14 +120,14 @@ def clean_partition(
             _clean_batch(engine, pool, pages, stage_run_id, stats, tracker)
         else:
             while True:
-                finished = crawl_done()
+                finished = crawl_done.is_set()
                 pages = _load_pages(engine, partition_key, rebuild=False, limit=STREAM_BATCH, only=only)
                 if pages:
                     _clean_batch(engine, pool, pages, stage_run_id, stats, tracker)
                 elif finished:
                     break
                 else:
-                    time.sleep(poll_s)
+                    crawl_done.wait(poll_s)
     finally:
         if owned:
             pool.close()

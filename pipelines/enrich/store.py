@@ -25,9 +25,9 @@ computes first, then writes in one transaction per batch.
 from __future__ import annotations
 
 import hashlib
-import time
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -277,7 +277,7 @@ def analyse_partition(
     stage_run_id: int,
     rebuild: bool = True,
     only: ColumnElement[bool] | None = None,
-    clean_done: Callable[[], bool] | None = None,
+    clean_done: threading.Event | None = None,
     cleaned_by: int | None = None,
     poll_s: float = 0.5,
     workers: int | None = None,
@@ -292,8 +292,8 @@ def analyse_partition(
     rows; a text analysed before under the same enricher version is not analysed again:
     the version names the code and the model files, so the result would be the same).
     With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
-    writing: it takes what is there, waits ``poll_s`` when nothing is, and
-    returns once ``clean_done()`` is true and nothing is left. NER runs in this process's
+    writing: it takes what is there, waits up to ``poll_s`` when nothing is (less once
+    the event is set), and returns once ``clean_done`` is set and nothing is left. NER runs in this process's
     pool of ``workers`` processes (one while the clean stage still runs), then never in
     this process (see :func:`pipelines.enrich.analyse.enrich_documents`); the pool stops
     when the step returns.
@@ -321,7 +321,7 @@ def analyse_partition(
         articles = or_(articles, pending.revised_before(partition_key))
     try:
         while True:
-            finished = clean_done is None or clean_done()
+            finished = clean_done is None or clean_done.is_set()
             rows = _articles_to_analyse(engine, articles, remaining if finished else ready, only, stuck)
             stuck.update(row.id for row in rows if row.id in done)
             new = [row for row in rows if row.id not in done]
@@ -336,7 +336,7 @@ def analyse_partition(
             elif finished:
                 break
             else:
-                time.sleep(poll_s)
+                clean_done.wait(poll_s)
     finally:
         close_pool()  # the day's later steps (dedup, clustering) get the workers' memory
     return dict(stats)

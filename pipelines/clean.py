@@ -106,9 +106,9 @@ def clean_partition(
     ``crawl_done`` the stage follows a crawl that is still landing pages: it extracts
     what is there, waits up to ``poll_s`` when nothing is (less once the event is set),
     and returns once ``crawl_done`` is set and nothing is left. ``pool`` is an extraction
-    pool to use (else one of ``workers`` processes is started and stopped here). Raises nothing for bad pages
-    (they become typed rows); database errors propagate. ``progress`` receives a
-    progress line every few seconds (pages extracted, errors, rate).
+    pool to use (else one of ``workers`` processes is started and stopped here). Raises
+    nothing for bad pages (they become typed rows); database errors propagate.
+    ``progress`` receives a progress line every few seconds (pages extracted, errors, rate).
     """
     stats: Counter[str] = Counter(pages=0)
     tracker = extraction_tracker(progress)

@@ -293,10 +293,10 @@ def analyse_partition(
     the version names the code and the model files, so the result would be the same).
     With ``clean_done`` the step follows a clean stage (run ``cleaned_by``) that is still
     writing: it takes what is there, waits up to ``poll_s`` when nothing is (less once
-    the event is set), and returns once ``clean_done`` is set and nothing is left. NER runs in this process's
-    pool of ``workers`` processes (one while the clean stage still runs), then never in
-    this process (see :func:`pipelines.enrich.analyse.enrich_documents`); the pool stops
-    when the step returns.
+    the event is set), and returns once ``clean_done`` is set and nothing is left. NER
+    runs in this process's pool of ``workers`` processes (one while the clean stage still
+    runs), then never in this process (see :func:`pipelines.enrich.analyse.enrich_documents`);
+    the pool stops when the step returns.
 
     A text that nearly copies one the step analysed (or found analysed) before borrows its
     analysis instead of going through NER (:mod:`pipelines.enrich.near_copies`).

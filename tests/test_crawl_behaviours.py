@@ -395,6 +395,34 @@ def test_conditional_get_sends_validators_and_records_304(tmp_path, server, db_u
     assert server.hits["/news/2026/01/05/relative-link-story-here.html"] == 1
 
 
+def test_stories_left_out_by_the_per_source_limit_are_fetched_by_later_crawls(tmp_path, server, db_url):
+    base = server.base_url
+    paths = [f"/news/2026/01/05/limited-story-number-{n}.html" for n in range(3)]
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{base}{path}</link><guid>limited-{n}</guid></item>"
+        for n, path in enumerate(paths)
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>L</title><link>{base}/</link>{items}</channel></rss>'
+    server.add_conditional("/feed.xml", feed, etag='"v1"', content_type="application/rss+xml")
+    for n, path in enumerate(paths):
+        server.add(path, article(f"Limited story {n}"))
+
+    source = {"feeds": [base + "/feed.xml"]}
+    outcomes = [crawl(tmp_path, server, db_url, source, "--poll", "all", max_articles_per_source=1)
+                for _ in range(4)]
+
+    # Each limited crawl took one story and left the feed without validators, so the next
+    # one read the feed in full (200, no If-None-Match) and took the next story; once none
+    # was left out, the feed's validators were kept and the last crawl got a 304.
+    assert [server.hits[path] for path in paths] == [1, 1, 1]
+    feed_requests = [r for r in server.requests if r.path == "/feed.xml"]
+    sent = [{k.lower(): v for k, v in r.headers.items()}.get("if-none-match") for r in feed_requests]
+    assert sent == [None, None, None, '"v1"']
+    statuses = [f.status_code for f in sorted(rows(db_url, Fetch, Fetch.kind == "feed"), key=lambda f: f.requested_at)]
+    assert statuses == [200, 200, 200, 304]
+    assert all(outcome["status"] == "succeeded" for outcome in outcomes), outcomes
+
+
 def test_an_https_link_to_a_stored_http_story_is_not_fetched_again(tmp_path, server, db_url):
     base = server.base_url  # http://127.0.0.1:PORT
     path = "/news/2026/01/05/relative-link-story-here.html"

@@ -17,7 +17,7 @@ rebuild end in the same rows, whoever borrowed from whom on the way.
 
 from __future__ import annotations
 
-from pipelines.dedup.index import duplicate_keys
+from pipelines.dedup.index import DuplicateKeys, duplicate_keys
 from pipelines.dedup.near import NEAR_DUPLICATE_THRESHOLD, NearDuplicateIndex
 
 #: In ``enrichment_applied``: the analysis is a near copy's (the article's own comes later).
@@ -29,10 +29,17 @@ class NearCopies:
 
     def __init__(self, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> None:
         self._index = NearDuplicateIndex(threshold)
+        self._last: tuple[str | None, DuplicateKeys] | None = None  # the body asked about last
+
+    def _keys(self, body: str | None) -> DuplicateKeys:
+        # A text is asked about, then held: its keys are computed once.
+        if self._last is None or self._last[0] is not body:
+            self._last = (body, duplicate_keys(None, body))
+        return self._last[1]
 
     def source_of(self, body: str | None) -> str | None:
         """Return the analysis key of a held text that ``body`` nearly copies (the closest), or ``None``."""
-        keys = duplicate_keys(None, body)
+        keys = self._keys(body)
         matches = self._index.query(keys.signature, keys.bands) if keys.shingle_count else []
         return str(matches[0][0]) if matches else None
 
@@ -40,6 +47,6 @@ class NearCopies:
         """Hold the analysed text ``key`` (its body) as a source for later near copies."""
         if key in self._index:
             return
-        keys = duplicate_keys(None, body)
+        keys = self._keys(body)
         if keys.shingle_count:
             self._index.insert(key, keys.signature, keys.bands)

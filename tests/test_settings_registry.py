@@ -50,3 +50,24 @@ def test_command_line_settings_win_over_the_config_and_the_config_over_the_defau
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 5
     assert settings["USER_AGENT"] == CrawlSettings().user_agent
     assert settings.getpriority("USER_AGENT") < settings.getpriority("CONCURRENT_REQUESTS_PER_DOMAIN")
+
+
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    """WARN_ON_GENERATOR_RETURN_VALUE is off (Scrapy's check ran for every response): this is it, once."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from crawlers.spiders.discover import DiscoverSpider
+
+    project = Settings()
+    project.setmodule("crawlers.settings", priority="project")
+    assert project.getbool("WARN_ON_GENERATOR_RETURN_VALUE") is False
+    callbacks = [
+        member
+        for spider in (NewsSpider, DiscoverSpider)
+        for name, member in inspect.getmembers(spider, inspect.isfunction)
+        if name.startswith(("parse", "on_"))
+    ]
+    assert len(callbacks) >= 6
+    assert not [c.__qualname__ for c in callbacks if is_generator_with_return_value(c)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.dedup.exact import normalize_text, text_fingerprint, url_key
+from pipelines.dedup.exact import normalize_text, normalized_words, text_fingerprint, url_key
 from pipelines.dedup.near import (
     NearDuplicateIndex,
     estimate_jaccard,
@@ -55,6 +55,22 @@ BODY = (
     "waiting hall would hold four hundred passengers. Local traders welcomed the news and "
     "said the summer season could finally bring back the visitors lost since the old quay closed."
 )
+
+
+@pytest.mark.parametrize("text", [
+    "Mayor’s “new” bridge_fund — 2,5 m€ in 2026…",
+    "snake_case and\u00a0no-break\u2003em space\u3000ideographic",
+    "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ and ﬁ ligature, Straße, İstanbul",
+    "東京で会議 — 서울 회의; ٢٠٢٦ Arabic-Indic digits; e\u0301 combining",
+    "__init__ ___ _ tabs\tand\nnewlines\r\n",
+])
+def test_normalized_words_are_the_words_left_when_every_non_word_run_is_a_space(text: str) -> None:
+    import re
+    import unicodedata
+
+    reference = re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).split()
+    assert normalized_words(text) == reference
+    assert normalize_text(text) == " ".join(reference)
 
 
 def test_near_duplicate_index_finds_edited_copy_and_forgets_removed() -> None:

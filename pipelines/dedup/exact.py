@@ -15,7 +15,9 @@ import unicodedata
 
 from pipelines.urls import canonicalize_url, url_identity
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# A word: a run of letters and digits (\w without the underscore). No such character is
+# whitespace, so these runs are exactly the words of the text with every [\W_]+ run made a space.
+_WORD = re.compile(r"[^\W_]+")
 
 
 def url_key(url: str | None) -> str | None:
@@ -54,8 +56,7 @@ def normalized_words(text: str) -> list[str]:
     if text.isascii():
         # NFKC + casefold are lower() for ASCII; a byte table replaces the regex (5x faster).
         return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii").split()
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return _NON_WORD.sub(" ", folded).split()
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def text_fingerprint(text: str) -> str | None:

@@ -297,8 +297,9 @@ def test_close_article_whose_title_is_found_in_the_other_joins_its_story() -> No
     docs = [*_filler_docs(240), _FIRE_REPORT, _FIRE_PAGE]
     result = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}
     assert result["page"].story_key == result["report"].story_key
-    # Without the title rule the weak link alone does not join them.
-    off = StoryClusterer(ClusterConfig(title_containment=0.0)).add_many(docs, workers=0)
+    # Without the title rule the weak link alone does not join them (the four words they
+    # share, which no filler article has, are rare details: that rule is off here too).
+    off = StoryClusterer(ClusterConfig(title_containment=0.0, rare_details=0)).add_many(docs, workers=0)
     off_by_id = {a.id: a for a in off}
     assert off_by_id["page"].story_key != off_by_id["report"].story_key
 
@@ -308,6 +309,85 @@ def test_title_rule_needs_the_articles_close_in_time() -> None:
     docs = [*_filler_docs(240), _FIRE_REPORT, late]
     result = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}
     assert result["page"].story_key != result["report"].story_key
+
+
+# A shooting, the victim's family the next day (other words, few shared terms) and a charge
+# three weeks later (one street named over and over); another shooting months before
+# makes the common words (police, shots, hospital) common.
+_LANE_SHOOTING = Doc(
+    id="shooting", url="https://one.example/shooting", source="one.example",
+    title="Man wounded in shooting on Tarrow Lane",
+    text=(
+        "A man was wounded early Sunday when someone fired several shots at a house on Tarrow Lane in "
+        "Holbeck, police said. Officers found Dario Quillon, 34, with a gunshot wound to the leg outside "
+        "number 418 and took him to the county hospital, where he was in stable condition. Neighbours "
+        "said they heard an argument in the street before the shots. Police have not named a suspect "
+        "and asked anyone with camera footage to come forward. Detectives spent the morning searching "
+        "the gardens along the lane and collected shell casings from the pavement."
+    ),
+    published_at=T0,
+)
+_LANE_FAMILY = Doc(
+    id="family", url="https://two.example/family", source="two.example",
+    title="Family of Dario Quillon asks for calm",
+    text=(
+        "Relatives of Dario Quillon gathered at 418 Tarrow Lane on Monday and appealed for calm after "
+        "the weekend attack. His sister Mirela said the family runs a bakery on the high street and "
+        "had no enemies. A vigil is planned at the Saint Aidan church hall on Wednesday evening, and "
+        "the parish priest offered counselling to children who saw the ambulance. The bakery will stay "
+        "closed this week. Friends have started a collection to cover the lost wages of the staff, and "
+        "the local football club will hold a minute of applause at its next home match."
+    ),
+    published_at=T0 + timedelta(days=1),
+)
+_LANE_CHARGE = Doc(
+    id="charge", url="https://two.example/charge", source="two.example",
+    title="Tarrow Lane shooting: man charged",
+    text=(
+        "A man has been charged over the Tarrow Lane shooting. He was arrested at a flat near Tarrow "
+        "Lane on Friday and will appear before magistrates next week. Dario Quillon was shot outside "
+        "number 418. Residents of Tarrow Lane welcomed the news. The council plans new lighting for "
+        "Tarrow Lane and a speed table at the corner with Mossgate, and the tenants association will "
+        "meet the housing officer about repairs to the garages behind the terrace."
+    ),
+    published_at=T0 + timedelta(days=20),
+)
+_OTHER_SHOOTING = Doc(
+    id="other", url="https://three.example/ashby", source="three.example",
+    title="Shots fired in Ashby",
+    text=(
+        "Police in Ashby said a man was wounded when shots were fired on Sunday. He was taken to "
+        "hospital in stable condition. Officers asked neighbours with camera footage to come forward, "
+        "and detectives searched the street. No suspect has been named after the argument. A family "
+        "member appealed for calm and a vigil is planned at the church hall this week."
+    ),
+    published_at=T0 - timedelta(days=60),
+)
+
+
+def test_reports_sharing_details_no_other_article_has_join_with_few_shared_terms() -> None:
+    docs = [*_filler_docs(120), _OTHER_SHOOTING, _LANE_SHOOTING, _LANE_FAMILY]
+    family = StoryClusterer().add_many(docs, workers=0)[-1]
+    assert not family.new_story
+    # Without the rule, the few shared terms (the street, the number, the name) are not enough.
+    off = StoryClusterer(ClusterConfig(rare_details=0)).add_many(docs, workers=0)[-1]
+    assert off.new_story and off.evidence["best_cosine"] >= ClusterConfig().close_link_threshold
+    # Among a handful of articles every name is rare: no evidence before enough are seen.
+    few = StoryClusterer().add_many(docs[-3:], workers=0)[-1]
+    assert few.new_story
+
+
+def test_a_follow_up_weeks_later_joins_on_details_no_other_article_has() -> None:
+    docs = [*_filler_docs(120), _OTHER_SHOOTING, _LANE_SHOOTING, _LANE_CHARGE]
+    clusterer = StoryClusterer()
+    charge = clusterer.add_many(docs, workers=0)[-1]
+    assert not charge.new_story
+    # One street named over and over: without the street the link is weak (below
+    # far_residual), and without the rule the far test refuses it.
+    residual = residual_link(clusterer.term_vector("shooting"), clusterer.term_vector("charge"))
+    assert residual < ClusterConfig().far_residual
+    off = StoryClusterer(ClusterConfig(rare_details=0)).add_many(docs, workers=0)[-1]
+    assert off.new_story
 
 
 # Two months after the dam breach of the fixtures: the inquiry reports (same dam, town,

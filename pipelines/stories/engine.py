@@ -39,15 +39,20 @@ once the heaviest shared entity (a city, a neighbourhood: terms joined by name p
 is taken out, so that they agree on several details; or the article and the story both
 name a person in full (two words or more) ``shared_person_mentions`` times or more (the
 people of a follow-up: the arrest, the funeral, the charges; dated articles only, from
-their NER entities). Links between articles at most
-``close_days`` apart may be weaker (``close_link_threshold``, ``close_centroid_threshold``):
-reports of one event cluster in its first days, and the shared-terms guard still asks
-them for details in common. Two such close articles are also linked, whatever their
-cosine, shared terms and centroid similarity (down to a cosine of ``title_link_floor``),
-when one's title is mostly found in the other (``title_containment`` of its idf weight,
-in the other's vector or title, with at least one word found in at most
-``title_rare_share`` of the articles seen): pages whose body is mostly something else (a
-video list, the weather, other headlines) still carry their own story in the title. Dated
+their NER entities); or the two articles share ``rare_details`` terms that at most
+``rare_detail_df`` of the articles seen have used, themselves included (details of one
+event that no other article has: the street, the house number, a name; judged once
+``rare_detail_min_articles`` have been seen, as among a few articles every name is
+rare). Links between articles at most ``close_days`` apart may be weaker
+(``close_link_threshold``, ``close_centroid_threshold``): reports of one event cluster in
+its first days, and the shared-terms guard still asks them for details in common (fewer
+than ``min_shared_terms`` will do when ``rare_details`` of them are such rare details).
+Two such close articles are also linked, whatever their cosine, shared terms and
+centroid similarity (down to a cosine of ``title_link_floor``), when one's title is
+mostly found in the other (``title_containment`` of its idf weight, in the other's vector
+or title, with at least one word found in at most ``title_rare_share`` of the articles
+seen): pages whose body is mostly something else (a video list, the weather, other
+headlines) still carry their own story in the title. Dated
 articles more than ``close_days`` apart join a story at a centroid similarity of
 ``dated_centroid_threshold``; undated ones need ``centroid_threshold``. Otherwise
 (undated, or more than ``close_days`` apart) a story is refused when neither side
@@ -864,6 +869,28 @@ class StoryClusterer:
                 return True
         return False
 
+    def _shares_rare_details(self, vector: dict[int, float], other: dict[int, float]) -> bool:
+        """Return whether two vectors share ``rare_details`` terms that few articles have.
+
+        Few is at most ``rare_detail_df`` of the articles seen; both articles are counted
+        in the document frequencies, so at 2 these are terms no other article has used:
+        the street, the house number, the name of a victim, details of one event and not
+        of its kind or its setting. Never before ``rare_detail_min_articles`` articles have
+        been counted: among a few articles every name is rare.
+        """
+        least = self.config.rare_details
+        if least <= 0 or self._doc_total < self.config.rare_detail_min_articles:
+            return False
+        df = self._df
+        limit = self.config.rare_detail_df
+        found = 0
+        for term in vector.keys() & other.keys():
+            if df[term] <= limit:
+                found += 1
+                if found >= least:
+                    return True
+        return False
+
     def _choose_story(
         self,
         vector: dict[int, float],
@@ -894,10 +921,13 @@ class StoryClusterer:
             if link < (config.close_link_threshold if is_close else config.link_threshold) or (
                 overlap < config.min_shared_terms and link < config.strong_link_threshold
                 and not short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
+                and not (is_close and self._shares_rare_details(vector, entry.vector))
             ):
                 # Weak link, or a few heavy topic words (places, the subject) shared and no
                 # details: another event of the same kind rather than another report of
-                # this one; unless, published within days, one's title is found in the other.
+                # this one; unless, published within days, they share details no other
+                # article has (a street, a house number, a name) or one's title is found
+                # in the other.
                 if not (titled and is_close and self._title_match(title, vector, entry)):
                     continue
                 by_title = True
@@ -917,9 +947,11 @@ class StoryClusterer:
                     < config.far_residual
                 )
                 and not same_people
+                and not self._shares_rare_details(vector, entry.vector)
             ):
                 # Weeks apart: the link must not rest on one shared name (the city, a
-                # neighbourhood, a hospital) but on several details, or on the people.
+                # neighbourhood, a hospital) but on several details, on the people, or on
+                # details no other article has.
                 continue
             seen.add(key)
             if time is not None and story.first_time is not None:

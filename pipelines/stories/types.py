@@ -95,6 +95,9 @@ class ClusterConfig:
     conflict_types: tuple[str, ...] = ("place",)
     conflict_min_mentions: int = 3
     shared_person_mentions: int = 2
+    rare_details: int = 3
+    rare_detail_df: int = 2
+    rare_detail_min_articles: int = 100
 
 
 @dataclass(frozen=True)

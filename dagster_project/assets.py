@@ -43,6 +43,7 @@ from pipelines.clean import clean_partition
 from pipelines.config import StorylineConfig, load_config
 from pipelines.dedup.store import dedup_partition
 from pipelines.enrich import analyse_partition, finish_partition
+from pipelines.enrich.analyse import close_pool
 from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE, analyse_borrowed_originals, borrowed_originals
 from pipelines.report import articles_per_source, partition_totals
 from pipelines.shards import shard_label
@@ -196,6 +197,7 @@ def crawl_and_clean(
             engine, day, stage_run_id=run_id, rebuild=rebuild, only=shard_of_articles,
             clean_done=clean_finished if cleaning else None,
             cleaned_by=results["clean"].get("run_id"), workers=extraction.workers,
+            keep_workers=extraction.keep_ner_workers,
         )
 
     def stage(name: str, version: str, work: Callable[[int], dict[str, Any]], after: threading.Event,
@@ -428,18 +430,22 @@ def deduplicated_articles(
     engine = warehouse.engine()
     rebuild = rebuilds(context)
     per_day = {}
-    for day in _days(context):  # each day's dedup, then its originals' own analyses
-        stats = _run_stage(
-            context, engine, "dedup", versions.DEDUP_VERSION,
-            lambda run_id, day=day: dedup_partition(engine, day, run_id, rebuild=rebuild), day,
-        )
-        if borrowed_originals(engine, day):
-            own = _run_stage(
-                context, engine, ANALYSE_STAGE, versions.ENRICH_VERSION,
-                lambda run_id, day=day: analyse_borrowed_originals(engine, day, stage_run_id=run_id), day,
+    try:
+        for day in _days(context):  # each day's dedup, then its originals' own analyses
+            stats = _run_stage(
+                context, engine, "dedup", versions.DEDUP_VERSION,
+                lambda run_id, day=day: dedup_partition(engine, day, run_id, rebuild=rebuild), day,
             )
-            stats["originals_analysed"] = own["articles"]
-        per_day[day] = stats
+            if borrowed_originals(engine, day):
+                own = _run_stage(
+                    context, engine, ANALYSE_STAGE, versions.ENRICH_VERSION,
+                    lambda run_id, day=day: analyse_borrowed_originals(engine, day, stage_run_id=run_id),
+                    day,
+                )
+                stats["originals_analysed"] = own["articles"]
+            per_day[day] = stats
+    finally:
+        close_pool()  # the NER workers an earlier step of this process left for the catch-up
     return dg.MaterializeResult(
         metadata={**_numbers(_summed(per_day)), "rebuild": rebuild},
         check_results=[_all_days([checks.canonical_urls_unique(engine, day) for day in per_day])],

@@ -55,7 +55,13 @@ class CrawlConfigResource(dg.ConfigurableResource):
 
 
 class ExtractionResource(dg.ConfigurableResource):
-    """Process-pool settings of the clean stage."""
+    """Process-pool settings of the clean and enrich stages.
+
+    ``keep_ner_workers``: the enrich step leaves its NER workers running, model loaded, for
+    the day's dedup step that runs next in the same process (``storyline run``), whose
+    catch-up NER uses them and which stops them.
+    """
 
     workers: int | None = None
     page_timeout_s: float = 30.0
+    keep_ner_workers: bool = False

@@ -21,6 +21,7 @@ from dagster_project.partitions import (
 )
 from dagster_project.resources import CrawlConfigResource, ExtractionResource, WarehouseResource
 from pipelines.config import load_config
+from pipelines.enrich.analyse import close_pool
 from pipelines.warehouse import pending
 from pipelines.warehouse.db import session_scope
 
@@ -96,29 +97,39 @@ def run_pass(
     }
     crawl_keys = sorted(CRAWL_ASSETS.resolve(ALL_ASSETS))
     runs = [(crawl_keys, shard_key) for shard_key in shard_partition_keys(key)]
+    last_shard = runs[-1][1]
     day_level = [asset for node in ALL_ASSETS for asset in node.keys if asset not in crawl_keys]
     runs.append((day_level, key))
     run_ids: list[str] = []
-    for selection, partition in runs:
-        if selection is day_level and partition == key and not rebuild:
-            # The shards' runs are done: their revisits may have revised earlier days' stories.
-            with session_scope(resources["warehouse"].engine()) as session:
-                earlier = pending.revised_days_owing(session, key)
-            runs.extend((day_level, day) for day in earlier if crawl_day_partitions.has_partition_key(day))
-        result = dg.materialize(
-            ALL_ASSETS,
-            selection=selection,
-            partition_key=partition,
-            tags={REBUILD_TAG: "true"} if rebuild else None,
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            resources=resources,
-        )
-        run_ids.append(result.run_id)
-        if not result.success:
-            return PassOutcome(result.run_id, False, _first_failure(result), key, tuple(run_ids))
-    return PassOutcome(run_ids[-1], True, None, key, tuple(run_ids))
+    try:
+        for selection, partition in runs:
+            # The last shard's enrich step leaves its NER workers, model loaded, for the day's
+            # dedup step next in this process (its catch-up NER), which stops them.
+            keep = partition == last_shard
+            resources["extraction"] = ExtractionResource(workers=workers, keep_ner_workers=keep)
+            if selection is day_level and partition == key and not rebuild:
+                # The shards' runs are done: their revisits may have revised earlier days' stories.
+                with session_scope(resources["warehouse"].engine()) as session:
+                    earlier = pending.revised_days_owing(session, key)
+                runs.extend(
+                    (day_level, day) for day in earlier if crawl_day_partitions.has_partition_key(day)
+                )
+            result = dg.materialize(
+                ALL_ASSETS,
+                selection=selection,
+                partition_key=partition,
+                tags={REBUILD_TAG: "true"} if rebuild else None,
+                instance=instance,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                resources=resources,
+            )
+            run_ids.append(result.run_id)
+            if not result.success:
+                return PassOutcome(result.run_id, False, _first_failure(result), key, tuple(run_ids))
+        return PassOutcome(run_ids[-1], True, None, key, tuple(run_ids))
+    finally:
+        close_pool()  # the NER workers the last shard left, if no dedup step stopped them
 
 
 def _first_failure(result: dg.ExecuteInProcessResult) -> str | None:

@@ -11,13 +11,15 @@ NER once in all.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select, update
 from test_incremental import DAYS, _articles, _insert, _own_analyses, _state
 
 from pipelines.dedup.store import dedup_partition
-from pipelines.enrich import analyse_partition, finish_partition
+from pipelines.enrich import analyse, analyse_partition, finish_partition, store
 from pipelines.enrich.near_copies import BORROWED
 from pipelines.enrich.store import ANALYSE_STAGE, FINISH_STAGE
 from pipelines.stories.store import cluster_partition
@@ -114,3 +116,36 @@ def test_two_shards_give_the_rows_of_one(warehouse_url, tmp_path) -> None:
     for engine in (single, sharded):
         assert not any(BORROWED in (row.enrichment_applied or ()) for row in _enrichment_columns(engine))
 
+
+
+def test_the_catch_up_uses_the_workers_the_last_shard_left(warehouse_url, monkeypatch) -> None:
+    """With ``keep_workers`` the last shard's NER workers, model loaded, do the day's catch-up
+    (originals that borrowed a copy's analysis), and the catch-up stops them."""
+    pools: list[ProcessPoolExecutor] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(analyse, "ProcessPoolExecutor", CountedPool)
+    # Small batches in arrival order: a copy that landed before its original is analysed
+    # first, and the original borrows its analysis, to get its own after dedup.
+    monkeypatch.setattr(store, "ANALYSE_BATCH", 9)
+    engine, day = _warehouse(warehouse_url), DAYS[0]
+    clean_done = threading.Event()
+    clean_done.set()  # as beside a finished clean stage: NER in the step's workers
+    for shard, last in ((1, False), (0, True)):
+        with stage_run(engine, ANALYSE_STAGE, f"{day}|{shard}", code_version="test") as run:
+            analyse_partition(
+                engine, day, stage_run_id=run.id, rebuild=True, only=_shard(SHARDS[shard]),
+                clean_done=clean_done, workers=1, keep_workers=last,
+            )
+        assert (analyse.pool_workers() == 1) is last
+    assert len(pools) == 2
+    with stage_run(engine, "dedup", day, code_version="test") as run:
+        dedup_partition(engine, day, run.id, rebuild=True)
+    caught_up = _own_analyses(engine, day)
+    assert caught_up["analysed"] > 0
+    assert len(pools) == 2  # no third pool: the kept one did the catch-up
+    assert analyse.pool_workers() is None

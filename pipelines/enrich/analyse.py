@@ -140,6 +140,11 @@ def _pool(workers: int, chunks: int) -> ProcessPoolExecutor:
 
 
 @atexit.register
+def pool_workers() -> int | None:
+    """Return how many NER workers this process's pool runs, or ``None`` when none runs."""
+    return _pool_of_process[0] if _pool_of_process is not None else None
+
+
 def close_pool() -> None:
     """Stop this process's NER workers (they start again when needed)."""
     global _pool_of_process
@@ -180,7 +185,7 @@ def enrich_documents(
     chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]
     pooled = _pool_of_process is not None  # the model is in its workers already
-    if texts and (isolated or (workers > 1 and (len(ner_jobs) >= MIN_PARALLEL or pooled))):
+    if texts and (isolated or pooled or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
         # Workers run NER only; this process cleans their mentions while they go on.
         outputs = _pool(workers, len(texts)).map(ner_spans, texts)
     else:

@@ -36,7 +36,7 @@ from sqlalchemy import Engine, String, and_, cast, delete, func, or_, select, up
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from pipelines.enrich.analyse import Document, Enrichment, close_pool, enrich_documents
+from pipelines.enrich.analyse import Document, Enrichment, close_pool, enrich_documents, pool_workers
 from pipelines.enrich.entities import Entity
 from pipelines.enrich.keywords import Keyword
 from pipelines.enrich.language import word_count
@@ -281,6 +281,7 @@ def analyse_partition(
     cleaned_by: int | None = None,
     poll_s: float = 0.5,
     workers: int | None = None,
+    keep_workers: bool = False,
 ) -> dict[str, Any]:
     """Analyse the partition's articles (page type ``article``) each by its own text; return counts.
 
@@ -296,7 +297,9 @@ def analyse_partition(
     the event is set), and returns once ``clean_done`` is set and nothing is left. NER
     runs in this process's pool of ``workers`` processes (one while the clean stage still
     runs), then never in this process (see :func:`pipelines.enrich.analyse.enrich_documents`);
-    the pool stops when the step returns.
+    the pool stops when the step returns, unless ``keep_workers``: then the day's
+    :func:`analyse_borrowed_originals`, next in this process, finds the model loaded
+    (whoever passes it calls :func:`pipelines.enrich.analyse.close_pool` after that).
 
     A text that nearly copies one the step analysed (or found analysed) before borrows its
     analysis instead of going through NER (:mod:`pipelines.enrich.near_copies`).
@@ -338,7 +341,8 @@ def analyse_partition(
             else:
                 clean_done.wait(poll_s)
     finally:
-        close_pool()  # the day's later steps (dedup, clustering) get the workers' memory
+        if not keep_workers:
+            close_pool()  # the day's later steps (dedup, clustering) get the workers' memory
     return dict(stats)
 
 
@@ -419,10 +423,13 @@ def analyse_borrowed_originals(engine: Engine, partition_key: str, *, stage_run_
     """Give each article of the day that dedup keeps as an original but that borrowed a near
     copy's analysis its own (NER on its own text); return counts.
 
-    Runs after the day's dedup, before clustering reads entities. Counts: ``articles`` the
-    originals analysed, ``analysed`` the texts that went through NER.
+    Runs after the day's dedup, before clustering reads entities, on the NER workers the
+    enrich step left running if it did (``keep_workers`` of :func:`analyse_partition`), as
+    many as they are. Counts: ``articles`` the originals analysed, ``analysed`` the texts
+    that went through NER.
     """
     version = enricher_version()
+    workers = pool_workers()  # None: every core
     with session_scope(engine) as session:
         rows = session.execute(
             select(Article.id, Article.title, Article.body_text, Article.language, Article.published_at)
@@ -432,7 +439,7 @@ def analyse_borrowed_originals(engine: Engine, partition_key: str, *, stage_run_
     stats: Counter[str] = Counter(articles=0, analysed=0, reused=0, borrowed=0, entities=0, keywords=0)
     try:
         for start in range(0, len(rows), ANALYSE_BATCH):
-            _analyse_batch(engine, rows[start : start + ANALYSE_BATCH], stage_run_id, version, None, stats)
+            _analyse_batch(engine, rows[start : start + ANALYSE_BATCH], stage_run_id, version, workers, stats)
     finally:
         close_pool()
     return {"articles": stats["articles"], "analysed": stats["analysed"]}

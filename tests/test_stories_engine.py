@@ -490,3 +490,22 @@ def test_http_https_and_www_variants_of_one_url_are_url_duplicates() -> None:
                 replace(second, id=2, canonical_url="http://valley.example/dam")]
     result = {a.id: a for a in StoryClusterer().add_many(same_url)}
     assert (result[2].duplicate_kind, result[2].duplicate_of) == ("url", 1)
+
+
+def test_an_undated_report_is_placed_in_time_by_its_dateline() -> None:
+    config = ClusterConfig(min_shared_terms=5)
+
+    def undated(doc: Doc, dateline: str) -> Doc:
+        return replace(doc, published_at=None, text=f"{dateline}{doc.text}")
+
+    fire = undated(_FIRE, "March 4, 2031\n")
+    # The weak follow-up dated the next day on a line of its own joins, as a dated one would.
+    next_day = undated(_losses(1), "PUBLISHED: 5 March 2031 | 9: 15 AM\n")
+    assert not StoryClusterer(config).add_many([fire, next_day], workers=0)[1].new_story
+    # Five days later, without a dateline, or with the rule off, it stays apart.
+    later = undated(_losses(5), "9 March 2031\n")
+    assert StoryClusterer(config).add_many([fire, later], workers=0)[1].new_story
+    plain = [replace(_FIRE, published_at=None), replace(_losses(1), published_at=None)]
+    assert StoryClusterer(config).add_many(plain, workers=0)[1].new_story
+    off = replace(config, stated_dates=False)
+    assert StoryClusterer(off).add_many([fire, next_day], workers=0)[1].new_story

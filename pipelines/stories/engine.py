@@ -67,8 +67,11 @@ refused when the article and the story each name places of ``conflict_types`` at
 event in another city). Terms an outlet used in at least
 ``source_share`` of its last ``source_memory`` articles (site name, section names,
 footer; judged once it has ``source_min_articles``) are left out of its articles'
-vectors: they tell who published an article, not what happened. Articles without a date
-are compatible with any time.
+vectors: they tell who published an article, not what happened. An article without a
+publication date is placed in time by its dateline, a full date on a line of its own
+(``stated_dates``, :mod:`pipelines.stories.dates`), in the time checks above (the
+window, close or weeks apart, the story span) but not on the window's clock; articles
+with neither are compatible with any time.
 
 **Archive** (long-term memory, :mod:`pipelines.stories.archive`): when the last held
 article of a story leaves the window, a compact copy of the story is kept for
@@ -135,6 +138,7 @@ class _Entry:
     indexed_terms: tuple[int, ...]
     title_terms: tuple[int, ...] = ()  # ids of the title's content words
     passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
+    when: float | None = None  # ``time``, or for an undated article the time of its dateline
 
     def passage_values(self) -> frozenset[int]:
         """Return the set of this article's passage hashes (cached)."""
@@ -154,6 +158,7 @@ class _Entry:
         if state["vector"] == _FROM_ARRAYS:
             ids, weights = state["vector_ids"].tolist(), state["vector_weights"].tolist()
             state["vector"] = dict(zip(ids, weights, strict=True))
+        state.setdefault("when", state["time"])  # stored before datelines were read
         self.__dict__.update(state)
 
 
@@ -486,9 +491,12 @@ class StoryClusterer:
         vector = self._vectorize(prepared, doc.source)
         prepared["vector"] = vector
         time = self._time(doc)
-        scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
+        # An undated article is placed in time by its dateline, if it has one; the clock
+        # (what leaves the window) follows publication times only.
+        when = time if time is not None else prepared["stated_time"]
+        scored = self._score_candidates(vector, when, prepared["vector_ids"], prepared["vector_weights"])
         story_key, best_id, link, centroid_similarity = self._choose_story(
-            vector, time, scored, prepared["title_terms"], prepared
+            vector, when, scored, prepared["title_terms"], prepared
         )
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
@@ -739,6 +747,7 @@ class StoryClusterer:
             vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
             indexed_terms=indexed,
             title_terms=prepared["title_terms"], passage_set=prepared.get("passage_set"),
+            when=time if time is not None else prepared["stated_time"],
         )
         self._entries[doc.id] = entry
         self._duplicates.add(doc.id, _duplicate_keys(prepared), time, copy=duplicate, root=root)
@@ -805,7 +814,7 @@ class StoryClusterer:
         if time is not None:
             candidates = [
                 entry for entry in candidates
-                if entry.time is None or abs(time - entry.time) <= window
+                if entry.when is None or abs(time - entry.when) <= window
             ]
         if not candidates:
             return []
@@ -915,7 +924,7 @@ class StoryClusterer:
             if link < floor:
                 break
             entry = self._entries[doc_id]
-            gap = abs(time - entry.time) if time is not None and entry.time is not None else None
+            gap = abs(time - entry.when) if time is not None and entry.when is not None else None
             is_close = gap is not None and gap <= close
             by_title = False
             if link < (config.close_link_threshold if is_close else config.link_threshold) or (

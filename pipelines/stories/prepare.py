@@ -18,6 +18,7 @@ import numpy as np
 
 from pipelines.dedup.exact import url_key
 from pipelines.dedup.near import NUM_PERM, minhash_signature, signature_bands
+from pipelines.stories.dates import dateline
 from pipelines.stories.evidence import entity_evidence, full_names, name_words
 from pipelines.stories.features import extract_features
 from pipelines.stories.vocabulary import TermVocabulary
@@ -32,7 +33,8 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
     Terms come as ids of ``vocabulary`` with their raw weights (``term_ids``,
     ``term_weights``; ``title_terms`` are the ids of the title's content words), and
     the entity ``evidence`` with the article's capitalised ``name_words`` and the
-    ``people`` it names in full (all empty without entities; :mod:`pipelines.stories.evidence`).
+    ``people`` it names in full (all empty without entities; :mod:`pipelines.stories.evidence`),
+    and the ``stated_time`` of an undated article (:func:`_stated_time`).
     """
     features = extract_features(
         doc.title, doc.text, name_boost=config.name_boost, title_boost=config.title_boost,
@@ -52,7 +54,16 @@ def prepare_doc(doc: Doc, config: ClusterConfig, vocabulary: TermVocabulary) -> 
         "shingle_count": len(features.shingles),
         "title_terms": features.title_terms,
         **_evidence(doc, config),
+        **_stated_time(doc, config),
     }
+
+
+def _stated_time(doc: Doc, config: ClusterConfig) -> dict[str, float | None]:
+    """Return the POSIX seconds of an undated article's first dateline (``stated_time``), if any."""
+    if doc.published_at is not None or not config.stated_dates:
+        return {"stated_time": None}
+    found = dateline(doc.title, doc.text)
+    return {"stated_time": found.timestamp() if found is not None else None}
 
 
 def _evidence(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
@@ -102,6 +113,7 @@ class PreparedBatch:
     evidence: list[dict[str, int]]
     name_words: list[frozenset[str]]
     people: list[dict[str, int]]
+    stated_times: list[float | None]
 
     @classmethod
     def of(
@@ -127,6 +139,7 @@ class PreparedBatch:
             evidence=[item["evidence"] for item in prepared],
             name_words=[item["name_words"] for item in prepared],
             people=[item["people"] for item in prepared],
+            stated_times=[item["stated_time"] for item in prepared],
         )
 
     def records(self, translation: np.ndarray) -> list[dict[str, Any]]:
@@ -149,6 +162,7 @@ class PreparedBatch:
                 "evidence": self.evidence[i],
                 "name_words": self.name_words[i],
                 "people": self.people[i],
+                "stated_time": self.stated_times[i],
             }
             for i in range(len(self.url_keys))
         ]

@@ -98,6 +98,7 @@ class ClusterConfig:
     rare_details: int = 3
     rare_detail_df: int = 2
     rare_detail_min_articles: int = 100
+    stated_dates: bool = True
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,25 @@ def test_the_catch_up_uses_the_workers_the_last_shard_left(warehouse_url, monkey
     assert caught_up["analysed"] > 0
     assert len(pools) == 2  # no third pool: the kept one did the catch-up
     assert analyse.pool_workers() is None
+
+
+def test_a_few_texts_go_to_the_running_pool_as_it_is(monkeypatch) -> None:
+    """A pool of one worker runs (as beside the clean stage); a call asking for two with a few
+    texts uses it rather than starting two workers that would each load the model."""
+    pools: list[ProcessPoolExecutor] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(analyse, "ProcessPoolExecutor", CountedPool)
+    text = "Mayor Ilse Varga of Tarnholm opened the new harbour bridge on Monday."
+    try:
+        (alone,) = analyse.enrich_documents([analyse.Document("a", "", text)], workers=1, isolated=True)
+        assert analyse.pool_workers() == 1
+        few = [analyse.Document(str(n), "", text) for n in range(3)]
+        assert analyse.enrich_documents(few, workers=2) == [alone] * 3
+        assert len(pools) == 1 and analyse.pool_workers() == 1
+    finally:
+        analyse.close_pool()

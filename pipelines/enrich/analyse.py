@@ -160,7 +160,8 @@ def enrich_documents(
 
     ``workers`` defaults to every core. Fewer than :data:`MIN_PARALLEL` texts go through
     NER in this process (starting workers costs more than they save), unless this
-    process's pool runs already; more go to the pool. With ``isolated`` (the enrich step
+    process's pool runs already: then they go to it as it is, even when it has fewer
+    workers than asked; more go to a pool of ``workers``. With ``isolated`` (the enrich step
     that follows a clean stage, beside the extraction workers) every text goes to the
     pool, even with one worker: a model in this process would be a second copy, kept
     for the rest of the process, and a batch's activations would add to this
@@ -181,6 +182,9 @@ def enrich_documents(
         else:
             results[index] = _finish(document, language, None)
     workers = workers or os.cpu_count() or 1
+    running = pool_workers()
+    if running is not None and running < workers and len(ner_jobs) < MIN_PARALLEL:
+        workers = running  # a few texts: more workers (each loading the model) would cost more
     size = max(1, min(CHUNK, -(-len(ner_jobs) // (4 * workers))))
     chunks = [ner_jobs[i : i + size] for i in range(0, len(ner_jobs), size)]
     texts = [[documents[i].analysed_text() for i in chunk] for chunk in chunks]

@@ -15,6 +15,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, select, update
 from test_incremental import DAYS, _articles, _insert, _own_analyses, _state
 
@@ -118,17 +119,23 @@ def test_two_shards_give_the_rows_of_one(warehouse_url, tmp_path) -> None:
 
 
 
-def test_the_catch_up_uses_the_workers_the_last_shard_left(warehouse_url, monkeypatch) -> None:
-    """With ``keep_workers`` the last shard's NER workers, model loaded, do the day's catch-up
-    (originals that borrowed a copy's analysis), and the catch-up stops them."""
-    pools: list[ProcessPoolExecutor] = []
+@pytest.fixture
+def pools(monkeypatch) -> list[ProcessPoolExecutor]:
+    """Every NER pool started during the test, in order."""
+    started: list[ProcessPoolExecutor] = []
 
     class CountedPool(ProcessPoolExecutor):
         def __init__(self, *args, **kwargs) -> None:
             super().__init__(*args, **kwargs)
-            pools.append(self)
+            started.append(self)
 
     monkeypatch.setattr(analyse, "ProcessPoolExecutor", CountedPool)
+    return started
+
+
+def test_the_catch_up_uses_the_workers_the_last_shard_left(warehouse_url, monkeypatch, pools) -> None:
+    """With ``keep_workers`` the last shard's NER workers, model loaded, do the day's catch-up
+    (originals that borrowed a copy's analysis), and the catch-up stops them."""
     # Small batches in arrival order: a copy that landed before its original is analysed
     # first, and the original borrows its analysis, to get its own after dedup.
     monkeypatch.setattr(store, "ANALYSE_BATCH", 9)
@@ -151,17 +158,9 @@ def test_the_catch_up_uses_the_workers_the_last_shard_left(warehouse_url, monkey
     assert analyse.pool_workers() is None
 
 
-def test_a_few_texts_go_to_the_running_pool_as_it_is(monkeypatch) -> None:
+def test_a_few_texts_go_to_the_running_pool_as_it_is(pools) -> None:
     """A pool of one worker runs (as beside the clean stage); a call asking for two with a few
     texts uses it rather than starting two workers that would each load the model."""
-    pools: list[ProcessPoolExecutor] = []
-
-    class CountedPool(ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            pools.append(self)
-
-    monkeypatch.setattr(analyse, "ProcessPoolExecutor", CountedPool)
     text = "Mayor Ilse Varga of Tarnholm opened the new harbour bridge on Monday."
     try:
         (alone,) = analyse.enrich_documents([analyse.Document("a", "", text)], workers=1, isolated=True)

@@ -27,10 +27,11 @@ from pipelines.enrich.language import detect_language, word_count
 from pipelines.enrich.model import NER_LANGUAGES, load_ner_model, model_info, ner_spans
 from pipelines.enrich.places import gazetteer
 
-#: Chunks a NER worker takes before it is replaced by a fresh one (spaCy's string store
-#: grows with every new word a process meets; a fresh worker reloads the model in a second
-#: or two, about every 500 texts).
-RECYCLE_TASKS = 20
+#: Texts a NER worker takes, on average, before the pool is replaced by a fresh one
+#: (spaCy's string store grows with every new word a process meets; a fresh worker
+#: reloads the model in a second or two). Texts, not chunks: a day streamed in small
+#: batches sends small chunks.
+RECYCLE_TEXTS = 500
 #: Texts sent to a worker process at a time (at most; fewer so that each worker gets several).
 CHUNK = 32
 #: Below this many NER texts, one process does them all (starting workers costs more),
@@ -113,29 +114,29 @@ def _finish(document: Document, language: str | None, mentions: list[Mention] | 
 
 
 # This process's NER workers, kept between calls (each loads the model once): size, pool and
-# the chunks it was given.
+# the texts it was given.
 _pool_of_process: tuple[int, ProcessPoolExecutor, list[int]] | None = None
 
 
-def _pool(workers: int, chunks: int) -> ProcessPoolExecutor:
-    """Return this process's pool of ``workers`` NER processes for ``chunks`` more chunks.
+def _pool(workers: int, texts: int) -> ProcessPoolExecutor:
+    """Return this process's pool of ``workers`` NER processes for ``texts`` more texts.
 
     Started on first use, and started afresh (between calls, never during one) once its
-    workers have taken :data:`RECYCLE_TASKS` chunks each. (``max_tasks_per_child`` would
+    workers have taken :data:`RECYCLE_TEXTS` texts each. (``max_tasks_per_child`` would
     do it inside the pool, but it can hang the pool on Python 3.11.)
     """
     global _pool_of_process
     if _pool_of_process is not None:
         size, pool, given = _pool_of_process
-        if size == workers and given[0] < RECYCLE_TASKS * workers:
-            given[0] += chunks
+        if size == workers and given[0] < RECYCLE_TEXTS * workers:
+            given[0] += texts
             return pool
     close_pool()
     # Spawned, not forked from the extraction pool's forkserver, whose preloaded extraction
     # modules (about 120 MB) these workers never use; they import only the model module.
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_ner_model)
-    _pool_of_process = (workers, pool, [chunks])
+    _pool_of_process = (workers, pool, [texts])
     return pool
 
 
@@ -191,7 +192,7 @@ def enrich_documents(
     pooled = _pool_of_process is not None  # the model is in its workers already
     if texts and (isolated or pooled or (workers > 1 and len(ner_jobs) >= MIN_PARALLEL)):
         # Workers run NER only; this process cleans their mentions while they go on.
-        outputs = _pool(workers, len(texts)).map(ner_spans, texts)
+        outputs = _pool(workers, len(ner_jobs)).map(ner_spans, texts)
     else:
         outputs = map(ner_spans, texts)
     try:

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from test_stories_fixtures import T0
 
 from pipelines.stories.engine import StoryClusterer
-from pipelines.stories.evidence import entity_conflict, entity_evidence, full_names, name_words, shares_person
+from pipelines.stories.evidence import (
+    entity_conflict,
+    entity_evidence,
+    full_names,
+    lead_person,
+    name_words,
+    shares_person,
+)
 from pipelines.stories.jsonl import run_cluster_jsonl
 from pipelines.stories.types import ClusterConfig, Doc
 
@@ -150,3 +158,67 @@ def test_cluster_jsonl_names_the_line_of_a_malformed_entity() -> None:
     bad = json.dumps({"id": 1, "text": "x", "entities": [{"text": "Vellmoor", "type": "place", "mentions": 0}]})
     with pytest.raises(ValueError, match="line 2: entity .* positive"):
         run_cluster_jsonl(['{"id": 0, "text": "y"}', bad], io.StringIO())
+
+
+ARREST = (
+    "Harbour City Gulls {role} {name} was arrested early on Sunday on suspicion of driving "
+    "under the influence, police in Harbour City said. Officers stopped his black pickup on "
+    "the coast road after it drifted across two lanes, and {last} failed a roadside sobriety "
+    "test before he was booked into the county jail. He was released on bail six hours later. "
+    "The Gulls said they were aware of the arrest of {name} and were gathering information, "
+    "and the coach declined to say whether {last} would play in the game against the Pikes."
+)
+ARREST_RETOLD = (
+    "Police in Harbour City arrested {name}, a {role} for the Gulls, on suspicion of drunk "
+    "driving in the early hours of Sunday. His pickup was seen drifting across lanes on the "
+    "coast road; {last} then failed a sobriety test at the roadside and was taken to the "
+    "county jail, from which he was released on bail. The club said it knew of the arrest of "
+    "{name} and was still gathering information. Whether {last} plays against the Pikes, the "
+    "coach would not say. He is the second Gulls player arrested this season, after receiver {other}."
+)
+ARREST_THIRD = (
+    "Gulls {role} {name} spent six hours in the county jail on Sunday after police in Harbour "
+    "City stopped his pickup on the coast road on suspicion of driving under the influence. "
+    "{last} failed a roadside sobriety test, officers said, and was released on bail. The "
+    "Gulls are gathering information about the arrest of {name}, and the coach did not say "
+    "whether {last} will face the Pikes."
+)
+
+
+def _arrest(doc_id: int, template: str, role: str, name: str, other: str = "") -> Doc:
+    last = name.split()[-1]
+    text = template.format(role=role, name=name, last=last, other=other)
+    people = [(f"person|{person.lower()}|", text.count(person)) for person in (name, other) if person]
+    return Doc(
+        id=doc_id, url=f"https://example.test/{doc_id}", title=f"Gulls {role} {last} arrested on suspicion of DUI",
+        text=text, published_at=None, source=f"outlet-{doc_id}",
+        entities=(*people, ("place|harbour city|", 2)),
+    )
+
+
+def test_undated_reports_headlined_by_different_people_stay_apart() -> None:
+    """Undated, the time cannot tell two arrests of one kind apart: the headlined person does."""
+    docs = [
+        _arrest(1, ARREST, "receiver", "Tomas Reyburn"),
+        # The second names the first player in passing, as background.
+        _arrest(2, ARREST_RETOLD, "lineman", "Odell Marchetti", other="Tomas Reyburn"),
+        _arrest(3, ARREST_THIRD, "receiver", "Tomas Reyburn"),
+    ]
+    stories = {a.id: a.story_key for a in StoryClusterer().add_many(docs)}
+    assert stories[1] != stories[2]
+    assert stories[3] == stories[1]
+    # Words alone, or with the rule switched off, the two arrests read as one event.
+    off = StoryClusterer(ClusterConfig(title_person_mentions=0)).add_many(docs)
+    assert len({a.story_key for a in off}) == 1
+    # Dated articles are left to the time checks: the rule is for undated ones only.
+    dated = [replace(doc, published_at=T0 + timedelta(hours=doc.id)) for doc in docs]
+    assert len({a.story_key for a in StoryClusterer().add_many(dated)}) == 1
+
+
+def test_lead_person_is_the_most_named_full_name() -> None:
+    people = {"person|ada kettering|": 3, "person|bo lind|": 3, "person|cy orr|": 1}
+    # Ties go to the smaller key; too few mentions is no lead.
+    assert lead_person(people, 2) == "person|ada kettering|"
+    assert lead_person(people, 4) is None
+    assert lead_person({}, 1) is None
+    assert lead_person(people, 0) is None

@@ -64,10 +64,15 @@ above. **Entity evidence** (:mod:`pipelines.stories.evidence`, from the article'
 entities in :attr:`Doc.entities`; none for an article not enriched yet): a story is
 refused when the article and the story each name places of ``conflict_types`` at least
 ``conflict_min_mentions`` times and neither names any of the other's (the same kind of
-event in another city). Terms an outlet used in at least
-``source_share`` of its last ``source_memory`` articles (site name, section names,
-footer; judged once it has ``source_min_articles``) are left out of its articles'
-vectors: they tell who published an article, not what happened. An article without a
+event in another city). An undated article (time cannot tell two events of one kind
+apart) is also refused by a story when each is headlined by its own person
+(``title_person_mentions``): its most-named full name (that many mentions or more) has its
+last name in its title and in no title of the story's members, and the story's
+most-named full name (mentions summed) is in one of the story's titles and not in the
+article's (another player's arrest, which may name the first one in passing). Terms an
+outlet used in at least ``source_share`` of its last ``source_memory`` articles (site
+name, section names, footer; judged once it has ``source_min_articles``) are left out of
+its articles' vectors: they tell who published an article, not what happened. An article without a
 publication date is placed in time by its dateline, a full date on a line of its own
 (``stated_dates``, :mod:`pipelines.stories.dates`), in the time checks above (the
 window, close or weeks apart, the story span) but not on the window's clock; articles
@@ -115,7 +120,7 @@ import numpy as np
 
 from pipelines.dedup.index import DuplicateIndex, DuplicateKeys, id_order
 from pipelines.stories.archive import ArchiveRules, StoryArchive
-from pipelines.stories.evidence import entity_conflict, shares_person
+from pipelines.stories.evidence import entity_conflict, last_name_word, lead_person, shares_person
 from pipelines.stories.prepare import prepare_batch, prepare_doc
 from pipelines.stories.similarity import cosine, passage_runs, residual_link, top_items
 from pipelines.stories.types import Assignment, ClusterConfig, Doc, StoryKey
@@ -177,6 +182,7 @@ class _Story:
     evidence: dict[str, int] = field(default_factory=dict)  # entity key -> summed mentions
     name_words: set[str] = field(default_factory=set)  # capitalised words of members with evidence
     people: dict[str, int] = field(default_factory=dict)  # full-name person key -> summed mentions
+    title_terms: set[int] = field(default_factory=set)  # title words of members (title_person_mentions)
 
     def add_evidence(self, evidence: dict[str, int], name_words: frozenset[str]) -> None:
         """Add one member's entity evidence (key -> mentions) and capitalised words."""
@@ -491,6 +497,7 @@ class StoryClusterer:
         vector = self._vectorize(prepared, doc.source)
         prepared["vector"] = vector
         time = self._time(doc)
+        prepared["undated"] = time is None
         # An undated article is placed in time by its dateline, if it has one; the clock
         # (what leaves the window) follows publication times only.
         when = time if time is not None else prepared["stated_time"]
@@ -778,6 +785,8 @@ class StoryClusterer:
                 story.add_evidence(prepared["evidence"], prepared["name_words"])
             if prepared["people"]:
                 story.add_people(prepared["people"])
+            if self.config.title_person_mentions:
+                story.title_terms.update(prepared["title_terms"])
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -920,6 +929,9 @@ class StoryClusterer:
         evidence = prepared["evidence"] if prepared else None
         people = prepared["people"] if prepared else None
         least = config.shared_person_mentions
+        undated = (
+            prepared is not None and prepared.get("undated", False) and config.title_person_mentions > 0
+        )
         for link, doc_id, overlap in scored:
             if link < floor:
                 break
@@ -985,6 +997,10 @@ class StoryClusterer:
                 # Each keeps naming its own place (person) and never the other's: the
                 # same kind of event somewhere else (another factory fire, another quake).
                 continue
+            if undated and people and self._title_person_conflict(people, title, story):
+                # Undated (time cannot tell two events apart): each is headlined by its own
+                # person, never by the other's (another player's arrest, another signing).
+                continue
             centroid_similarity = (
                 cosine(vector, story.centroid) / story.centroid_norm
                 if story.centroid_norm
@@ -1004,6 +1020,34 @@ class StoryClusterer:
             )
             return key, doc_id, link, centroid_similarity
         return None, None, scored[0][0] if scored else 0.0, None
+
+    def _title_person_conflict(
+        self, people: dict[str, int], title: tuple[int, ...], story: _Story
+    ) -> bool:
+        """Return whether an article and a story are each headlined by a person the other's titles never name.
+
+        Each side's lead person is its most-mentioned full name (``title_person_mentions``
+        times or more; a story's mentions summed over its members); its last name must be
+        a word of that side's title (one of its members' titles) and of no title of the
+        other side. Two reports of one event may quote different people (a spokesman, an
+        expert), but their headlines name the same person; reports of the same kind of
+        event about two people (two players' arrests) are headlined by each.
+        """
+        least = self.config.title_person_mentions
+        mine = lead_person(people, least)
+        if mine is None:
+            return False
+        theirs = lead_person(story.people, least)
+        if theirs is None:
+            return False
+        index = self._vocabulary.index
+        mine_word = index.get(last_name_word(mine))
+        theirs_word = index.get(last_name_word(theirs))
+        return (
+            mine_word is not None and theirs_word is not None and mine_word != theirs_word
+            and mine_word in title and mine_word not in story.title_terms
+            and theirs_word in story.title_terms and theirs_word not in title
+        )
 
     def _relation(
         self,

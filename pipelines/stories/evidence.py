@@ -103,3 +103,15 @@ def entity_conflict(
         ):
             return kind
     return None
+
+
+def lead_person(people: dict[str, int], min_mentions: int) -> str | None:
+    """Return the most-mentioned full name of ``people`` if named ``min_mentions`` times or more.
+
+    ``people`` is :func:`full_names` (of an article, or summed over a story's members);
+    ties go to the smaller key; ``min_mentions`` 0 means none.
+    """
+    if not people or min_mentions <= 0:
+        return None
+    key = min(people, key=lambda name: (-people[name], name))
+    return key if people[key] >= min_mentions else None

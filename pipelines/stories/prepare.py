@@ -68,7 +68,12 @@ def _stated_time(doc: Doc, config: ClusterConfig) -> dict[str, float | None]:
 
 def _evidence(doc: Doc, config: ClusterConfig) -> dict[str, Any]:
     evidence = entity_evidence(doc.entities, config.conflict_types)
-    people = full_names(doc.entities) if config.shared_person_mentions else {}
+    # People named in full: for dated follow-ups (shared_person_mentions) and for the
+    # lead people of undated articles (title_person_mentions).
+    wanted = config.shared_person_mentions or (
+        config.title_person_mentions and doc.published_at is None
+    )
+    people = full_names(doc.entities) if wanted else {}
     if not evidence:
         return {"evidence": {}, "name_words": frozenset(), "people": people}
     return {

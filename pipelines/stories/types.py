@@ -99,6 +99,7 @@ class ClusterConfig:
     rare_detail_df: int = 2
     rare_detail_min_articles: int = 100
     stated_dates: bool = True
+    title_person_mentions: int = 2
 
 
 @dataclass(frozen=True)

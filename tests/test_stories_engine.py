@@ -390,6 +390,54 @@ def test_a_follow_up_weeks_later_joins_on_details_no_other_article_has() -> None
     assert off.new_story
 
 
+# A bar shooting told through its victim, and the arrest four days later told through the
+# suspect (from another outlet): neither names the other's main subject, but both give the
+# bar, its street and house number, the hood and the hospital, which no other article has.
+_BAR_SHOOTING = Doc(
+    id="bar", url="https://north.example/bar", source="north.example",
+    title="Gunfire at the Lantern Tap wounds barman Orlo Brennick",
+    text=(
+        "Barman Orlo Brennick was shot twice early Saturday at the Lantern Tap on Quenby Row in "
+        "Harrowgate, police said. Brennick, 41, had closed the bar at 2217 Quenby Row when a man in a "
+        "grey hood fired through the door. Brennick was taken to Saint Wenna hospital, where he was in "
+        "serious condition. Regulars said Brennick had worked at the Lantern Tap for twenty years. "
+        "Police cordoned off Quenby Row and searched the alley behind the bar for casings. Brennick's "
+        "sister said he had refused to serve a group of men earlier in the night."
+    ),
+    published_at=T0,
+)
+_BAR_ARREST = Doc(
+    id="arrest", url="https://south.example/arrest", source="south.example",
+    title="Kasimir Voltz arrested over Harrowgate bar shooting",
+    text=(
+        "Detectives arrested Kasimir Voltz, 28, on Wednesday over the shooting at the Lantern Tap on "
+        "Quenby Row in Harrowgate. Voltz was found at a caravan site outside the town and will face "
+        "an attempted murder charge. Police said Voltz had been turned away from the bar at 2217 Quenby "
+        "Row hours before the shots were fired through the door. A grey hood recovered from the "
+        "caravan was sent for tests. Voltz appears before magistrates on Friday; the barman remains in "
+        "serious condition at Saint Wenna hospital."
+    ),
+    published_at=T0 + timedelta(days=4),
+)
+
+
+def test_reports_about_different_subjects_join_when_they_share_details_no_other_article_has() -> None:
+    docs = [*_filler_docs(120), _BAR_SHOOTING, _BAR_ARREST]
+    clusterer = StoryClusterer()
+    arrest = clusterer.add_many(docs, workers=0)[-1]
+    assert not arrest.new_story
+    # Each report's heaviest term is its own person, never named by the other.
+    shooting_vector, arrest_vector = clusterer.term_vector("bar"), clusterer.term_vector("arrest")
+    assert next(iter(shooting_vector)) not in arrest_vector
+    assert next(iter(arrest_vector)) not in shooting_vector
+    # Without the rule the subject check keeps them apart.
+    off = StoryClusterer(ClusterConfig(subject_rare_details=False)).add_many(docs, workers=0)[-1]
+    assert off.new_story
+    # From one outlet, rare words they share may be its template: no exception.
+    same_outlet = [*docs[:-1], replace(_BAR_ARREST, source="north.example")]
+    assert StoryClusterer().add_many(same_outlet, workers=0)[-1].new_story
+
+
 # Two months after the dam breach of the fixtures: the inquiry reports (same dam, town,
 # mayor, inspector, street and figures), and an unrelated story from the same town.
 _INQUIRY = Doc(

@@ -60,7 +60,9 @@ mentions what the other is mainly about (``subject_check``):
 the article's heaviest term is absent from the story centroid and the centroid's heaviest
 term is absent from the article (another fight of the same champion, another signing
 of the same club), unless both sides of a dated link name the same person in full, as
-above. **Entity evidence** (:mod:`pipelines.stories.evidence`, from the article's NER
+above, or, dated and from two outlets, share ``rare_details`` such rare details
+(``subject_rare_details``: each report told through another person, the victim and the
+suspect). **Entity evidence** (:mod:`pipelines.stories.evidence`, from the article's NER
 entities in :attr:`Doc.entities`; none for an article not enriched yet): a story is
 refused when the article and the story each name places of ``conflict_types`` at least
 ``conflict_min_mentions`` times and neither names any of the other's (the same kind of
@@ -488,7 +490,7 @@ class StoryClusterer:
         time = self._time(doc)
         scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
         story_key, best_id, link, centroid_similarity = self._choose_story(
-            vector, time, scored, prepared["title_terms"], prepared
+            vector, time, scored, prepared["title_terms"], prepared, doc.source
         )
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
@@ -898,6 +900,7 @@ class StoryClusterer:
         scored: list[tuple[float, Hashable, int]],
         title: tuple[int, ...] = (),
         prepared: dict[str, Any] | None = None,
+        source: str = "",
     ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
         config = self.config
         span = config.max_story_span_days * DAY_SECONDS
@@ -964,10 +967,18 @@ class StoryClusterer:
                 and story.lead not in vector
                 and next(iter(vector)) not in story.centroid
                 and not same_people
+                and not (
+                    config.subject_rare_details
+                    and gap is not None
+                    and not (source and entry.source == source)
+                    and self._shares_rare_details(vector, entry.vector)
+                )
             ):
                 # Not close in time (or undated) and neither mentions what the other is
                 # mainly about (its heaviest term: the fighter, the player, the dead man):
-                # another event of the same kind with the same setting.
+                # another event of the same kind with the same setting; unless, both dated
+                # and from two outlets, they share details no other article has (the street,
+                # a name; an outlet's own rare words may be its template).
                 continue
             if evidence and story.evidence and entity_conflict(
                 evidence, prepared["name_words"], story.evidence, story.name_words,

@@ -98,6 +98,7 @@ class ClusterConfig:
     rare_details: int = 3
     rare_detail_df: int = 2
     rare_detail_min_articles: int = 100
+    subject_rare_details: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -116,6 +117,53 @@ def test_people_named_in_full_link_dated_follow_ups() -> None:
     # Switched off (0) or nobody named.
     assert not shares_person(people, dict(people), 0)
     assert not shares_person({}, dict(people), 2)
+
+
+_NURSE = "person|talia morrow|"
+# A shooting and, the next day, a vigil for the victim: other words (four shared terms,
+# her name and the clinic), but both name her in full twice.
+_DOORSTEP = Doc(
+    id="shot", url="https://east.example/shot", source="east.example",
+    title="Talia Morrow shot on her doorstep in Pellham",
+    text=(
+        "A woman was shot on the doorstep of her home in Pellham late on Monday. Neighbours named her "
+        "as Talia Morrow, a nurse at the county clinic. Talia Morrow was flown to the trauma centre "
+        "with wounds to the chest and arm. Officers closed the road until dawn and asked drivers "
+        "with dashboard cameras to come forward. A car was seen speeding towards the ring road. "
+        "Forensic teams searched hedges along Brindle Avenue for casings, and a helicopter circled "
+        "over the allotments. Shopkeepers on the parade described hearing three loud bangs. The "
+        "inspector leading the inquiry urged calm and promised extra patrols near the primary school."
+    ),
+    published_at=T0, entities=((_NURSE, 2), ("place|pellham|", 1)),
+)
+_VIGIL = Doc(
+    id="vigil", url="https://west.example/vigil", source="west.example",
+    title="Candles for Talia Morrow",
+    text=(
+        "Colleagues lit candles outside the clinic on Tuesday evening for Talia Morrow, who remains "
+        "in intensive care. Talia Morrow trained dozens of young nurses, her manager said, and "
+        "patients left cards at the reception desk. A fund set up by the choir she sings with has "
+        "raised enough to cover her rent for the winter. Her brother thanked the paramedics. "
+        "Members of the rowing club she coached wore green ribbons at their regatta on the reservoir, "
+        "and a bakery in the market square donated cakes for the fundraising stall. The vicar "
+        "read a short prayer, and a violinist from the orchestra played while volunteers sold raffles."
+    ),
+    published_at=T0 + timedelta(days=1), entities=((_NURSE, 2),),
+)
+
+
+def test_close_reports_naming_one_person_in_full_need_few_shared_terms() -> None:
+    vigil = StoryClusterer().add_many([_DOORSTEP, _VIGIL], workers=0)[-1]
+    assert not vigil.new_story
+    assert vigil.evidence["cosine"] < ClusterConfig().strong_link_threshold
+    # Without the rule, or without the entities, four shared terms are too few.
+    off = StoryClusterer(ClusterConfig(close_shared_person=False)).add_many([_DOORSTEP, _VIGIL], workers=0)
+    assert off[-1].new_story
+    bare = [replace(_DOORSTEP, entities=()), replace(_VIGIL, entities=())]
+    assert StoryClusterer().add_many(bare, workers=0)[-1].new_story
+    # Days apart the rule does not apply.
+    later = replace(_VIGIL, published_at=T0 + timedelta(days=4))
+    assert StoryClusterer().add_many([_DOORSTEP, later], workers=0)[-1].new_story
 
 
 def test_without_conflict_types_entities_change_nothing() -> None:

@@ -46,7 +46,9 @@ event that no other article has: the street, the house number, a name; judged on
 rare). Links between articles at most ``close_days`` apart may be weaker
 (``close_link_threshold``, ``close_centroid_threshold``): reports of one event cluster in
 its first days, and the shared-terms guard still asks them for details in common (fewer
-than ``min_shared_terms`` will do when ``rare_details`` of them are such rare details).
+than ``min_shared_terms`` will do when ``rare_details`` of them are such rare details,
+or when the article and the story both name a person in full, as above:
+``close_shared_person``).
 Two such close articles are also linked, whatever their cosine, shared terms and
 centroid similarity (down to a cosine of ``title_link_floor``), when one's title is
 mostly found in the other (``title_containment`` of its idf weight, in the other's vector
@@ -925,12 +927,16 @@ class StoryClusterer:
                 overlap < config.min_shared_terms and link < config.strong_link_threshold
                 and not short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
                 and not (is_close and self._shares_rare_details(vector, entry.vector))
+                and not (
+                    is_close and config.close_shared_person and people
+                    and shares_person(people, self._stories[entry.story_key].people, least)
+                )
             ):
                 # Weak link, or a few heavy topic words (places, the subject) shared and no
                 # details: another event of the same kind rather than another report of
                 # this one; unless, published within days, they share details no other
-                # article has (a street, a house number, a name) or one's title is found
-                # in the other.
+                # article has (a street, a house number, a name), the article and the
+                # story name a person in full, or one's title is found in the other.
                 if not (titled and is_close and self._title_match(title, vector, entry)):
                     continue
                 by_title = True

@@ -99,6 +99,7 @@ class ClusterConfig:
     rare_detail_df: int = 2
     rare_detail_min_articles: int = 100
     subject_rare_details: bool = True
+    close_shared_person: bool = True
 
 
 @dataclass(frozen=True)

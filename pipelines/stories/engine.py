@@ -86,7 +86,11 @@ months later: charges, trial, sentencing, anniversary) when its cosine with the 
 centroid reaches ``archive_threshold``, its residual link (as above) reaches
 ``archive_residual``, the subject check passes, and the next archived candidate's cosine
 is at most ``archive_distinct`` times it (an article about as close to several archived
-stories shares their setting, not the event). The story is revived under its old key
+stories shares their setting, not the event). Failing that, it joins an archived story
+that names ``archive_person_shared`` of the people it names in full (the archive keeps a
+story's ``archive_people`` most named), one of them named by no other archived story,
+at a cosine of ``archive_person_threshold`` (the trial or the sentencing, in the court's
+words, names the suspect and the victim). The story is revived under its old key
 with relation ``"independent"`` (``related_to`` empty, evidence ``"revived"``); its old
 centroid counts as ``archive_weight`` articles and its span starts afresh. The result
 depends only on the seeds and the order of ``add`` calls, so a re-run over the same
@@ -309,6 +313,8 @@ class StoryClusterer:
             query_terms=config.archive_query_terms, candidates=config.archive_candidates,
             threshold=config.archive_threshold, residual=config.archive_residual,
             distinct=config.archive_distinct, subject_check=config.subject_check,
+            person_shared=config.archive_person_shared,
+            person_threshold=config.archive_person_threshold,
         )
 
     # -- public API ---------------------------------------------------------------------
@@ -343,9 +349,10 @@ class StoryClusterer:
         """Return what the archive keeps of story ``key``, live or archived, by term string.
 
         A dict with ``first_time`` and ``last_time`` (POSIX seconds), ``size`` (as
-        :meth:`story_size`) and ``terms``: the story centroid's ``archive_terms``
+        :meth:`story_size`), ``terms``: the story centroid's ``archive_terms``
         heaviest terms, unit length, heaviest first, as ``{term: weight}`` (the same
-        choice the archive makes when the story leaves the window). Term strings, not
+        choice the archive makes when the story leaves the window), and ``people``: the
+        person keys the archive keeps (a list, maybe empty). Term strings, not
         ids, so that another clusterer (another run) can take it back with
         :meth:`seed_archived`. ``None`` when the story is unknown, or has no dated article
         or no vector (such a story is never archived).
@@ -357,17 +364,20 @@ class StoryClusterer:
                 return None
             terms, weights = self._archive.vector(story.centroid)
             first, last, size = story.first_time, story.last_time, story.size
+            people = self._named_people(story.people)
         else:
             archived = self._archive.get(key)
             if archived is None:
                 return None
             terms, weights = archived.terms.tolist(), archived.weights.tolist()
             first, last, size = archived.first_time, archived.last_time, archived.size
+            people = archived.people
         return {
             "first_time": first,
             "last_time": last,
             "size": size,
             "terms": {names[term]: weight for term, weight in zip(terms, weights, strict=True)},
+            "people": list(people),
         }
 
     def seed_archived(
@@ -377,11 +387,13 @@ class StoryClusterer:
         last_time: datetime | float,
         size: int,
         terms: dict[str, float],
+        people: Iterable[str] = (),
     ) -> bool:
         """Put story ``key`` into the archive as if it had been archived here; returns whether it was.
 
         ``terms`` is a :meth:`story_summary` vector (term -> weight, heaviest first; equal
-        weights keep their order); times are aware datetimes or POSIX seconds. The story
+        weights keep their order) and ``people`` its person keys; times are aware
+        datetimes or POSIX seconds. The story
         goes through the same steps as a story whose last article leaves the window (its
         ``archive_terms`` heaviest terms, unit length; ``archive_max_stories`` applies),
         so a later dated article may revive it under ``key``. Nothing happens when
@@ -404,7 +416,7 @@ class StoryClusterer:
         # Heaviest first (a stable sort keeps the given order of equal weights).
         ordered = sorted(terms.items(), key=operator.itemgetter(1), reverse=True)
         centroid = {id_of(term): float(weight) for term, weight in ordered}
-        self._archive.keep(key, first, last, int(size), centroid)
+        self._archive.keep(key, first, last, int(size), centroid, tuple(people))
         return key in self._archive
 
     def seed(
@@ -497,7 +509,8 @@ class StoryClusterer:
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
             found = self._archive.search(
-                vector, time, self._archive_rules, self._vocabulary.terms.__getitem__
+                vector, time, self._archive_rules, self._vocabulary.terms.__getitem__,
+                prepared["people"],
             )
             if found is not None:
                 story_key, revived = found
@@ -709,7 +722,17 @@ class StoryClusterer:
         """Keep a compact copy of ``story`` (see :class:`StoryArchive`) if it has a dated article."""
         if story.first_time is None or story.last_time is None:
             return
-        self._archive.keep(story.key, story.first_time, story.last_time, story.size, story.centroid)
+        self._archive.keep(
+            story.key, story.first_time, story.last_time, story.size, story.centroid,
+            self._named_people(story.people),
+        )
+
+    def _named_people(self, people: dict[str, int]) -> tuple[str, ...]:
+        """Return the ``archive_people`` full names a story gives most (ties by name)."""
+        if not self.config.archive_person_shared or not people:
+            return ()
+        ranked = sorted(people.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(person for person, _ in ranked[: self.config.archive_people])
 
     def _hold(
         self,
@@ -754,6 +777,7 @@ class StoryClusterer:
                 # A late follow-up revives an archived story: same key, live again; its
                 # span starts afresh and its old centroid counts as ``archive_weight`` articles.
                 story.size = archived.size
+                story.add_people(dict.fromkeys(archived.people, 1))  # named, counts not kept
                 scale = self.config.archive_weight
                 if scale > 0:
                     story.add_vector(

@@ -92,6 +92,9 @@ class ClusterConfig:
     archive_residual: float = 0.2
     archive_weight: float = 1.0
     archive_distinct: float = 0.5
+    archive_person_shared: int = 2
+    archive_person_threshold: float = 0.1
+    archive_people: int = 12
     conflict_types: tuple[str, ...] = ("place",)
     conflict_min_mentions: int = 3
     shared_person_mentions: int = 2

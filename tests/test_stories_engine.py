@@ -304,6 +304,31 @@ def test_close_article_whose_title_is_found_in_the_other_joins_its_story() -> No
     assert off_by_id["page"].story_key != off_by_id["report"].story_key
 
 
+# A page whose body is a list of other videos: none of its heaviest terms is the fire's,
+# so the inverted index does not find the report; only its title tells its story.
+_VIDEO_PAGE = Doc(
+    id="videos", title="Two firefighters hurt as Quillmere warehouse burns",
+    text="Latest videos. Ferndale Rovers beat Ashcombe United in the cup. Mayor Pella Voss opens "
+         "the Grantley Bridge. Dunmere Zoo welcomes twin Otters. Harvest Fair returns to Coldhythe "
+         "Green. Brassington Choir wins at Lowestow. Kestle Marathon route announced by Oren Tallis. "
+         "Ambrose Quay ferry delayed by Storm Idris. Wenlow Library reopens after Merrit Hall repairs. "
+         "Thistlebrook School celebrates Robotics prize. Anstey Vale cyclists reach Marrowby.",
+    published_at=T0 + timedelta(hours=6), source="third.example",
+)
+
+
+def test_close_articles_are_found_through_rare_title_words() -> None:
+    docs = [*_filler_docs(240), _FIRE_REPORT, _VIDEO_PAGE]
+    page = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}["videos"]
+    assert not page.new_story and page.related_to == "report"
+    # Without the title index the report is not a candidate at all.
+    off = StoryClusterer(ClusterConfig(title_candidates=0)).add_many(docs, workers=0)[-1]
+    assert off.new_story and off.evidence["candidates"] == 0
+    # Days apart it is not looked up.
+    late = [*docs[:-1], replace(_VIDEO_PAGE, published_at=T0 + timedelta(days=5))]
+    assert StoryClusterer().add_many(late, workers=0)[-1].new_story
+
+
 def test_title_rule_needs_the_articles_close_in_time() -> None:
     late = replace(_FIRE_PAGE, published_at=T0 + timedelta(days=5))
     docs = [*_filler_docs(240), _FIRE_REPORT, late]

@@ -54,7 +54,10 @@ centroid similarity (down to a cosine of ``title_link_floor``), when one's title
 mostly found in the other (``title_containment`` of its idf weight, in the other's vector
 or title, with at least one word found in at most ``title_rare_share`` of the articles
 seen): pages whose body is mostly something else (a video list, the weather, other
-headlines) still carry their own story in the title. Dated
+headlines) still carry their own story in the title. As such a page shares too little
+with its story's reports for the inverted index to find them, held articles at most
+``close_days`` apart are also found through rare words of the titles (up to
+``title_candidates``). Dated
 articles more than ``close_days`` apart join a story at a centroid similarity of
 ``dated_centroid_threshold``; undated ones need ``centroid_threshold``. Otherwise
 (undated, or more than ``close_days`` apart) a story is refused when neither side
@@ -142,6 +145,7 @@ class _Entry:
     passages: np.ndarray
     indexed_terms: tuple[int, ...]
     title_terms: tuple[int, ...] = ()  # ids of the title's content words
+    title_indexed: bool = False  # whether the title words are in the title index
     passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
 
     def passage_values(self) -> frozenset[int]:
@@ -296,6 +300,7 @@ class StoryClusterer:
         self._stories: dict[StoryKey, _Story] = {}
         self._vocabulary = TermVocabulary()
         self._postings: dict[int, dict[Hashable, float]] = {}  # term id -> {id: weight}
+        self._title_postings: dict[int, dict[Hashable, None]] = {}  # title word -> {id}
         self._df = np.zeros(1024, dtype=np.int64)  # term id -> document frequency
         self._log1p_table = np.zeros(0)  # log(n + 1) at index n
         self._dense_query = np.zeros(0)  # term id -> weight of the article being placed
@@ -503,6 +508,8 @@ class StoryClusterer:
         prepared["vector"] = vector
         time = self._time(doc)
         scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
+        if time is not None and prepared["title_terms"] and self.config.title_candidates > 0:
+            scored = self._with_title_candidates(vector, time, prepared["title_terms"], scored)
         story_key, best_id, link, centroid_similarity = self._choose_story(
             vector, time, scored, prepared["title_terms"], prepared, doc.source
         )
@@ -706,6 +713,14 @@ class StoryClusterer:
             del posting[doc_id]
             if not posting:
                 del postings[term]
+        if entry.title_indexed:
+            titles = self._title_postings
+            for term in entry.title_terms:
+                posting = titles.get(term)
+                if posting is not None:
+                    posting.pop(doc_id, None)
+                    if not posting:
+                        del titles[term]
         story = self._stories.get(entry.story_key)
         if story is not None:
             story.members.pop(doc_id, None)
@@ -759,8 +774,20 @@ class StoryClusterer:
                     postings[term] = {doc_id: weight}
                 else:
                     posting[doc_id] = weight
+        title_indexed = (
+            not duplicate and bool(vector) and time is not None
+            and self.config.title_candidates > 0 and bool(prepared["title_terms"])
+        )
+        if title_indexed:
+            titles = self._title_postings
+            for term in prepared["title_terms"]:
+                posting = titles.get(term)
+                if posting is None:
+                    titles[term] = {doc.id: None}
+                else:
+                    posting[doc.id] = None
         entry = _Entry(
-            id=doc.id, time=time, story_key=story_key, source=doc.source,
+            id=doc.id, time=time, story_key=story_key, source=doc.source, title_indexed=title_indexed,
             vector=None if duplicate else vector, passages=prepared["passages"],
             vector_ids=prepared.get("vector_ids", _NO_IDS),
             vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
@@ -857,6 +884,50 @@ class StoryClusterer:
             start = end
         scored.sort(key=lambda item: (-item[0], id_order(item[1])))
         return scored
+
+    def _with_title_candidates(
+        self, vector: dict[int, float], time: float, title: tuple[int, ...],
+        scored: list[tuple[float, Hashable, int]],
+    ) -> list[tuple[float, Hashable, int]]:
+        """Return ``scored`` with the close articles found through rare title words added.
+
+        A page whose body is mostly something else (a video list, other headlines) shares
+        too little with the report of its story for the inverted index to find it; what
+        they share is the title. Held articles at most ``close_days`` apart whose title
+        holds one of the article's rare words (in at most ``title_rare_share`` of the
+        articles seen), or whose vector's index terms hold a rare word of the article's
+        title, are added (at most ``title_candidates``, most rare words shared first), so
+        that the title rule (:meth:`_title_match`) can link them. Words found in more than
+        ``max_posting`` held articles are not looked up.
+        """
+        config = self.config
+        df = self._df
+        rare = config.title_rare_share * (self._doc_total + 1)
+        close = config.close_days * DAY_SECONDS
+        entries = self._entries
+        present = {doc_id for _, doc_id, _ in scored}
+        counts: dict[Hashable, int] = {}
+        title_words = set(title)
+        words = np.array(sorted(title_words | vector.keys()), dtype=np.int64)
+        titles, postings = self._title_postings, self._postings
+        for term in words[df[words] <= rare].tolist():
+            for posting in (titles.get(term), postings.get(term) if term in title_words else None):
+                if not posting or len(posting) > config.max_posting:
+                    continue
+                for doc_id in posting:
+                    if doc_id in present:
+                        continue
+                    entry = entries[doc_id]
+                    if entry.vector and entry.time is not None and abs(time - entry.time) <= close:
+                        counts[doc_id] = counts.get(doc_id, 0) + 1
+        if not counts:
+            return scored
+        added = []
+        for doc_id, _ in top_items(counts, config.title_candidates, str):
+            other = entries[doc_id].vector
+            products = [weight * other[term] for term, weight in vector.items() if term in other]
+            added.append((math.fsum(products), doc_id, len(products)))
+        return sorted([*scored, *added], key=lambda item: (-item[0], id_order(item[1])))
 
     def _title_match(
         self, title: tuple[int, ...], vector: dict[int, float], other: _Entry

@@ -329,6 +329,16 @@ def test_close_articles_are_found_through_rare_title_words() -> None:
     assert StoryClusterer().add_many(late, workers=0)[-1].new_story
 
 
+def test_title_rule_needs_two_outlets() -> None:
+    # One outlet's titles share its own words: its title found in its other page is no evidence.
+    page = replace(_FIRE_PAGE, source=_FIRE_REPORT.source)
+    docs = [*_filler_docs(240), _FIRE_REPORT, page]
+    config = ClusterConfig(rare_details=0)
+    assert StoryClusterer(config).add_many(docs, workers=0)[-1].new_story
+    either = replace(config, title_other_outlet=False)
+    assert not StoryClusterer(either).add_many(docs, workers=0)[-1].new_story
+
+
 def test_title_rule_needs_the_articles_close_in_time() -> None:
     late = replace(_FIRE_PAGE, published_at=T0 + timedelta(days=5))
     docs = [*_filler_docs(240), _FIRE_REPORT, late]

@@ -53,7 +53,8 @@ Two such close articles are also linked, whatever their cosine, shared terms and
 centroid similarity (down to a cosine of ``title_link_floor``), when one's title is
 mostly found in the other (``title_containment`` of its idf weight, in the other's vector
 or title, with at least one word found in at most ``title_rare_share`` of the articles
-seen): pages whose body is mostly something else (a video list, the weather, other
+seen; from two outlets, ``title_other_outlet``: an outlet's titles share its own words,
+its name, its show, its town): pages whose body is mostly something else (a video list, the weather, other
 headlines) still carry their own story in the title. As such a page shares too little
 with its story's reports for the inverted index to find them, held articles at most
 ``close_days`` apart are also found through rare words of the titles (up to
@@ -1031,8 +1032,13 @@ class StoryClusterer:
                 # details: another event of the same kind rather than another report of
                 # this one; unless, published within days, they share details no other
                 # article has (a street, a house number, a name), the article and the
-                # story name a person in full, or one's title is found in the other.
-                if not (titled and is_close and self._title_match(title, vector, entry)):
+                # story name a person in full, or one's title is found in the other's
+                # (another outlet's) words.
+                if not (
+                    titled and is_close
+                    and not (config.title_other_outlet and source and entry.source == source)
+                    and self._title_match(title, vector, entry)
+                ):
                     continue
                 by_title = True
             key = entry.story_key

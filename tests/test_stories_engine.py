@@ -194,6 +194,35 @@ def test_a_short_article_shares_enough_with_fewer_terms() -> None:
     assert not short_shares_enough(4, 8, config)
 
 
+# Two briefs of one crash: seven shared terms of about twenty-five, under min_shared_terms.
+_BRIEF_CRASH = Doc(
+    id="brief-a", url="https://daily.example/a", source="daily.example",
+    title="Cyclist hurt on Maple Ring",
+    text="A cyclist was taken to hospital with leg injuries after a van struck him on Maple Ring near "
+         "the Orbury roundabout early on Monday. Paramedics closed two lanes while firemen swept glass, "
+         "and buses to Kelton were diverted past the brewery for an hour.",
+    published_at=T0,
+)
+_BRIEF_DRIVER = Doc(
+    id="brief-b", url="https://weekly.example/b", source="weekly.example",
+    title="Van driver questioned after Orbury crash",
+    text="Officers questioned the driver of a white van after a crash with a cyclist at the Orbury "
+         "roundabout on Maple Ring. The rider is recovering. Witnesses described heavy drizzle and a "
+         "broken streetlight; the council promised resurfacing works and painted markings before winter.",
+    published_at=T0 + timedelta(hours=20),
+)
+
+
+def test_two_briefs_share_enough_only_from_two_outlets() -> None:
+    driver = StoryClusterer().add_many([_BRIEF_CRASH, _BRIEF_DRIVER], workers=0)[-1]
+    assert not driver.new_story and driver.evidence["cosine"] < ClusterConfig().strong_link_threshold
+    # From one outlet the few shared terms may be its own words.
+    same = [_BRIEF_CRASH, replace(_BRIEF_DRIVER, source=_BRIEF_CRASH.source)]
+    assert StoryClusterer().add_many(same, workers=0)[-1].new_story
+    either = ClusterConfig(short_other_outlet=False)
+    assert not StoryClusterer(either).add_many(same, workers=0)[-1].new_story
+
+
 _STRIKER = Doc(
     id="striker", title="Harwick Rovers sign striker Tomas Vellacourt",
     text=(

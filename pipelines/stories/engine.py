@@ -14,7 +14,8 @@ and decides for each, in this order:
    story of its best match when the best link reaches ``link_threshold``, shares at least
    ``min_shared_terms`` terms (or reaches ``strong_link_threshold``, or, for a short
    article, shares ``short_shared_share`` of the shorter vector's terms and at least half
-   of ``min_shared_terms``) *and* its cosine with that story's centroid reaches
+   of ``min_shared_terms``, from another outlet: ``short_other_outlet``, as two briefs of
+   one outlet share its own words) *and* its cosine with that story's centroid reaches
    ``centroid_threshold``. The shared-terms test tells another
    event of the same kind (same places and subject, few details in common: another round
    of the same talks) from another report of this event; it, the centroid test and the
@@ -1021,7 +1022,10 @@ class StoryClusterer:
             by_title = False
             if link < (config.close_link_threshold if is_close else config.link_threshold) or (
                 overlap < config.min_shared_terms and link < config.strong_link_threshold
-                and not short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
+                and not (
+                    not (config.short_other_outlet and source and entry.source == source)
+                    and short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
+                )
                 and not (is_close and self._shares_rare_details(vector, entry.vector))
                 and not (
                     is_close and config.close_shared_person and people

@@ -51,6 +51,7 @@ class ClusterConfig:
     link_threshold: float = 0.22
     min_shared_terms: int = 10
     short_shared_share: float = 0.25
+    short_other_outlet: bool = True
     strong_link_threshold: float = 0.5
     far_residual: float = 0.25
     centroid_threshold: float = 0.25

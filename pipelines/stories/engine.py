@@ -59,7 +59,7 @@ its name, its show, its town): pages whose body is mostly something else (a vide
 headlines) still carry their own story in the title. As such a page shares too little
 with its story's reports for the inverted index to find them, held articles at most
 ``close_days`` apart are also found through rare words of the titles (up to
-``title_candidates``). Dated
+``title_candidates``) when the index gave no story. Dated
 articles more than ``close_days`` apart join a story at a centroid similarity of
 ``dated_centroid_threshold``; undated ones need ``centroid_threshold``. Otherwise
 (undated, or more than ``close_days`` apart) a story is refused when neither side
@@ -510,11 +510,24 @@ class StoryClusterer:
         prepared["vector"] = vector
         time = self._time(doc)
         scored = self._score_candidates(vector, time, prepared["vector_ids"], prepared["vector_weights"])
-        if time is not None and prepared["title_terms"] and self.config.title_candidates > 0:
-            scored = self._with_title_candidates(vector, time, prepared["title_terms"], scored)
         story_key, best_id, link, centroid_similarity = self._choose_story(
             vector, time, scored, prepared["title_terms"], prepared, doc.source
         )
+        if (
+            story_key is None and time is not None and prepared["title_terms"]
+            and self.config.title_candidates > 0
+        ):
+            # No story through the index: look for close articles through rare title words.
+            found = self._title_candidates(vector, time, prepared["title_terms"], scored)
+            if found:
+                chosen = self._choose_story(
+                    vector, time, found, prepared["title_terms"], prepared, doc.source
+                )
+                scored = sorted([*scored, *found], key=lambda item: (-item[0], id_order(item[1])))
+                if chosen[0] is not None:
+                    story_key, best_id, link, centroid_similarity = chosen
+                else:
+                    link = scored[0][0]
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
             found = self._archive.search(
@@ -887,20 +900,22 @@ class StoryClusterer:
         scored.sort(key=lambda item: (-item[0], id_order(item[1])))
         return scored
 
-    def _with_title_candidates(
+    def _title_candidates(
         self, vector: dict[int, float], time: float, title: tuple[int, ...],
         scored: list[tuple[float, Hashable, int]],
     ) -> list[tuple[float, Hashable, int]]:
-        """Return ``scored`` with the close articles found through rare title words added.
+        """Return ``(cosine, id, shared terms)`` of close articles found through rare title words, best first.
 
         A page whose body is mostly something else (a video list, other headlines) shares
         too little with the report of its story for the inverted index to find it; what
-        they share is the title. Held articles at most ``close_days`` apart whose title
-        holds one of the article's rare words (in at most ``title_rare_share`` of the
-        articles seen), or whose vector's index terms hold a rare word of the article's
-        title, are added (at most ``title_candidates``, most rare words shared first), so
-        that the title rule (:meth:`_title_match`) can link them. Words found in more than
-        ``max_posting`` held articles are not looked up.
+        they share is the title. Held articles at most ``close_days`` apart, not in
+        ``scored``, whose title holds one of the article's rare words (in at most
+        ``title_rare_share`` of the articles seen; among its title and its
+        ``query_terms`` heaviest terms), or whose index terms hold a rare word of its
+        title, are returned (at most ``title_candidates``, most rare words shared first),
+        so that the title rule (:meth:`_title_match`) can link them. Words found in more
+        than ``title_max_posting`` held articles are not looked up. The clusterer looks
+        them up only when the inverted index gave no story.
         """
         config = self.config
         df = self._df
@@ -910,11 +925,13 @@ class StoryClusterer:
         present = {doc_id for _, doc_id, _ in scored}
         counts: dict[Hashable, int] = {}
         title_words = set(title)
-        words = np.array(sorted(title_words | vector.keys()), dtype=np.int64)
+        words = title_words.union(itertools.islice(vector, config.query_terms))
         titles, postings = self._title_postings, self._postings
-        for term in words[df[words] <= rare].tolist():
+        for term in words:
+            if df[term] > rare:
+                continue
             for posting in (titles.get(term), postings.get(term) if term in title_words else None):
-                if not posting or len(posting) > config.max_posting:
+                if not posting or len(posting) > config.title_max_posting:
                     continue
                 for doc_id in posting:
                     if doc_id in present:
@@ -923,13 +940,13 @@ class StoryClusterer:
                     if entry.vector and entry.time is not None and abs(time - entry.time) <= close:
                         counts[doc_id] = counts.get(doc_id, 0) + 1
         if not counts:
-            return scored
+            return []
         added = []
         for doc_id, _ in top_items(counts, config.title_candidates, str):
             other = entries[doc_id].vector
             products = [weight * other[term] for term, weight in vector.items() if term in other]
             added.append((math.fsum(products), doc_id, len(products)))
-        return sorted([*scored, *added], key=lambda item: (-item[0], id_order(item[1])))
+        return sorted(added, key=lambda item: (-item[0], id_order(item[1])))
 
     def _title_match(
         self, title: tuple[int, ...], vector: dict[int, float], other: _Entry

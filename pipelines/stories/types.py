@@ -64,6 +64,7 @@ class ClusterConfig:
     title_link_floor: float = 0.05
     title_rare_share: float = 0.015
     title_candidates: int = 8
+    title_max_posting: int = 100
     title_other_outlet: bool = True
     near_duplicate_threshold: float = 0.5
     vector_terms: int = 80

@@ -194,6 +194,35 @@ def test_a_short_article_shares_enough_with_fewer_terms() -> None:
     assert not short_shares_enough(4, 8, config)
 
 
+# Two briefs of one crash: seven shared terms of about twenty-five, under min_shared_terms.
+_BRIEF_CRASH = Doc(
+    id="brief-a", url="https://daily.example/a", source="daily.example",
+    title="Cyclist hurt on Maple Ring",
+    text="A cyclist was taken to hospital with leg injuries after a van struck him on Maple Ring near "
+         "the Orbury roundabout early on Monday. Paramedics closed two lanes while firemen swept glass, "
+         "and buses to Kelton were diverted past the brewery for an hour.",
+    published_at=T0,
+)
+_BRIEF_DRIVER = Doc(
+    id="brief-b", url="https://weekly.example/b", source="weekly.example",
+    title="Van driver questioned after Orbury crash",
+    text="Officers questioned the driver of a white van after a crash with a cyclist at the Orbury "
+         "roundabout on Maple Ring. The rider is recovering. Witnesses described heavy drizzle and a "
+         "broken streetlight; the council promised resurfacing works and painted markings before winter.",
+    published_at=T0 + timedelta(hours=20),
+)
+
+
+def test_two_briefs_share_enough_only_from_two_outlets() -> None:
+    driver = StoryClusterer().add_many([_BRIEF_CRASH, _BRIEF_DRIVER], workers=0)[-1]
+    assert not driver.new_story and driver.evidence["cosine"] < ClusterConfig().strong_link_threshold
+    # From one outlet the few shared terms may be its own words.
+    same = [_BRIEF_CRASH, replace(_BRIEF_DRIVER, source=_BRIEF_CRASH.source)]
+    assert StoryClusterer().add_many(same, workers=0)[-1].new_story
+    either = ClusterConfig(short_other_outlet=False)
+    assert not StoryClusterer(either).add_many(same, workers=0)[-1].new_story
+
+
 _STRIKER = Doc(
     id="striker", title="Harwick Rovers sign striker Tomas Vellacourt",
     text=(
@@ -304,6 +333,41 @@ def test_close_article_whose_title_is_found_in_the_other_joins_its_story() -> No
     assert off_by_id["page"].story_key != off_by_id["report"].story_key
 
 
+# A page whose body is a list of other videos: none of its heaviest terms is the fire's,
+# so the inverted index does not find the report; only its title tells its story.
+_VIDEO_PAGE = Doc(
+    id="videos", title="Two firefighters hurt as Quillmere warehouse burns",
+    text="Latest videos. Ferndale Rovers beat Ashcombe United in the cup. Mayor Pella Voss opens "
+         "the Grantley Bridge. Dunmere Zoo welcomes twin Otters. Harvest Fair returns to Coldhythe "
+         "Green. Brassington Choir wins at Lowestow. Kestle Marathon route announced by Oren Tallis. "
+         "Ambrose Quay ferry delayed by Storm Idris. Wenlow Library reopens after Merrit Hall repairs. "
+         "Thistlebrook School celebrates Robotics prize. Anstey Vale cyclists reach Marrowby.",
+    published_at=T0 + timedelta(hours=6), source="third.example",
+)
+
+
+def test_close_articles_are_found_through_rare_title_words() -> None:
+    docs = [*_filler_docs(240), _FIRE_REPORT, _VIDEO_PAGE]
+    page = {a.id: a for a in StoryClusterer().add_many(docs, workers=0)}["videos"]
+    assert not page.new_story and page.related_to == "report"
+    # Without the title index the report is not a candidate at all.
+    off = StoryClusterer(ClusterConfig(title_candidates=0)).add_many(docs, workers=0)[-1]
+    assert off.new_story and off.evidence["candidates"] == 0
+    # Days apart it is not looked up.
+    late = [*docs[:-1], replace(_VIDEO_PAGE, published_at=T0 + timedelta(days=5))]
+    assert StoryClusterer().add_many(late, workers=0)[-1].new_story
+
+
+def test_title_rule_needs_two_outlets() -> None:
+    # One outlet's titles share its own words: its title found in its other page is no evidence.
+    page = replace(_FIRE_PAGE, source=_FIRE_REPORT.source)
+    docs = [*_filler_docs(240), _FIRE_REPORT, page]
+    config = ClusterConfig(rare_details=0)
+    assert StoryClusterer(config).add_many(docs, workers=0)[-1].new_story
+    either = replace(config, title_other_outlet=False)
+    assert not StoryClusterer(either).add_many(docs, workers=0)[-1].new_story
+
+
 def test_title_rule_needs_the_articles_close_in_time() -> None:
     late = replace(_FIRE_PAGE, published_at=T0 + timedelta(days=5))
     docs = [*_filler_docs(240), _FIRE_REPORT, late]
@@ -388,6 +452,54 @@ def test_a_follow_up_weeks_later_joins_on_details_no_other_article_has() -> None
     assert residual < ClusterConfig().far_residual
     off = StoryClusterer(ClusterConfig(rare_details=0)).add_many(docs, workers=0)[-1]
     assert off.new_story
+
+
+# A bar shooting told through its victim, and the arrest four days later told through the
+# suspect (from another outlet): neither names the other's main subject, but both give the
+# bar, its street and house number, the hood and the hospital, which no other article has.
+_BAR_SHOOTING = Doc(
+    id="bar", url="https://north.example/bar", source="north.example",
+    title="Gunfire at the Lantern Tap wounds barman Orlo Brennick",
+    text=(
+        "Barman Orlo Brennick was shot twice early Saturday at the Lantern Tap on Quenby Row in "
+        "Harrowgate, police said. Brennick, 41, had closed the bar at 2217 Quenby Row when a man in a "
+        "grey hood fired through the door. Brennick was taken to Saint Wenna hospital, where he was in "
+        "serious condition. Regulars said Brennick had worked at the Lantern Tap for twenty years. "
+        "Police cordoned off Quenby Row and searched the alley behind the bar for casings. Brennick's "
+        "sister said he had refused to serve a group of men earlier in the night."
+    ),
+    published_at=T0,
+)
+_BAR_ARREST = Doc(
+    id="arrest", url="https://south.example/arrest", source="south.example",
+    title="Kasimir Voltz arrested over Harrowgate bar shooting",
+    text=(
+        "Detectives arrested Kasimir Voltz, 28, on Wednesday over the shooting at the Lantern Tap on "
+        "Quenby Row in Harrowgate. Voltz was found at a caravan site outside the town and will face "
+        "an attempted murder charge. Police said Voltz had been turned away from the bar at 2217 Quenby "
+        "Row hours before the shots were fired through the door. A grey hood recovered from the "
+        "caravan was sent for tests. Voltz appears before magistrates on Friday; the barman remains in "
+        "serious condition at Saint Wenna hospital."
+    ),
+    published_at=T0 + timedelta(days=4),
+)
+
+
+def test_reports_about_different_subjects_join_when_they_share_details_no_other_article_has() -> None:
+    docs = [*_filler_docs(120), _BAR_SHOOTING, _BAR_ARREST]
+    clusterer = StoryClusterer()
+    arrest = clusterer.add_many(docs, workers=0)[-1]
+    assert not arrest.new_story
+    # Each report's heaviest term is its own person, never named by the other.
+    shooting_vector, arrest_vector = clusterer.term_vector("bar"), clusterer.term_vector("arrest")
+    assert next(iter(shooting_vector)) not in arrest_vector
+    assert next(iter(arrest_vector)) not in shooting_vector
+    # Without the rule the subject check keeps them apart.
+    off = StoryClusterer(ClusterConfig(subject_rare_details=False)).add_many(docs, workers=0)[-1]
+    assert off.new_story
+    # From one outlet, rare words they share may be its template: no exception.
+    same_outlet = [*docs[:-1], replace(_BAR_ARREST, source="north.example")]
+    assert StoryClusterer().add_many(same_outlet, workers=0)[-1].new_story
 
 
 # Two months after the dam breach of the fixtures: the inquiry reports (same dam, town,

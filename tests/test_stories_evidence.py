@@ -126,6 +126,131 @@ def test_people_named_in_full_link_dated_follow_ups() -> None:
     assert not shares_person({}, dict(people), 2)
 
 
+_NURSE = "person|talia morrow|"
+# A shooting and, the next day, a vigil for the victim: other words (four shared terms,
+# her name and the clinic), but both name her in full twice.
+_DOORSTEP = Doc(
+    id="shot", url="https://east.example/shot", source="east.example",
+    title="Talia Morrow shot on her doorstep in Pellham",
+    text=(
+        "A woman was shot on the doorstep of her home in Pellham late on Monday. Neighbours named her "
+        "as Talia Morrow, a nurse at the county clinic. Talia Morrow was flown to the trauma centre "
+        "with wounds to the chest and arm. Officers closed the road until dawn and asked drivers "
+        "with dashboard cameras to come forward. A car was seen speeding towards the ring road. "
+        "Forensic teams searched hedges along Brindle Avenue for casings, and a helicopter circled "
+        "over the allotments. Shopkeepers on the parade described hearing three loud bangs. The "
+        "inspector leading the inquiry urged calm and promised extra patrols near the primary school."
+    ),
+    published_at=T0, entities=((_NURSE, 2), ("place|pellham|", 1)),
+)
+_VIGIL = Doc(
+    id="vigil", url="https://west.example/vigil", source="west.example",
+    title="Candles for Talia Morrow",
+    text=(
+        "Colleagues lit candles outside the clinic on Tuesday evening for Talia Morrow, who remains "
+        "in intensive care. Talia Morrow trained dozens of young nurses, her manager said, and "
+        "patients left cards at the reception desk. A fund set up by the choir she sings with has "
+        "raised enough to cover her rent for the winter. Her brother thanked the paramedics. "
+        "Members of the rowing club she coached wore green ribbons at their regatta on the reservoir, "
+        "and a bakery in the market square donated cakes for the fundraising stall. The vicar "
+        "read a short prayer, and a violinist from the orchestra played while volunteers sold raffles."
+    ),
+    published_at=T0 + timedelta(days=1), entities=((_NURSE, 2),),
+)
+
+
+def test_close_reports_naming_one_person_in_full_need_few_shared_terms() -> None:
+    vigil = StoryClusterer().add_many([_DOORSTEP, _VIGIL], workers=0)[-1]
+    assert not vigil.new_story
+    assert vigil.evidence["cosine"] < ClusterConfig().strong_link_threshold
+    # Without the rule, or without the entities, four shared terms are too few.
+    off = StoryClusterer(ClusterConfig(close_shared_person=False)).add_many([_DOORSTEP, _VIGIL], workers=0)
+    assert off[-1].new_story
+    bare = [replace(_DOORSTEP, entities=()), replace(_VIGIL, entities=())]
+    assert StoryClusterer().add_many(bare, workers=0)[-1].new_story
+    # Days apart the rule does not apply.
+    later = replace(_VIGIL, published_at=T0 + timedelta(days=4))
+    assert StoryClusterer().add_many([_DOORSTEP, later], workers=0)[-1].new_story
+
+
+_VICTIM, _SUSPECT, _SPOKESMAN = "person|renna okafor|", "person|davit lorcan|", "person|hal brightwater|"
+# A killing, another event the same week with the same police spokesman, and the sentence
+# five months later in the court's words: the names are what it shares with the killing.
+_KILLING = Doc(
+    id="killing", url="https://gazette.example/killing", source="gazette.example",
+    title="Woman shot dead outside Corvane launderette",
+    text=(
+        "Renna Okafor, 33, was shot dead outside a launderette on Tilbury Walk in Corvane on Friday "
+        "night. Witnesses said a man argued with Okafor before firing twice and running towards the "
+        "canal towpath. Police later arrested Davit Lorcan, 35, her former partner, at a relative's "
+        "flat. Spokesman Hal Brightwater said Lorcan was being questioned and that officers were "
+        "searching the towpath for the weapon. Okafor worked at the bakery on the corner and leaves "
+        "two young sons. Neighbours laid flowers at the launderette on Saturday morning."
+    ),
+    published_at=T0, entities=((_VICTIM, 3), (_SUSPECT, 2), (_SPOKESMAN, 1), ("place|corvane|", 1)),
+)
+_ROBBERY = Doc(
+    id="robbery", url="https://gazette.example/robbery", source="gazette.example",
+    title="Post office robbed at gunpoint in Estley",
+    text=(
+        "Two men with a shotgun robbed the post office on Marlow Street in Estley on Wednesday and "
+        "escaped on a moped with cash from the safe. The postmistress was unhurt but shaken, said "
+        "spokesman Hal Brightwater, who appealed for footage from the bus station cameras. A moped "
+        "was later found burnt out behind the leisure centre."
+    ),
+    published_at=T0 + timedelta(days=5), entities=((_SPOKESMAN, 1), ("place|estley|", 1)),
+)
+_SENTENCE = Doc(
+    id="sentence", url="https://courier.example/sentence", source="courier.example",
+    title="Life term for killer of mother of two",
+    text=(
+        "A judge at the crown court jailed Davit Lorcan for life on Tuesday, with a minimum term of "
+        "twenty-two years, for the murder of Renna Okafor. The jury took four hours to reach its "
+        "verdict after a trial of nine days. Lorcan showed no emotion as the sentence was read. "
+        "Okafor's mother told the court her grandsons ask for their mother every night. Defence "
+        "counsel said his client would appeal against the conviction."
+    ),
+    published_at=T0 + timedelta(days=150), entities=((_SUSPECT, 2), (_VICTIM, 2)),
+)
+
+
+def _late(config: ClusterConfig, late: Doc = _SENTENCE) -> dict[str, object]:
+    return {a.id: a for a in StoryClusterer(config).add_many([_KILLING, _ROBBERY, late], workers=0)}
+
+
+def test_a_late_report_naming_the_story_people_revives_it() -> None:
+    result = _late(ClusterConfig())
+    sentence = result["sentence"]
+    assert sentence.story_key == result["killing"].story_key and sentence.evidence["revived"]
+    assert sentence.evidence["archive_people"] == [_SUSPECT, _VICTIM]
+    # Without the rule the court's words are not enough: a new story.
+    assert _late(ClusterConfig(archive_person_shared=0))["sentence"].new_story
+    # One name of the story, the other the spokesman both archived stories name: not enough.
+    spokesman = replace(_SENTENCE, entities=((_SUSPECT, 2), (_SPOKESMAN, 1)))
+    assert _late(ClusterConfig(), spokesman)["sentence"].new_story
+
+
+def test_archived_people_travel_with_the_story_summary() -> None:
+    clusterer = StoryClusterer()
+    killing = clusterer.add_many([_KILLING, _ROBBERY], workers=0)[0].story_key
+    summary = clusterer.story_summary(killing)
+    assert summary["people"] == [_VICTIM, _SUSPECT, _SPOKESMAN]  # most named first
+    # Another run (another partition) seeded with the summary keeps them with the story.
+    other = StoryClusterer()
+    assert other.seed_archived(
+        killing, summary["first_time"], summary["last_time"], summary["size"], summary["terms"],
+        summary["people"],
+    )
+    assert other.story_summary(killing)["people"] == summary["people"]
+    assert other.add(_SENTENCE).story_key == killing
+
+
+def test_places_and_institutions_taken_for_people_are_not_full_names() -> None:
+    people = full_names([("person|stroger hospital|", 2), ("person|anderson county sheriff|", 1),
+                         ("person|ada kettering|", 1)])
+    assert people == {"person|ada kettering|": 1}
+
+
 def test_without_conflict_types_entities_change_nothing() -> None:
     docs = [
         _doc(1, COLLAPSE, "Vellmoor", "Ada Kettering", entities=True),

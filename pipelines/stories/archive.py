@@ -3,7 +3,8 @@
 When the last held article of a story leaves the clusterer's window, :class:`StoryArchive`
 keeps a compact copy of the story for ``days``: its key, first and last times, size and
 its ``terms`` heaviest centroid terms (unit length), found through a small inverted index
-on its ``index_terms`` heaviest terms. At most ``max_stories`` are kept (the least
+on its ``index_terms`` heaviest terms, and the people it names most in full (found
+through an index by person). At most ``max_stories`` are kept (the least
 recently active are dropped first). :meth:`StoryArchive.search` finds the archived story
 a late follow-up (charges, trial, sentencing, anniversary) belongs to, under strict
 tests; the clusterer then revives the story under its old key.
@@ -38,6 +39,7 @@ class ArchivedStory:
     lead: int | None
     indexed_terms: tuple[int, ...]
     serial: int  # which archiving this is (a revived story may be archived again)
+    people: tuple[str, ...] = ()  # full-name person keys the story names most
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,17 @@ class ArchiveRules:
     residual: float
     distinct: float
     subject_check: bool
+    person_shared: int = 0
+    person_threshold: float = 1.0
+
+
+def _person_words(key: str) -> tuple[str, str]:
+    """Return the first and last words of a person key's name: one person however written.
+
+    A credit after a slash is left out ("jane roe/the courier" is Jane Roe).
+    """
+    words = key.split("|", 2)[1].split("/", 1)[0].split() or [""]
+    return words[0], words[-1]
 
 
 class StoryArchive:
@@ -62,6 +75,7 @@ class StoryArchive:
         self.index_terms = index_terms
         self._stories: dict[Hashable, ArchivedStory] = {}
         self._postings: dict[int, dict[Hashable, float]] = {}  # term id -> {key: weight}
+        self._named: dict[str, set[Hashable]] = {}  # person key -> keys of stories naming them
         self._expiry: list[tuple[float, str, int, Hashable]] = []
         self._serial = 0
 
@@ -77,8 +91,9 @@ class StoryArchive:
         return key in self._stories
 
     def footprint(self) -> tuple[int, int, int]:
-        """Return what is held in memory: stories, index entries and expiry entries."""
+        """Return what is held in memory: stories, index entries (terms and people) and expiry entries."""
         entries = sum(len(posting) for posting in self._postings.values())
+        entries += sum(len(keys) for keys in self._named.values())
         return len(self._stories), entries, len(self._expiry)
 
     def get(self, key: Hashable) -> ArchivedStory | None:
@@ -95,9 +110,12 @@ class StoryArchive:
 
     def keep(
         self, key: Hashable, first_time: float, last_time: float, size: int,
-        centroid: dict[int, float],
+        centroid: dict[int, float], people: tuple[str, ...] = (),
     ) -> None:
-        """Archive a story (replacing an earlier copy of it), then apply the cap."""
+        """Archive a story (replacing an earlier copy of it), then apply the cap.
+
+        ``people`` are the full-name person keys the story names most (see :meth:`search_people`).
+        """
         if not self.enabled or not centroid:
             return
         terms, weights = self.vector(centroid)
@@ -106,10 +124,12 @@ class StoryArchive:
         archived = ArchivedStory(
             key=key, first_time=first_time, last_time=last_time, size=size,
             terms=np.array(terms, np.int64), weights=np.array(weights), lead=terms[0],
-            indexed_terms=tuple(terms[:indexed]), serial=self._serial,
+            indexed_terms=tuple(terms[:indexed]), serial=self._serial, people=tuple(people),
         )
         self.pop(key)
         self._stories[key] = archived
+        for person in archived.people:
+            self._named.setdefault(person, set()).add(key)
         postings = self._postings
         for term, weight in zip(terms[:indexed], weights[:indexed], strict=True):
             posting = postings.get(term)
@@ -159,13 +179,74 @@ class StoryArchive:
                     posting.pop(key, None)
                     if not posting:
                         del postings[term]
+            named = self._named
+            for person in archived.people:
+                keys = named.get(person)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del named[person]
         return archived
 
     def search(
         self, vector: dict[int, float], time: float, rules: ArchiveRules,
-        name: Callable[[int], str],
+        name: Callable[[int], str], people: dict[str, int] | None = None,
     ) -> tuple[Hashable, dict[str, Any]] | None:
         """Return the archived story a dated article without a story in the window joins.
+
+        First by its words (:meth:`search_terms`), else by the people it names in full
+        (:meth:`search_people`; ``people`` is person key -> mentions). Returns the key
+        and the evidence, or ``None``.
+        """
+        found = self.search_terms(vector, time, rules, name)
+        if found is None and people and rules.person_shared:
+            found = self.search_people(vector, time, rules, people)
+        return found
+
+    def search_people(
+        self, vector: dict[int, float], time: float, rules: ArchiveRules, people: dict[str, int]
+    ) -> tuple[Hashable, dict[str, Any]] | None:
+        """Return the archived story that names ``person_shared`` of the article's people in full.
+
+        The trial or the sentencing months later, written in the court's words, names the
+        suspect and the victim; one name alone may be a spokesman's or a chief's, found
+        in reports of many events. The story must also be the only archived story naming
+        one of the shared people, and the article's cosine with its centroid must reach
+        ``person_threshold``. When several stories qualify, the closest by cosine is taken.
+        """
+        named = self._named
+        shared: dict[Hashable, list[str]] = {}
+        for person in sorted(people):
+            for key in named.get(person, ()):
+                shared.setdefault(key, []).append(person)
+        horizon = self.days * DAY_SECONDS
+        scored = []
+        for key, persons in shared.items():
+            own = {_person_words(person) for person in persons if len(named[person]) == 1}
+            if len(own) < rules.person_shared:
+                continue
+            archived = self._stories[key]
+            if time - archived.last_time > horizon or time < archived.first_time:
+                continue
+            centroid = dict(zip(archived.terms.tolist(), archived.weights.tolist(), strict=True))
+            similarity = cosine(vector, centroid)
+            if similarity >= rules.person_threshold:
+                scored.append((similarity, str(key), key, persons, archived))
+        if not scored:
+            return None
+        similarity, _, key, persons, archived = max(scored, key=lambda item: (item[0], item[1]))
+        return key, {
+            "revived": True,
+            "archive_cosine": round(similarity, 4),
+            "archive_people": persons,
+            "archive_gap_days": round((time - archived.last_time) / DAY_SECONDS, 1),
+        }
+
+    def search_terms(
+        self, vector: dict[int, float], time: float, rules: ArchiveRules,
+        name: Callable[[int], str],
+    ) -> tuple[Hashable, dict[str, Any]] | None:
+        """Return the archived story whose words a dated article repeats, or ``None``.
 
         Candidates come from the inverted index on the article's ``query_terms`` heaviest
         terms; the closest is joined when its cosine with the archived centroid reaches

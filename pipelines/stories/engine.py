@@ -14,7 +14,8 @@ and decides for each, in this order:
    story of its best match when the best link reaches ``link_threshold``, shares at least
    ``min_shared_terms`` terms (or reaches ``strong_link_threshold``, or, for a short
    article, shares ``short_shared_share`` of the shorter vector's terms and at least half
-   of ``min_shared_terms``) *and* its cosine with that story's centroid reaches
+   of ``min_shared_terms``, from another outlet: ``short_other_outlet``, as two briefs of
+   one outlet share its own words) *and* its cosine with that story's centroid reaches
    ``centroid_threshold``. The shared-terms test tells another
    event of the same kind (same places and subject, few details in common: another round
    of the same talks) from another report of this event; it, the centroid test and the
@@ -46,13 +47,19 @@ event that no other article has: the street, the house number, a name; judged on
 rare). Links between articles at most ``close_days`` apart may be weaker
 (``close_link_threshold``, ``close_centroid_threshold``): reports of one event cluster in
 its first days, and the shared-terms guard still asks them for details in common (fewer
-than ``min_shared_terms`` will do when ``rare_details`` of them are such rare details).
+than ``min_shared_terms`` will do when ``rare_details`` of them are such rare details,
+or when the article and the story both name a person in full, as above:
+``close_shared_person``).
 Two such close articles are also linked, whatever their cosine, shared terms and
 centroid similarity (down to a cosine of ``title_link_floor``), when one's title is
 mostly found in the other (``title_containment`` of its idf weight, in the other's vector
 or title, with at least one word found in at most ``title_rare_share`` of the articles
-seen): pages whose body is mostly something else (a video list, the weather, other
-headlines) still carry their own story in the title. Dated
+seen; from two outlets, ``title_other_outlet``: an outlet's titles share its own words,
+its name, its show, its town): pages whose body is mostly something else (a video list, the weather, other
+headlines) still carry their own story in the title. As such a page shares too little
+with its story's reports for the inverted index to find them, held articles at most
+``close_days`` apart are also found through rare words of the titles (up to
+``title_candidates``) when the index gave no story. Dated
 articles more than ``close_days`` apart join a story at a centroid similarity of
 ``dated_centroid_threshold``; undated ones need ``centroid_threshold``. Otherwise
 (undated, or more than ``close_days`` apart) a story is refused when neither side
@@ -60,7 +67,9 @@ mentions what the other is mainly about (``subject_check``):
 the article's heaviest term is absent from the story centroid and the centroid's heaviest
 term is absent from the article (another fight of the same champion, another signing
 of the same club), unless both sides of a dated link name the same person in full, as
-above. **Entity evidence** (:mod:`pipelines.stories.evidence`, from the article's NER
+above, or, dated and from two outlets, share ``rare_details`` such rare details
+(``subject_rare_details``: each report told through another person, the victim and the
+suspect). **Entity evidence** (:mod:`pipelines.stories.evidence`, from the article's NER
 entities in :attr:`Doc.entities`; none for an article not enriched yet): a story is
 refused when the article and the story each name places of ``conflict_types`` at least
 ``conflict_min_mentions`` times and neither names any of the other's (the same kind of
@@ -90,7 +99,11 @@ months later: charges, trial, sentencing, anniversary) when its cosine with the 
 centroid reaches ``archive_threshold``, its residual link (as above) reaches
 ``archive_residual``, the subject check passes, and the next archived candidate's cosine
 is at most ``archive_distinct`` times it (an article about as close to several archived
-stories shares their setting, not the event). The story is revived under its old key
+stories shares their setting, not the event). Failing that, it joins an archived story
+that names ``archive_person_shared`` of the people it names in full (the archive keeps a
+story's ``archive_people`` most named), one of them named by no other archived story,
+at a cosine of ``archive_person_threshold`` (the trial or the sentencing, in the court's
+words, names the suspect and the victim). The story is revived under its old key
 with relation ``"independent"`` (``related_to`` empty, evidence ``"revived"``); its old
 centroid counts as ``archive_weight`` articles and its span starts afresh. The result
 depends only on the seeds and the order of ``add`` calls, so a re-run over the same
@@ -142,6 +155,7 @@ class _Entry:
     passages: np.ndarray
     indexed_terms: tuple[int, ...]
     title_terms: tuple[int, ...] = ()  # ids of the title's content words
+    title_indexed: bool = False  # whether the title words are in the title index
     passage_set: frozenset[int] | None = None  # set of ``passages``, built when first needed
     when: float | None = None  # ``time``, or for an undated article the time of its dateline
 
@@ -299,6 +313,7 @@ class StoryClusterer:
         self._stories: dict[StoryKey, _Story] = {}
         self._vocabulary = TermVocabulary()
         self._postings: dict[int, dict[Hashable, float]] = {}  # term id -> {id: weight}
+        self._title_postings: dict[int, dict[Hashable, None]] = {}  # title word -> {id}
         self._df = np.zeros(1024, dtype=np.int64)  # term id -> document frequency
         self._log1p_table = np.zeros(0)  # log(n + 1) at index n
         self._dense_query = np.zeros(0)  # term id -> weight of the article being placed
@@ -316,6 +331,8 @@ class StoryClusterer:
             query_terms=config.archive_query_terms, candidates=config.archive_candidates,
             threshold=config.archive_threshold, residual=config.archive_residual,
             distinct=config.archive_distinct, subject_check=config.subject_check,
+            person_shared=config.archive_person_shared,
+            person_threshold=config.archive_person_threshold,
         )
 
     # -- public API ---------------------------------------------------------------------
@@ -350,9 +367,10 @@ class StoryClusterer:
         """Return what the archive keeps of story ``key``, live or archived, by term string.
 
         A dict with ``first_time`` and ``last_time`` (POSIX seconds), ``size`` (as
-        :meth:`story_size`) and ``terms``: the story centroid's ``archive_terms``
+        :meth:`story_size`), ``terms``: the story centroid's ``archive_terms``
         heaviest terms, unit length, heaviest first, as ``{term: weight}`` (the same
-        choice the archive makes when the story leaves the window). Term strings, not
+        choice the archive makes when the story leaves the window), and ``people``: the
+        person keys the archive keeps (a list, maybe empty). Term strings, not
         ids, so that another clusterer (another run) can take it back with
         :meth:`seed_archived`. ``None`` when the story is unknown, or has no dated article
         or no vector (such a story is never archived).
@@ -364,17 +382,20 @@ class StoryClusterer:
                 return None
             terms, weights = self._archive.vector(story.centroid)
             first, last, size = story.first_time, story.last_time, story.size
+            people = self._named_people(story.people)
         else:
             archived = self._archive.get(key)
             if archived is None:
                 return None
             terms, weights = archived.terms.tolist(), archived.weights.tolist()
             first, last, size = archived.first_time, archived.last_time, archived.size
+            people = archived.people
         return {
             "first_time": first,
             "last_time": last,
             "size": size,
             "terms": {names[term]: weight for term, weight in zip(terms, weights, strict=True)},
+            "people": list(people),
         }
 
     def seed_archived(
@@ -384,11 +405,13 @@ class StoryClusterer:
         last_time: datetime | float,
         size: int,
         terms: dict[str, float],
+        people: Iterable[str] = (),
     ) -> bool:
         """Put story ``key`` into the archive as if it had been archived here; returns whether it was.
 
         ``terms`` is a :meth:`story_summary` vector (term -> weight, heaviest first; equal
-        weights keep their order); times are aware datetimes or POSIX seconds. The story
+        weights keep their order) and ``people`` its person keys; times are aware
+        datetimes or POSIX seconds. The story
         goes through the same steps as a story whose last article leaves the window (its
         ``archive_terms`` heaviest terms, unit length; ``archive_max_stories`` applies),
         so a later dated article may revive it under ``key``. Nothing happens when
@@ -411,7 +434,7 @@ class StoryClusterer:
         # Heaviest first (a stable sort keeps the given order of equal weights).
         ordered = sorted(terms.items(), key=operator.itemgetter(1), reverse=True)
         centroid = {id_of(term): float(weight) for term, weight in ordered}
-        self._archive.keep(key, first, last, int(size), centroid)
+        self._archive.keep(key, first, last, int(size), centroid, tuple(people))
         return key in self._archive
 
     def seed(
@@ -503,12 +526,28 @@ class StoryClusterer:
         when = time if time is not None else prepared["stated_time"]
         scored = self._score_candidates(vector, when, prepared["vector_ids"], prepared["vector_weights"])
         story_key, best_id, link, centroid_similarity = self._choose_story(
-            vector, when, scored, prepared["title_terms"], prepared
+            vector, when, scored, prepared["title_terms"], prepared, doc.source
         )
+        if (
+            story_key is None and time is not None and prepared["title_terms"]
+            and self.config.title_candidates > 0
+        ):
+            # No story through the index: look for close articles through rare title words.
+            found = self._title_candidates(vector, time, prepared["title_terms"], scored)
+            if found:
+                chosen = self._choose_story(
+                    vector, time, found, prepared["title_terms"], prepared, doc.source
+                )
+                scored = sorted([*scored, *found], key=lambda item: (-item[0], id_order(item[1])))
+                if chosen[0] is not None:
+                    story_key, best_id, link, centroid_similarity = chosen
+                else:
+                    link = scored[0][0]
         revived: dict[str, Any] | None = None
         if story_key is None and time is not None and self._archive:
             found = self._archive.search(
-                vector, time, self._archive_rules, self._vocabulary.terms.__getitem__
+                vector, time, self._archive_rules, self._vocabulary.terms.__getitem__,
+                prepared["people"],
             )
             if found is not None:
                 story_key, revived = found
@@ -704,6 +743,14 @@ class StoryClusterer:
             del posting[doc_id]
             if not posting:
                 del postings[term]
+        if entry.title_indexed:
+            titles = self._title_postings
+            for term in entry.title_terms:
+                posting = titles.get(term)
+                if posting is not None:
+                    posting.pop(doc_id, None)
+                    if not posting:
+                        del titles[term]
         story = self._stories.get(entry.story_key)
         if story is not None:
             story.members.pop(doc_id, None)
@@ -720,7 +767,17 @@ class StoryClusterer:
         """Keep a compact copy of ``story`` (see :class:`StoryArchive`) if it has a dated article."""
         if story.first_time is None or story.last_time is None:
             return
-        self._archive.keep(story.key, story.first_time, story.last_time, story.size, story.centroid)
+        self._archive.keep(
+            story.key, story.first_time, story.last_time, story.size, story.centroid,
+            self._named_people(story.people),
+        )
+
+    def _named_people(self, people: dict[str, int]) -> tuple[str, ...]:
+        """Return the ``archive_people`` full names a story gives most (ties by name)."""
+        if not self.config.archive_person_shared or not people:
+            return ()
+        ranked = sorted(people.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(person for person, _ in ranked[: self.config.archive_people])
 
     def _hold(
         self,
@@ -747,8 +804,20 @@ class StoryClusterer:
                     postings[term] = {doc_id: weight}
                 else:
                     posting[doc_id] = weight
+        title_indexed = (
+            not duplicate and bool(vector) and time is not None
+            and self.config.title_candidates > 0 and bool(prepared["title_terms"])
+        )
+        if title_indexed:
+            titles = self._title_postings
+            for term in prepared["title_terms"]:
+                posting = titles.get(term)
+                if posting is None:
+                    titles[term] = {doc.id: None}
+                else:
+                    posting[doc.id] = None
         entry = _Entry(
-            id=doc.id, time=time, story_key=story_key, source=doc.source,
+            id=doc.id, time=time, story_key=story_key, source=doc.source, title_indexed=title_indexed,
             vector=None if duplicate else vector, passages=prepared["passages"],
             vector_ids=prepared.get("vector_ids", _NO_IDS),
             vector_weights=prepared.get("vector_weights", _NO_WEIGHTS),
@@ -766,6 +835,7 @@ class StoryClusterer:
                 # A late follow-up revives an archived story: same key, live again; its
                 # span starts afresh and its old centroid counts as ``archive_weight`` articles.
                 story.size = archived.size
+                story.add_people(dict.fromkeys(archived.people, 1))  # named, counts not kept
                 scale = self.config.archive_weight
                 if scale > 0:
                     story.add_vector(
@@ -848,6 +918,54 @@ class StoryClusterer:
         scored.sort(key=lambda item: (-item[0], id_order(item[1])))
         return scored
 
+    def _title_candidates(
+        self, vector: dict[int, float], time: float, title: tuple[int, ...],
+        scored: list[tuple[float, Hashable, int]],
+    ) -> list[tuple[float, Hashable, int]]:
+        """Return ``(cosine, id, shared terms)`` of close articles found through rare title words, best first.
+
+        A page whose body is mostly something else (a video list, other headlines) shares
+        too little with the report of its story for the inverted index to find it; what
+        they share is the title. Held articles at most ``close_days`` apart, not in
+        ``scored``, whose title holds one of the article's rare words (in at most
+        ``title_rare_share`` of the articles seen; among its title and its
+        ``query_terms`` heaviest terms), or whose index terms hold a rare word of its
+        title, are returned (at most ``title_candidates``, most rare words shared first),
+        so that the title rule (:meth:`_title_match`) can link them. Words found in more
+        than ``title_max_posting`` held articles are not looked up. The clusterer looks
+        them up only when the inverted index gave no story.
+        """
+        config = self.config
+        df = self._df
+        rare = config.title_rare_share * (self._doc_total + 1)
+        close = config.close_days * DAY_SECONDS
+        entries = self._entries
+        present = {doc_id for _, doc_id, _ in scored}
+        counts: dict[Hashable, int] = {}
+        title_words = set(title)
+        words = title_words.union(itertools.islice(vector, config.query_terms))
+        titles, postings = self._title_postings, self._postings
+        for term in words:
+            if df[term] > rare:
+                continue
+            for posting in (titles.get(term), postings.get(term) if term in title_words else None):
+                if not posting or len(posting) > config.title_max_posting:
+                    continue
+                for doc_id in posting:
+                    if doc_id in present:
+                        continue
+                    entry = entries[doc_id]
+                    if entry.vector and entry.time is not None and abs(time - entry.time) <= close:
+                        counts[doc_id] = counts.get(doc_id, 0) + 1
+        if not counts:
+            return []
+        added = []
+        for doc_id, _ in top_items(counts, config.title_candidates, str):
+            other = entries[doc_id].vector
+            products = [weight * other[term] for term, weight in vector.items() if term in other]
+            added.append((math.fsum(products), doc_id, len(products)))
+        return sorted(added, key=lambda item: (-item[0], id_order(item[1])))
+
     def _title_match(
         self, title: tuple[int, ...], vector: dict[int, float], other: _Entry
     ) -> bool:
@@ -916,6 +1034,7 @@ class StoryClusterer:
         scored: list[tuple[float, Hashable, int]],
         title: tuple[int, ...] = (),
         prepared: dict[str, Any] | None = None,
+        source: str = "",
     ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
         config = self.config
         span = config.max_story_span_days * DAY_SECONDS
@@ -941,15 +1060,27 @@ class StoryClusterer:
             by_title = False
             if link < (config.close_link_threshold if is_close else config.link_threshold) or (
                 overlap < config.min_shared_terms and link < config.strong_link_threshold
-                and not short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
+                and not (
+                    not (config.short_other_outlet and source and entry.source == source)
+                    and short_shares_enough(overlap, min(len(vector), len(entry.vector)), config)
+                )
                 and not (is_close and self._shares_rare_details(vector, entry.vector))
+                and not (
+                    is_close and config.close_shared_person and people
+                    and shares_person(people, self._stories[entry.story_key].people, least)
+                )
             ):
                 # Weak link, or a few heavy topic words (places, the subject) shared and no
                 # details: another event of the same kind rather than another report of
                 # this one; unless, published within days, they share details no other
-                # article has (a street, a house number, a name) or one's title is found
-                # in the other.
-                if not (titled and is_close and self._title_match(title, vector, entry)):
+                # article has (a street, a house number, a name), the article and the
+                # story name a person in full, or one's title is found in the other's
+                # (another outlet's) words.
+                if not (
+                    titled and is_close
+                    and not (config.title_other_outlet and source and entry.source == source)
+                    and self._title_match(title, vector, entry)
+                ):
                     continue
                 by_title = True
             key = entry.story_key
@@ -985,10 +1116,18 @@ class StoryClusterer:
                 and story.lead not in vector
                 and next(iter(vector)) not in story.centroid
                 and not same_people
+                and not (
+                    config.subject_rare_details
+                    and gap is not None
+                    and not (source and entry.source == source)
+                    and self._shares_rare_details(vector, entry.vector)
+                )
             ):
                 # Not close in time (or undated) and neither mentions what the other is
                 # mainly about (its heaviest term: the fighter, the player, the dead man):
-                # another event of the same kind with the same setting.
+                # another event of the same kind with the same setting; unless, both dated
+                # and from two outlets, they share details no other article has (the street,
+                # a name; an outlet's own rare words may be its template).
                 continue
             if evidence and story.evidence and entity_conflict(
                 evidence, prepared["name_words"], story.evidence, story.name_words,

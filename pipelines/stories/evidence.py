@@ -16,6 +16,12 @@ from collections.abc import Iterable
 
 _CAPITALISED = re.compile(r"\b[A-Z][^\W_]+")
 MIN_NAME_LENGTH = 3
+# Words of places and institutions that NER sometimes takes for a person's name
+# ("Stroger Hospital", "Anderson County Sheriff", "Churchill Downs", "Muir Place").
+NOT_PERSON_WORDS = frozenset(
+    "hospital county sheriff police department street avenue road drive place downs park "
+    "center school church court".split()
+)
 
 
 def entity_type(key: str) -> str:
@@ -46,11 +52,15 @@ def full_names(entities: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Return person key -> mentions for the people named with two words or more ("jamal williams").
 
     A full name is specific to the people of one event (a victim, a suspect), where a last
-    name alone ("williams") or a first name is shared by many.
+    name alone ("williams") or a first name is shared by many. Names with a word of
+    ``NOT_PERSON_WORDS`` are left out: places and institutions NER took for people.
     """
     people: dict[str, int] = {}
     for key, mentions in entities:
-        if entity_type(key) == "person" and " " in key.split("|", 2)[1]:
+        if entity_type(key) != "person":
+            continue
+        words = key.split("|", 2)[1].split()
+        if len(words) > 1 and NOT_PERSON_WORDS.isdisjoint(words):
             people[key] = people.get(key, 0) + int(mentions)
     return people
 

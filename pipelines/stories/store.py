@@ -35,7 +35,8 @@ articles is in its window, and a dated article that joins no live story may revi
 (see :mod:`pipelines.stories.engine`). A run only holds the articles within the window,
 so ``stories.cluster_state`` keeps, for each story a run touched, what the archive keeps of it
 (:meth:`~pipelines.stories.engine.StoryClusterer.story_summary`: first and last times,
-size, heaviest centroid terms by term string) as a *snapshot* tagged with the run's
+size, heaviest centroid terms by term string, the people it names most) as a *snapshot*
+tagged with the run's
 partition. Before the partition's articles are added, every story whose latest snapshot
 from an earlier partition ended before the context window (but within ``archive_days``)
 and that is not live from the context is put into the archive
@@ -475,7 +476,8 @@ def _seed_archive(
         session, clusterer.config, clusterer.window, partition_key, times
     ):
         if clusterer.seed_archived(
-            story_id, snap["first_time"], snap["last_time"], snap["size"], snap["terms"]
+            story_id, snap["first_time"], snap["last_time"], snap["size"], snap["terms"],
+            snap.get("people") or (),
         ):
             seeded[story_id] = snap["partition"]
     return seeded
@@ -534,6 +536,8 @@ def _write_summaries(
                 term: round(weight, _WEIGHT_DIGITS) for term, weight in summary["terms"].items()
             },
         }
+        if summary["people"]:
+            snapshots[story_id]["people"] = summary["people"]
     for chunk in _chunks(sorted(snapshots)):
         stored = session.execute(
             select(Story.id, Story.cluster_state).where(Story.id.in_(chunk)).order_by(Story.id)

@@ -51,6 +51,7 @@ class ClusterConfig:
     link_threshold: float = 0.22
     min_shared_terms: int = 10
     short_shared_share: float = 0.25
+    short_other_outlet: bool = True
     strong_link_threshold: float = 0.5
     far_residual: float = 0.25
     centroid_threshold: float = 0.25
@@ -62,6 +63,9 @@ class ClusterConfig:
     title_containment: float = 0.6
     title_link_floor: float = 0.05
     title_rare_share: float = 0.015
+    title_candidates: int = 8
+    title_max_posting: int = 100
+    title_other_outlet: bool = True
     near_duplicate_threshold: float = 0.5
     vector_terms: int = 80
     centroid_terms: int = 200
@@ -92,6 +96,9 @@ class ClusterConfig:
     archive_residual: float = 0.2
     archive_weight: float = 1.0
     archive_distinct: float = 0.5
+    archive_person_shared: int = 2
+    archive_person_threshold: float = 0.1
+    archive_people: int = 12
     conflict_types: tuple[str, ...] = ("place",)
     conflict_min_mentions: int = 3
     shared_person_mentions: int = 2
@@ -100,6 +107,8 @@ class ClusterConfig:
     rare_detail_min_articles: int = 100
     stated_dates: bool = True
     title_person_mentions: int = 2
+    subject_rare_details: bool = True
+    close_shared_person: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ its order is the input order: it is also clustered in ``ORDER_SEEDS`` shuffled o
 Articles carry their NER entities (:func:`pipelines.enrich.enrich_documents`, as the
 warehouse has them in ``article_entities`` before clustering), so the clusterer's entity
 evidence is at work; the entities of a dev file are computed once and cached under
-``artifacts/clustering-entities/`` (keyed by the file's digest and the model).
+``artifacts/clustering-entities/`` (keyed by the file's digest, ``ENRICH_VERSION`` and the model).
 ``--no-entities`` runs without them (the clusterer as it was before entity evidence).
 
 Scale (``--scale``): times 10k, 30k and 100k synthetic articles (random vocabulary,
@@ -135,11 +135,13 @@ def with_entities(docs: list[Doc]) -> list[Doc]:
 
 
 def cached_entities(path: Path, docs: list[Doc]) -> list[Doc]:
-    """Return :func:`with_entities` of a dev file's ``docs``, cached by file digest and model."""
+    """Return :func:`with_entities` of a dev file's ``docs``, cached by file digest, ``ENRICH_VERSION`` and model."""
     from pipelines.enrich.model import model_info
 
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    cache = ENTITY_CACHE / f"{path.stem}-{digest}-{model_info().label()}.json"
+    from pipelines.versions import ENRICH_VERSION
+
+    cache = ENTITY_CACHE / f"{path.stem}-{digest}-{ENRICH_VERSION}-{model_info().label()}.json"
     if cache.exists():
         entities = json.loads(cache.read_text(encoding="utf-8"))
         return [replace(doc, entities=tuple(map(tuple, entities[doc.id]))) for doc in docs]

@@ -53,6 +53,12 @@ def test_a_bare_surname_is_the_full_name_and_titles_are_not_part_of_it() -> None
     assert {"Starmer", "STARMER"} <= set(found["Keir Starmer"].surface_forms)
     assert "Starmer" not in found and "Prime Minister Keir Starmer" not in found
     assert found["Olaf Scholz"].mentions == 2
+    _, found = _entities(
+        "Sarah Palin spoke at the church on Sunday. Palin's church burned a week later, and "
+        "Palin said she would rebuild it."
+    )
+    assert found["Sarah Palin"].mentions == 3, "a surname that is also a small town is the person"
+    assert "Palin" not in found
 
 
 def test_a_namesake_place_is_chosen_by_the_articles_other_places() -> None:
@@ -68,6 +74,25 @@ def test_a_namesake_place_is_chosen_by_the_articles_other_places() -> None:
     }
     crimea = resolve_places(["Crimea"])["Crimea"]
     assert (crimea.country, crimea.disputed) == ("UA", True)
+
+
+def test_state_abbreviations_are_states_and_acronyms_are_not_towns() -> None:
+    result, found = _entities(
+        "Grain barge sinks near Memphis\n\nThe barge sank near Memphis, Tenn., and its crew swam "
+        "to a bank in Ark., the Coast Guard said. The captain, arrested on suspicion of DUI, was "
+        "questioned by the FBI. We spoke to CBS reporters in Memphis. The crew is from NYC."
+    )
+    assert (found["Tennessee"].type, found["Tennessee"].country) == ("place", "US")
+    assert found["Arkansas"].country == "US"
+    # GeoNames also calls Duisburg "DUI" and Cabimas "CBS" (codes), not what news means.
+    for acronym in ("DUI", "FBI", "CBS"):
+        assert acronym not in found or found[acronym].country is None, found.get(acronym)
+    assert found["NYC"].country == "US", "a city news does call by its initials"
+    assert "We" not in found and "The" not in found
+    assert resolve_places(["ROME"])["ROME"] is None
+    asia = resolve_places(["Asia"])["Asia"]
+    assert (asia.kind, asia.country) == ("region", None), "a continent, not a town named Asia"
+    assert resolve_places(["Rome"])["Rome"].country == "IT"
 
 
 def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:

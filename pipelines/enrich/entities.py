@@ -47,6 +47,10 @@ WEEKDAYS_AND_MONTHS = frozenset(
     june july august september october november december mon tue tues wed thu thur thurs fri sat
     sun jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
+#: Words NER sometimes takes for a name at a sentence's start ("The", "We").
+FUNCTION_WORDS = frozenset(
+    "the an we he she it they this that these those our my his her their its you your".split()
+)
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _EDGE = " \t.,;:!?\"'“”‘’()[]{}-–—"
@@ -121,8 +125,11 @@ def is_date_word(word: str) -> bool:
 
 
 def is_name(text: str) -> bool:
-    """Return whether ``text`` can be a name: two characters or more, capitalised, not a date word."""
+    """Return whether ``text`` can be a name: two characters or more, capitalised, not a date
+    word, not a capitalised pronoun or article ("The", "We")."""
     if len(text) < 2 or not text[0].isupper() and not text[0].isdigit():
+        return False
+    if text.casefold() in FUNCTION_WORDS and not text.isupper():
         return False
     return any(c.isalpha() for c in text) and not all(is_date_word(word) for word in text.split())
 
@@ -139,7 +146,12 @@ def _resolve_surnames(mentions: list[Mention], gazette: Gazetteer) -> list[Menti
         key = mention.text.casefold()
         people = full_names.get(key)
         single = " " not in mention.text
-        knowable = mention.label == "PERSON" or not gazette.candidates(mention.text)
+        # A word the gazetteer knows is the person's surname unless it names a country, a
+        # region or a big city ("Palin" is Sarah Palin, not the Guatemalan town).
+        knowable = mention.label == "PERSON" or all(
+            place.kind == "city" and place.population < BIG_CITY
+            for place in gazette.candidates(mention.text)
+        )
         if people and single and knowable:
             before = [p for p in people if p.start < mention.start]
             person = (before or people)[-1 if before else 0]
@@ -177,7 +189,11 @@ def article_entities(raw_mentions: Iterable[Mention], gazette: Gazetteer | None 
         groups.setdefault(mention.text.casefold(), []).append(mention)
     typed: list[tuple[str, list[Mention]]] = []
     for members in groups.values():
-        candidates = gazette.candidates(members[0].text)
+        # Looked up by a form not in capitals when there is one ("Rome" rather than a
+        # headline's "ROME", which reads like an acronym).
+        lookup = next((m.text for m in members if not m.text.isupper()), members[0].text)
+        members.sort(key=lambda m: (m.text != lookup, m.start))
+        candidates = gazette.candidates(lookup)
         country_or_region = any(p.kind != "city" for p in candidates)
         big_city = any(p.population >= BIG_CITY for p in candidates)
         kind = _entity_type(Counter(m.label for m in members), bool(candidates), country_or_region, big_city)

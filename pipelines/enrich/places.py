@@ -54,7 +54,7 @@ class Region:
     disputed: bool = False
 
 
-#: Regions and seas news names that the city/country gazetteer lacks, by their usual English name.
+#: Regions, seas and continents news names that the city/country gazetteer lacks, by their usual English name.
 REGIONS = {
     "Crimea": Region("UA", disputed=True),
     "Donbas": Region("UA", disputed=True),
@@ -82,7 +82,32 @@ REGIONS = {
     "Persian Gulf": Region(None),
     "Strait of Hormuz": Region(None),
     "Taiwan Strait": Region(None),
+    "Africa": Region(None),
+    "Asia": Region(None),
+    "Europe": Region(None),
+    "North America": Region(None),
+    "South America": Region(None),
+    "Latin America": Region(None),
+    "Middle East": Region(None),
+    "Oceania": Region(None),
 }
+
+#: The Associated Press's abbreviations of US states ("Fla.", "W.Va."), by state code; clean
+#: mentions lose the final full stop. "La." is left out: "LA" means Los Angeles.
+STATE_ABBREVIATIONS = {
+    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO",
+    "conn": "CT", "del": "DE", "fla": "FL", "ga": "GA", "ill": "IL", "ind": "IN", "kan": "KS",
+    "kans": "KS", "ky": "KY", "md": "MD", "mass": "MA", "mich": "MI", "minn": "MN",
+    "miss": "MS", "mo": "MO", "mont": "MT", "neb": "NE", "nev": "NV", "n.h": "NH", "n.j": "NJ",
+    "n.m": "NM", "n.y": "NY", "n.c": "NC", "n.d": "ND", "okla": "OK", "ore": "OR", "pa": "PA",
+    "penn": "PA", "r.i": "RI", "s.c": "SC", "s.d": "SD", "tenn": "TN", "tex": "TX", "vt": "VT",
+    "va": "VA", "wash": "WA", "w.va": "WV", "wis": "WI", "wyo": "WY",
+}
+#: An all-capitals word of at most this many letters is an acronym ("DUI", "CBS", "IRNA"),
+#: not a city that GeoNames also names by an airport or licence-plate code (Duisburg's
+#: "DUI", Cabimas's "CBS"); except the cities news does call by their initials.
+ACRONYM_LETTERS = 5
+CITY_ACRONYMS = frozenset({"nyc", "la", "sf", "hcmc"})
 
 # Words after a name that say it is the region named after a place ("the Krasnodar region").
 _REGION_SUFFIX = re.compile(
@@ -141,8 +166,13 @@ class Gazetteer:
         for alias, code in ALIASES.items():
             if code in countries:
                 self._add(alias, countries[code])
+        self._abbreviations: dict[str, list[Place]] = {}
+        states = {}
         for code, row in cache.get_us_states().items():
-            self._add(row["name"], Place(row["name"], "state", "US", row["geonameid"], admin1=code))
+            states[code] = Place(row["name"], "state", "US", row["geonameid"], admin1=code)
+            self._add(row["name"], states[code])
+        for abbreviation, code in STATE_ABBREVIATIONS.items():
+            self._abbreviations[abbreviation] = [states[code]]
         _read_cities(self._add_city)
         for name, region in REGIONS.items():
             self._names[place_key(name)] = [Place(name, "region", region.country, disputed=region.disputed)]
@@ -169,9 +199,20 @@ class Gazetteer:
             candidates.append(place)
 
     def candidates(self, name: str) -> list[Place]:
-        """Return every place ``name`` may mean (countries and curated regions alone when they match)."""
+        """Return every place ``name`` may mean (countries and curated regions alone when they match).
+
+        A US state's abbreviation ("Fla.") means the state; an acronym ("DUI", "CBS": all
+        capitals, :data:`ACRONYM_LETTERS` letters at most) means no town of that name.
+        """
         key = place_key(name)
+        if key in self._abbreviations and not name.isupper():
+            return list(self._abbreviations[key])
         found = self._names.get(key)
+        if (
+            found and len(key) <= ACRONYM_LETTERS and name.isupper() and key.isalpha()
+            and key not in CITY_ACRONYMS
+        ):
+            found = [p for p in found if p.kind != "city"]
         if not found and (stripped := _REGION_SUFFIX.sub("", key)) != key:
             found = self._names.get(stripped)
         if not found:

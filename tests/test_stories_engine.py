@@ -621,3 +621,22 @@ def test_an_undated_report_is_placed_in_time_by_its_dateline() -> None:
     assert StoryClusterer(config).add_many(plain, workers=0)[1].new_story
     off = replace(config, stated_dates=False)
     assert StoryClusterer(off).add_many([fire, next_day], workers=0)[1].new_story
+
+
+def test_top_items_is_nlargest_by_value_then_name_on_both_paths() -> None:
+    import heapq
+    import random
+
+    from pipelines.stories.similarity import NUMPY_FROM, top_items
+
+    rng = random.Random(5)
+    for size in (3, NUMPY_FROM - 1, NUMPY_FROM, 300):
+        # Few distinct values, so that ties fall at the cut.
+        scores = {f"doc{index}": rng.choice([0.1, 0.2, 0.25, 0.3, 0.7]) for index in range(size)}
+        for count in (1, 8, 40):
+            expected = heapq.nlargest(count, scores.items(), key=lambda item: (item[1], item[0]))
+            found = top_items(scores, count)
+            assert sorted(found) == sorted(expected), (size, count)
+            # Items above the cut keep the dict's order (a pruned centroid's order).
+            above = [key for key, value in found if value > min(v for _, v in found)]
+            assert above == [key for key in scores if key in set(above)]

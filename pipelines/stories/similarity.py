@@ -58,6 +58,10 @@ def residual_link(
     return math.fsum(values[:-1])
 
 
+#: From this many scores up, :func:`top_items` finds the cut with numpy (a partition).
+NUMPY_FROM = 48
+
+
 def top_items(
     scores: dict[Hashable, float], count: int, name: Callable[[Hashable], str] = str
 ) -> list[tuple[Hashable, float]]:
@@ -68,8 +72,14 @@ def top_items(
     """
     if len(scores) <= count:
         return list(scores.items())
-    cutoff = heapq.nlargest(count, scores.values())[-1]
-    best = [item for item in scores.items() if item[1] > cutoff]
+    if len(scores) < NUMPY_FROM:
+        cutoff = heapq.nlargest(count, scores.values())[-1]
+        best = [item for item in scores.items() if item[1] > cutoff]
+    else:
+        values = np.fromiter(scores.values(), float, len(scores))
+        cutoff = np.partition(values, len(values) - count)[len(values) - count].item()
+        keys = list(scores)
+        best = [(keys[i], scores[keys[i]]) for i in np.flatnonzero(values > cutoff).tolist()]
     ties = sorted(
         ((name(key), key) for key, value in scores.items() if value == cutoff), reverse=True
     )

@@ -261,32 +261,33 @@ class _SourceProfile:
         ``boilerplate`` then holds the terms found in at least ``share`` of the recent
         articles (at least 2), once there are ``min_articles`` of them.
         """
+        recent = self.recent
+        forgotten: tuple[int, ...] = recent.popleft() if recent and len(recent) >= memory else ()
+        recent.append(terms)
+        limit = max(2, math.ceil(share * len(recent))) if len(recent) >= min_articles else None
         counts = self.counts
         get = counts.get
+        same_limit = limit is not None and limit == self.limit
+        boilerplate = self.boilerplate
+        # With the same limit, the terms that cross it are among this article's (up) and
+        # the forgotten one's (down); otherwise the set is found afresh below.
         for term in terms:
-            counts[term] = get(term, 0) + 1
-        recent = self.recent
-        recent.append(terms)
-        forgotten: tuple[int, ...] = ()
-        if len(recent) > memory:
-            forgotten = recent.popleft()
-            for term in forgotten:
-                left = counts[term] - 1
-                if left:
-                    counts[term] = left
-                else:
-                    del counts[term]
-        limit = max(2, math.ceil(share * len(recent))) if len(recent) >= min_articles else None
-        if limit != self.limit:
+            count = counts[term] = get(term, 0) + 1
+            if same_limit and count >= limit:
+                boilerplate.add(term)
+        for term in forgotten:
+            left = counts[term] - 1
+            if left:
+                counts[term] = left
+            else:
+                del counts[term]
+            if same_limit and left < limit:
+                boilerplate.discard(term)
+        if not same_limit and limit != self.limit:
             self.limit = limit
             self.boilerplate = (
                 {term for term, count in counts.items() if count >= limit} if limit else set()
             )
-        elif limit is not None:
-            boilerplate = self.boilerplate
-            if boilerplate:
-                boilerplate.difference_update([term for term in forgotten if get(term, 0) < limit])
-            boilerplate.update([term for term in terms if counts[term] >= limit])
 
 
 _NO_IDS = np.zeros(0, dtype=np.int64)
@@ -904,16 +905,20 @@ class StoryClusterer:
         products = dense[np.concatenate([entry.vector_ids for entry in candidates])]
         products *= np.concatenate([entry.vector_weights for entry in candidates])
         dense[ids] = 0.0
-        values = products.tolist()
+        # Only shared terms give a product (weights are positive): each candidate's slice
+        # of the nonzero products is its shared terms.
+        shared = np.flatnonzero(products)
+        values = products[shared].tolist()
+        ends = np.searchsorted(
+            shared, list(itertools.accumulate(len(entry.vector_ids) for entry in candidates))
+        ).tolist()
         fsum = math.fsum
         scored = []
         start = 0
-        for entry in candidates:
-            end = start + len(entry.vector_ids)
+        for entry, end in zip(candidates, ends, strict=True):
             # Unit vectors: the cosine is the dot product; fsum is exactly rounded, so it
-            # does not depend on the order of terms (non-shared terms add exact zeros).
-            segment = values[start:end]
-            scored.append((fsum(segment), entry.id, end - start - segment.count(0.0)))
+            # does not depend on the order of terms.
+            scored.append((fsum(values[start:end]), entry.id, end - start))
             start = end
         scored.sort(key=lambda item: (-item[0], id_order(item[1])))
         return scored

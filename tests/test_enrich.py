@@ -59,6 +59,12 @@ def test_a_bare_surname_is_the_full_name_and_titles_are_not_part_of_it() -> None
     )
     assert found["Sarah Palin"].mentions == 3, "a surname that is also a small town is the person"
     assert "Palin" not in found
+    _, found = _entities(
+        "The Boston Red Sox made Mark Teixeira an offer. The Sox have the highest offer, "
+        "and Sox officials met him twice."
+    )
+    assert found["Boston Red Sox"].mentions == 3, "a team's last word is the team"
+    assert "Sox" not in found, "not a town whose airport code is SOX"
 
 
 def test_a_namesake_place_is_chosen_by_the_articles_other_places() -> None:
@@ -88,6 +94,7 @@ def test_state_abbreviations_are_states_and_acronyms_are_not_towns() -> None:
     for acronym in ("DUI", "FBI", "CBS"):
         assert acronym not in found or found[acronym].country is None, found.get(acronym)
     assert found["NYC"].country == "US", "a city news does call by its initials"
+    assert resolve_places(["D.C."])["D.C."].country == "US", "initials with full stops are not a code"
     assert "We" not in found and "The" not in found
     assert resolve_places(["ROME"])["ROME"] is None
     asia = resolve_places(["Asia"])["Asia"]

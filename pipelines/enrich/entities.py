@@ -135,27 +135,32 @@ def is_name(text: str) -> bool:
 
 
 def _resolve_surnames(mentions: list[Mention], gazette: Gazetteer) -> list[Mention]:
-    """Replace bare surnames by the full name of a person the article names."""
-    full_names: dict[str, list[Mention]] = {}
+    """Replace bare surnames by the full name of a person the article names, and a bare
+    last word of an organisation's name by that organisation ("Sox" -> "Red Sox")."""
+    fuller: dict[tuple[str, str], list[Mention]] = {}  # (label, last word) -> full mentions
     for mention in mentions:
         words = mention.text.split()
-        if mention.label == "PERSON" and len(words) > 1:
-            full_names.setdefault(words[-1].casefold(), []).append(mention)
+        if mention.label in ("PERSON", "ORG") and len(words) > 1:
+            fuller.setdefault((mention.label, words[-1].casefold()), []).append(mention)
     resolved = []
     for mention in mentions:
+        if " " in mention.text:
+            resolved.append(mention)
+            continue
         key = mention.text.casefold()
-        people = full_names.get(key)
-        single = " " not in mention.text
-        # A word the gazetteer knows is the person's surname unless it names a country, a
-        # region or a big city ("Palin" is Sarah Palin, not the Guatemalan town).
-        knowable = mention.label == "PERSON" or all(
+        # People first: "Jackson" is Vincent Jackson before the Jackson Five.
+        named = fuller.get(("PERSON", key)) or fuller.get(("ORG", key))
+        # A word the gazetteer knows is the person's surname (the organisation's last word)
+        # unless it names a country, a region or a big city ("Palin" is Sarah Palin, not the
+        # Guatemalan town).
+        knowable = named is not None and (mention.label == "PERSON" or all(
             place.kind == "city" and place.population < BIG_CITY
             for place in gazette.candidates(mention.text)
-        )
-        if people and single and knowable:
-            before = [p for p in people if p.start < mention.start]
-            person = (before or people)[-1 if before else 0]
-            mention = Mention(person.text, "PERSON", mention.start, surface=mention.text)
+        ))
+        if knowable:
+            before = [m for m in named if m.start < mention.start]
+            full = (before or named)[-1 if before else 0]
+            mention = Mention(full.text, full.label, mention.start, surface=mention.text)
         resolved.append(mention)
     return resolved
 

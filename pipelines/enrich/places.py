@@ -184,7 +184,15 @@ class Gazetteer:
         )
         names = {row["name"]}
         if row["population"] >= ALTERNATE_NAMES_FROM:
-            names.update(n for n in row["alternatenames"] if _LATIN.match(n))
+            # Not the codes among the other names (airports, licence plates: Duisburg's
+            # "DUI", Sogamoso's "SOX"), which would match "Sox" of "Red Sox".
+            names.update(
+                n for n in row["alternatenames"]
+                if _LATIN.match(n) and not (
+                    n.isupper() and n.isalpha() and len(n) <= ACRONYM_LETTERS
+                    and n.casefold() not in CITY_ACRONYMS
+                )
+            )
         for name in names:
             self._add(name, place)
             if compound := _COMPOUND.match(name):

@@ -109,6 +109,14 @@ STATE_ABBREVIATIONS = {
 ACRONYM_LETTERS = 5
 CITY_ACRONYMS = frozenset({"nyc", "la", "sf", "hcmc"})
 
+
+def is_acronym(name: str) -> bool:
+    """Return whether ``name`` reads as an acronym rather than a town ("DUI", "SOX"; not "NYC", "D.C.")."""
+    return (
+        name.isupper() and name.isalpha() and len(name) <= ACRONYM_LETTERS
+        and name.casefold() not in CITY_ACRONYMS
+    )
+
 # Words after a name that say it is the region named after a place ("the Krasnodar region").
 _REGION_SUFFIX = re.compile(
     r"\s+(?:region|province|oblast|krai|kray|state|county|district|governorate|prefecture|area)$"
@@ -166,13 +174,13 @@ class Gazetteer:
         for alias, code in ALIASES.items():
             if code in countries:
                 self._add(alias, countries[code])
-        self._abbreviations: dict[str, list[Place]] = {}
+        self._abbreviations: dict[str, Place] = {}
         states = {}
         for code, row in cache.get_us_states().items():
             states[code] = Place(row["name"], "state", "US", row["geonameid"], admin1=code)
             self._add(row["name"], states[code])
         for abbreviation, code in STATE_ABBREVIATIONS.items():
-            self._abbreviations[abbreviation] = [states[code]]
+            self._abbreviations[abbreviation] = states[code]
         _read_cities(self._add_city)
         for name, region in REGIONS.items():
             self._names[place_key(name)] = [Place(name, "region", region.country, disputed=region.disputed)]
@@ -186,13 +194,7 @@ class Gazetteer:
         if row["population"] >= ALTERNATE_NAMES_FROM:
             # Not the codes among the other names (airports, licence plates: Duisburg's
             # "DUI", Sogamoso's "SOX"), which would match "Sox" of "Red Sox".
-            names.update(
-                n for n in row["alternatenames"]
-                if _LATIN.match(n) and not (
-                    n.isupper() and n.isalpha() and len(n) <= ACRONYM_LETTERS
-                    and n.casefold() not in CITY_ACRONYMS
-                )
-            )
+            names.update(n for n in row["alternatenames"] if _LATIN.match(n) and not is_acronym(n))
         for name in names:
             self._add(name, place)
             if compound := _COMPOUND.match(name):
@@ -214,12 +216,9 @@ class Gazetteer:
         """
         key = place_key(name)
         if key in self._abbreviations and not name.isupper():
-            return list(self._abbreviations[key])
+            return [self._abbreviations[key]]
         found = self._names.get(key)
-        if (
-            found and len(key) <= ACRONYM_LETTERS and name.isupper() and key.isalpha()
-            and key not in CITY_ACRONYMS
-        ):
+        if found and name.isupper() and is_acronym(key.upper()):  # "DUI", "THE BBC"
             found = [p for p in found if p.kind != "city"]
         if not found and (stripped := _REGION_SUFFIX.sub("", key)) != key:
             found = self._names.get(stripped)

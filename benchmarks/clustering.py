@@ -135,7 +135,7 @@ def with_entities(docs: list[Doc]) -> list[Doc]:
 
 
 def cached_entities(path: Path, docs: list[Doc]) -> list[Doc]:
-    """Return :func:`with_entities` of a dev file's ``docs``, cached by file digest, ``ENRICH_VERSION`` and model."""
+    """Return :func:`with_entities` of a dev file's ``docs``, cached by digest, enricher version and model."""
     from pipelines.enrich.model import model_info
 
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
@@ -147,7 +147,9 @@ def cached_entities(path: Path, docs: list[Doc]) -> list[Doc]:
         return [replace(doc, entities=tuple(map(tuple, entities[doc.id]))) for doc in docs]
     enriched = with_entities(docs)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(json.dumps({doc.id: doc.entities for doc in enriched}), encoding="utf-8")
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps({doc.id: doc.entities for doc in enriched}), encoding="utf-8")
+    partial.replace(cache)  # readers see the whole file or none
     return enriched
 
 
@@ -195,7 +197,9 @@ def shuffled_order(docs: list[Doc], config: ClusterConfig, seed: int) -> dict[st
     ordered = list(docs)
     random.Random(seed).shuffle(ordered)
     clusterer = StoryClusterer(config)
-    return {doc.id: clusterer.add(doc).story_key for doc in ordered}
+    placed = {doc.id: clusterer.add(doc).story_key for doc in ordered}
+    moved = clusterer.look_again(ordered)  # what add_many does after its batch
+    return {doc_id: moved[doc_id].story_key if doc_id in moved else key for doc_id, key in placed.items()}
 
 
 # -- seeds --------------------------------------------------------------------------------

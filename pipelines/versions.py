@@ -9,5 +9,5 @@ from pipelines.extract import EXTRACTOR_VERSION
 CRAWL_VERSION = "crawl-2026.11.1"
 CLEAN_VERSION = f"extract-{EXTRACTOR_VERSION}"
 DEDUP_VERSION = "dedup-2026.11.4"
-CLUSTER_VERSION = "cluster-2026.12.9"
+CLUSTER_VERSION = "cluster-2026.12.10"
 ENRICH_VERSION = "enrich-2026.12.4"

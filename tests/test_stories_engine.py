@@ -640,3 +640,25 @@ def test_top_items_is_nlargest_by_value_then_name_on_both_paths() -> None:
             # Items above the cut keep the dict's order (a pruned centroid's order).
             above = [key for key, value in found if value > min(v for _, v in found)]
             assert above == [key for key in scores if key in set(above)]
+
+
+def test_an_undated_article_left_alone_joins_its_story_on_the_second_look() -> None:
+    """Undated articles come in no telling order: one left alone is placed again once the batch is in."""
+    undated = [replace(doc, published_at=None) for doc in dam_docs()]
+    # A first bar no story can pass leaves every report alone (copies still join theirs).
+    strict = ClusterConfig(centroid_threshold=1.01)
+    alone = StoryClusterer(replace(strict, undated_second_look=False)).add_many(undated, workers=0)
+    assert len({a.story_key for a in alone}) == 5  # the dam report and its 3 copies, and 4 others
+    result = {a.id: a for a in StoryClusterer(strict).add_many(undated, workers=0)}
+    assert len({result[i].story_key for i in range(1, 7)}) == 1
+    assert result[7].story_key == result[8].story_key != result[1].story_key
+    # The dam report has copies, so it stays; the others moved to it and say so.
+    assert result[1].relation == "origin" and "second_look" not in result[1].evidence
+    for moved in (result[2], result[6], result[7]):
+        assert not moved.new_story and moved.relation != "origin"
+        assert moved.evidence["second_look"] is True
+    assert (result[6].relation, result[6].related_to) == ("rewrite", 1)
+    # Dated articles are not looked at again: their order is time.
+    dated_strict = replace(strict, dated_centroid_threshold=1.01, close_centroid_threshold=1.01)
+    dated = StoryClusterer(dated_strict).add_many(dam_docs(), workers=0)
+    assert len({a.story_key for a in dated}) == 5

@@ -340,6 +340,20 @@ def test_undated_reports_headlined_by_different_people_stay_apart() -> None:
     assert len({a.story_key for a in StoryClusterer().add_many(dated)}) == 1
 
 
+def test_an_undated_report_naming_the_story_s_lead_as_often_as_its_own_is_about_both() -> None:
+    """A headline person is no conflict when the article names the story's lead as often."""
+    first, third = _arrest(1, ARREST, "receiver", "Tomas Reyburn"), _arrest(3, ARREST_THIRD, "receiver", "Tomas Reyburn")
+    both = _arrest(2, ARREST_RETOLD, "lineman", "Odell Marchetti", other="Tomas Reyburn")
+    mentions = dict(both.entities)
+    assert mentions["person|tomas reyburn|"] < mentions["person|odell marchetti|"]
+    tied = replace(both, entities=tuple(
+        (key, mentions["person|odell marchetti|"] if key == "person|tomas reyburn|" else count)
+        for key, count in both.entities
+    ))
+    stories = {a.id: a.story_key for a in StoryClusterer().add_many([first, tied, third])}
+    assert stories[2] == stories[1] == stories[3]
+
+
 def test_lead_person_is_the_most_named_full_name() -> None:
     people = {"person|ada kettering|": 3, "person|bo lind|": 3, "person|cy orr|": 1}
     # Ties go to the smaller key; too few mentions is no lead.

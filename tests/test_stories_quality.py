@@ -1,20 +1,21 @@
 """Quality gates of story clustering on the labelled dev sets (skipped when ../shared is absent).
 
-The gates (the seed check too) cluster on words alone (``entities=False``): NER over the dev texts takes
-several minutes on a fresh clone, more than CI can spend; the entity evidence has its own
-tests (``test_stories_evidence.py``) and ``python benchmarks/clustering.py`` reports the
-figures with entities (GVA .951 / pairwise P .935, ECB+ .927 / .888, five orders .898;
-the undated lead-person rule, ``title_person_mentions``, works from entities only, so the
-ECB+ words-only figures below did not move with it).
-The targets of issue 13 are not all met yet: each figure is gated slightly below the
-level measured on words alone when the gate was set, so it cannot slip back
-(``python benchmarks/clustering.py --no-entities`` prints the figures):
-  GVA    B-cubed F1               target 0.95  measured 0.948  gate 0.945
-  GVA    pairwise precision       target 0.90  measured 0.936  gate 0.925
-  ECB+   B-cubed F1               target 0.93  measured 0.926  gate 0.918
-  ECB+   pairwise precision       target 0.90  measured 0.870  gate 0.865
-  ECB+   mean of 5 orders (B3 F1) target 0.90  measured 0.893  gate 0.885
-  seeds: AP and RNA in one story, RNA a rewrite of AP, no other article joins them.
+Issue 13's targets are gated as the benchmark measures them, with the NER entities the
+warehouse gives the clusterer (``python benchmarks/clustering.py``; the dev texts' entities
+take about a minute to compute on a fresh clone and are cached under ``artifacts/``):
+  GVA    B-cubed F1               target 0.95  measured 0.951
+  GVA    pairwise precision       gate   0.93  measured 0.936
+  ECB+   B-cubed F1               target 0.93  measured 0.933
+  ECB+   pairwise precision       target 0.90  measured 0.917
+  ECB+   mean of 5 orders (B3 F1) target 0.90  measured 0.916 (lowest 0.912)
+Words alone (``entities=False``, ``--no-entities``) the clusterer is gated slightly below
+the level measured when the gate was set, so it cannot slip back:
+  GVA    B-cubed F1               measured 0.948  gate 0.945
+  GVA    pairwise precision       measured 0.936  gate 0.925
+  ECB+   B-cubed F1               measured 0.931  gate 0.925
+  ECB+   pairwise precision       measured 0.898  gate 0.890
+  ECB+   mean of 5 orders (B3 F1) measured 0.910  gate 0.900
+  seeds (with entities): AP and RNA in one story, RNA a rewrite of AP, no other article joins them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from benchmarks.clustering import DATASETS, evaluate, seed_check, shared_dir
 from pipelines.stories.types import ClusterConfig
 
 CORPUS = shared_dir() / "corpus" / "clustering"
-ORDERS_GATE = {"ecbplus": 0.885}  # mean B-cubed F1 over the benchmark's shuffled orders
+ORDERS_GATE = {"ecbplus": 0.90}  # mean B-cubed F1 over the benchmark's shuffled orders
 pytestmark = pytest.mark.skipif(
     not all((CORPUS / name).is_file() for name in DATASETS.values()),
     reason=f"labelled clustering data not found in {CORPUS}; set STORYLINE_SHARED_DIR",
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.parametrize(
     ("dataset", "bcubed_f1", "pairwise_precision"),
-    [("gva", 0.945, 0.925), ("ecbplus", 0.918, 0.865)],
+    [("gva", 0.945, 0.925), ("ecbplus", 0.925, 0.89)],
 )
 def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: float) -> None:
     scores = evaluate(dataset, ClusterConfig(), entities=False)
@@ -43,8 +44,22 @@ def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: floa
     assert scores.get("orders_bcubed_f1", 1.0) >= ORDERS_GATE.get(dataset, 0.0), scores
 
 
+@pytest.mark.parametrize(
+    ("dataset", "bcubed_f1", "pairwise_precision", "orders_bcubed_f1"),
+    [("gva", 0.95, 0.93, 0.0), ("ecbplus", 0.93, 0.90, 0.90)],
+)
+def test_issue_targets_with_entities(
+    dataset: str, bcubed_f1: float, pairwise_precision: float, orders_bcubed_f1: float
+) -> None:
+    """The dev targets, with the entities the enrich stage gives each article."""
+    scores = evaluate(dataset, ClusterConfig(), entities=True)
+    assert scores["bcubed_f1"] >= bcubed_f1, scores
+    assert scores["pairwise_precision"] >= pairwise_precision, scores
+    assert scores.get("orders_bcubed_f1", 1.0) >= orders_bcubed_f1, scores
+
+
 def test_seed_pair_is_one_story_with_a_rewrite() -> None:
-    result = seed_check(ClusterConfig(), entities=False)
+    result = seed_check(ClusterConfig(), entities=True)
     if "skipped" in result:
         pytest.skip(result["skipped"])
     assert result["same_story"], result

@@ -78,7 +78,8 @@ apart) is also refused by a story when each is headlined by its own person
 (``title_person_mentions``): its most-named full name (that many mentions or more) has its
 last name in its title and in no title of the story's members, and the story's
 most-named full name (mentions summed) is in one of the story's titles and not in the
-article's (another player's arrest, which may name the first one in passing). Terms an
+article's, and the article names its own person more often than the story's (another
+player's arrest, which may name the first one in passing). Terms an
 outlet used in at least ``source_share`` of its last ``source_memory`` articles (site
 name, section names, footer; judged once it has ``source_min_articles``) are left out of
 its articles' vectors: they tell who published an article, not what happened. An article without a
@@ -86,6 +87,16 @@ publication date is placed in time by its dateline, a full date on a line of its
 (``stated_dates``, :mod:`pipelines.stories.dates`), in the time checks above (the
 window, close or weeks apart, the story span) but not on the window's clock; articles
 with neither are compatible with any time.
+
+**Second look** (``undated_second_look``, :meth:`StoryClusterer.look_again`; called by
+:meth:`StoryClusterer.add_many` once its batch is placed): undated articles come in no
+telling order, so one that came before the reports of its event may be left alone in a
+story of its own. Once the batch is placed, each undated article still alone in its
+story (no copies, no other member) is placed again with the same rules, at a centroid
+similarity of ``second_look_centroid`` instead of ``centroid_threshold``, and joins the
+story they choose, if any. The strict first bar builds stories from reports that are
+clearly of one event (another event of the same kind reads alike); the second, with the
+batch's stories known, gathers the reports left over.
 
 **Archive** (long-term memory, :mod:`pipelines.stories.archive`): when the last held
 article of a story leaves the window, a compact copy of the story is kept for
@@ -586,10 +597,72 @@ class StoryClusterer:
         ``start_method`` is the helpers' multiprocessing start method: forkserver by default,
         since callers (a Dagster step, a web server) may hold threads that fork would copy.
         """
-        return [
-            self._add(doc, None, None, prepared)
+        placed: list[tuple[Doc, Assignment]] = [
+            (doc, self._add(doc, None, None, prepared))
             for doc, prepared in self._prepared(docs, workers, start_method)
         ]
+        moved = self.look_again([doc for doc, _ in placed])
+        return [moved.get(assignment.id, assignment) for _, assignment in placed]
+
+    def look_again(self, docs: Iterable[Doc]) -> dict[Hashable, Assignment]:
+        """Place again the undated articles of ``docs`` alone in a story; returns the moved ones' assignments.
+
+        Undated articles come in no telling order (the order of a feed, of a file), so an
+        article that came before the reports of its event started a story of its own that
+        none of them joined: the rules that weigh an article against a story are not
+        symmetric (its centroid, its lead term, its headlined people). Asked again once
+        the batch is placed, with the same rules but a centroid similarity of
+        ``second_look_centroid``, it may join one of them. An article with copies, or
+        whose story another article joined, stays where it is. Dated articles are not
+        looked at again: their order is time, and a story starts with its first report.
+        Off with ``undated_second_look``.
+        """
+        moved: dict[Hashable, Assignment] = {}
+        if not self.config.undated_second_look:
+            return moved
+        for doc in docs:
+            entry = self._entries.get(doc.id)
+            if entry is None or entry.time is not None or entry.vector is None:
+                continue
+            story = self._stories.get(entry.story_key)
+            if story is None or story.size != 1:
+                continue
+            assignment = self._join_later_story(doc, entry)
+            if assignment is not None:
+                moved[doc.id] = assignment
+        return moved
+
+    def _join_later_story(self, doc: Doc, entry: _Entry) -> Assignment | None:
+        """Move ``doc``, alone in its story, to the story the rules now choose for it, if any."""
+        prepared = self._prepare(doc)
+        vector = prepared["vector"] = entry.vector
+        prepared["undated"] = True
+        found = self._score_candidates(vector, entry.when, entry.vector_ids, entry.vector_weights)
+        scored = [item for item in found if item[1] != doc.id]
+        story_key, best_id, link, centroid_similarity = self._choose_story(
+            vector, entry.when, scored, prepared["title_terms"], prepared, doc.source,
+            self.config.second_look_centroid,
+        )
+        if story_key is None:
+            return None
+        del self._stories[entry.story_key]
+        entry.story_key = story_key
+        story = self._stories[story_key]
+        story.size += 1
+        story.held += 1
+        self._join_story(story, doc.id, vector, prepared)
+        relation, related_to, similarity, shared, evidence = self._relation(
+            doc, prepared, story_key, False, best_id, link, scored
+        )
+        evidence["candidates"] = len(scored)
+        evidence["second_look"] = True
+        if centroid_similarity is not None:
+            evidence["centroid"] = round(centroid_similarity, 4)
+        return Assignment(
+            id=doc.id, story_key=story_key, new_story=False, duplicate_of=None,
+            duplicate_kind=None, relation=relation, related_to=related_to,
+            similarity=similarity, shared_passages=shared, evidence=evidence,
+        )
 
     def count_terms(
         self, docs: Iterable[Doc], workers: int | None = None, start_method: str = "forkserver"
@@ -850,14 +923,20 @@ class StoryClusterer:
             story.first_time = time if story.first_time is None else min(story.first_time, time)
             story.last_time = time if story.last_time is None else max(story.last_time, time)
         if not duplicate and vector:
-            story.members[doc.id] = None
-            story.add_vector(vector, self.config.centroid_terms)
-            if prepared["evidence"]:
-                story.add_evidence(prepared["evidence"], prepared["name_words"])
-            if prepared["people"]:
-                story.add_people(prepared["people"])
-            if self.config.title_person_mentions:
-                story.title_terms.update(prepared["title_terms"])
+            self._join_story(story, doc.id, vector, prepared)
+
+    def _join_story(
+        self, story: _Story, doc_id: Hashable, vector: dict[int, float], prepared: dict[str, Any]
+    ) -> None:
+        """Add a held, non-copy article's vector and evidence to ``story``."""
+        story.members[doc_id] = None
+        story.add_vector(vector, self.config.centroid_terms)
+        if prepared["evidence"]:
+            story.add_evidence(prepared["evidence"], prepared["name_words"])
+        if prepared["people"]:
+            story.add_people(prepared["people"])
+        if self.config.title_person_mentions:
+            story.title_terms.update(prepared["title_terms"])
 
     # -- decisions ----------------------------------------------------------------------
 
@@ -1040,8 +1119,11 @@ class StoryClusterer:
         title: tuple[int, ...] = (),
         prepared: dict[str, Any] | None = None,
         source: str = "",
+        undated_centroid: float | None = None,
     ) -> tuple[StoryKey | None, Hashable | None, float, float | None]:
         config = self.config
+        if undated_centroid is None:
+            undated_centroid = config.centroid_threshold
         span = config.max_story_span_days * DAY_SECONDS
         seen: set[StoryKey] = set()
         accepted: list[tuple[float, float, StoryKey, Hashable]] = []
@@ -1152,7 +1234,7 @@ class StoryClusterer:
             )
             if by_title or centroid_similarity >= (
                 config.close_centroid_threshold if is_close
-                else config.centroid_threshold if gap is None
+                else undated_centroid if gap is None
                 else config.dated_centroid_threshold
             ):
                 if not config.choose_by_centroid:
@@ -1173,9 +1255,11 @@ class StoryClusterer:
         Each side's lead person is its most-mentioned full name (``title_person_mentions``
         times or more; a story's mentions summed over its members); its last name must be
         a word of that side's title (one of its members' titles) and of no title of the
-        other side. Two reports of one event may quote different people (a spokesman, an
-        expert), but their headlines name the same person; reports of the same kind of
-        event about two people (two players' arrests) are headlined by each.
+        other side, and the article names its own lead more often than the story's. Two
+        reports of one event may quote different people (a spokesman, an expert), but
+        their headlines name the same person; reports of the same kind of event about two
+        people (two players' arrests) are headlined by each. An article that names the
+        story's lead as often as its own (a tie between two names) is about both.
         """
         least = self.config.title_person_mentions
         mine = lead_person(people, least)
@@ -1189,6 +1273,7 @@ class StoryClusterer:
         theirs_word = index.get(last_name_word(theirs))
         return (
             mine_word is not None and theirs_word is not None and mine_word != theirs_word
+            and people.get(theirs, 0) < people[mine]
             and mine_word in title and mine_word not in story.title_terms
             and theirs_word in story.title_terms and theirs_word not in title
         )

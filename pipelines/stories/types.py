@@ -54,7 +54,7 @@ class ClusterConfig:
     short_other_outlet: bool = True
     strong_link_threshold: float = 0.5
     far_residual: float = 0.25
-    centroid_threshold: float = 0.25
+    centroid_threshold: float = 0.31
     close_days: float = 2.0
     close_link_threshold: float = 0.15
     close_centroid_threshold: float = 0.15
@@ -109,6 +109,8 @@ class ClusterConfig:
     title_person_mentions: int = 2
     subject_rare_details: bool = True
     close_shared_person: bool = True
+    undated_second_look: bool = True
+    second_look_centroid: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -662,3 +662,38 @@ def test_an_undated_article_left_alone_joins_its_story_on_the_second_look() -> N
     dated_strict = replace(strict, dated_centroid_threshold=1.01, close_centroid_threshold=1.01)
     dated = StoryClusterer(dated_strict).add_many(dam_docs(), workers=0)
     assert len({a.story_key for a in dated}) == 5
+
+
+_BRIEF = Doc(
+    id=9, url="https://brief.example/orvenmouth", source="brief", published_at=None,
+    title="Orvenmouth evacuees sleep in sports halls",
+    text=(
+        "Sports halls in Orvenmouth took in thousands of people overnight after the wall of the "
+        "Tessaly reservoir collapsed and flooded the mill district. Mayor Idris Halloran called the "
+        "evacuation orderly. Brackwater rescue teams pumped out cellars on Cooper Lane and volunteers "
+        "handed out blankets to about 3,400 displaced residents."
+    ),
+)
+
+
+def test_a_small_undated_story_joins_a_larger_one_clearly_closer_on_the_second_look() -> None:
+    """Two reports that came first and found each other join the event's main story afterwards."""
+    docs = {doc.id: replace(doc, published_at=None) for doc in dam_docs()}
+    order = [docs[2], _BRIEF, *(docs[i] for i in (1, 3, 4, 5, 6, 7, 8))]
+    config = ClusterConfig(centroid_threshold=0.6)  # the pair (2, 9) is refused the main story
+
+    def place(config: ClusterConfig) -> tuple[dict, dict]:
+        clusterer = StoryClusterer(config)
+        first = {doc.id: clusterer.add(doc) for doc in order}
+        return first, clusterer.look_again(order)
+
+    first, moved = place(config)
+    assert first[2].story_key == first[9].story_key != first[1].story_key
+    assert moved[2].story_key == moved[9].story_key == first[1].story_key
+    assert {moved[2].related_to, moved[9].related_to} == {9, 2} and moved[2].evidence["second_look"]
+    # The other event's pair stays apart: the main story is not close enough to it.
+    assert 7 not in moved and 8 not in moved
+    assert first[7].story_key == first[8].story_key != first[1].story_key
+    # Fragments of at most one article: the pair stays a story of its own.
+    _, alone = place(replace(config, fragment_size=1))
+    assert 2 not in alone and 9 not in alone

@@ -5,16 +5,16 @@ warehouse gives the clusterer (``python benchmarks/clustering.py``; the dev text
 take about a minute to compute on a fresh clone and are cached under ``artifacts/``):
   GVA    B-cubed F1               target 0.95  measured 0.951
   GVA    pairwise precision       gate   0.93  measured 0.936
-  ECB+   B-cubed F1               target 0.93  measured 0.933
-  ECB+   pairwise precision       target 0.90  measured 0.917
-  ECB+   mean of 5 orders (B3 F1) target 0.90  measured 0.916 (lowest 0.912)
+  ECB+   B-cubed F1               target 0.93  measured 0.936
+  ECB+   pairwise precision       target 0.90  measured 0.927
+  ECB+   mean of 5 orders (B3 F1) target 0.90  measured 0.926 (lowest 0.920)
 Words alone (``entities=False``, ``--no-entities``) the clusterer is gated slightly below
 the level measured when the gate was set, so it cannot slip back:
   GVA    B-cubed F1               measured 0.948  gate 0.945
   GVA    pairwise precision       measured 0.936  gate 0.925
-  ECB+   B-cubed F1               measured 0.931  gate 0.925
-  ECB+   pairwise precision       measured 0.898  gate 0.890
-  ECB+   mean of 5 orders (B3 F1) measured 0.910  gate 0.900
+  ECB+   B-cubed F1               measured 0.937  gate 0.93
+  ECB+   pairwise precision       measured 0.899  gate 0.89
+  ECB+   mean of 5 orders (B3 F1) measured 0.920  gate 0.91
   seeds (with entities): AP and RNA in one story, RNA a rewrite of AP, no other article joins them.
 """
 
@@ -26,7 +26,7 @@ from benchmarks.clustering import DATASETS, evaluate, seed_check, shared_dir
 from pipelines.stories.types import ClusterConfig
 
 CORPUS = shared_dir() / "corpus" / "clustering"
-ORDERS_GATE = {"ecbplus": 0.90}  # mean B-cubed F1 over the benchmark's shuffled orders
+ORDERS_GATE = {"ecbplus": 0.91}  # mean B-cubed F1 over the benchmark's shuffled orders
 pytestmark = pytest.mark.skipif(
     not all((CORPUS / name).is_file() for name in DATASETS.values()),
     reason=f"labelled clustering data not found in {CORPUS}; set STORYLINE_SHARED_DIR",
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.parametrize(
     ("dataset", "bcubed_f1", "pairwise_precision"),
-    [("gva", 0.945, 0.925), ("ecbplus", 0.925, 0.89)],
+    [("gva", 0.945, 0.925), ("ecbplus", 0.93, 0.89)],
 )
 def test_dev_set_scores(dataset: str, bcubed_f1: float, pairwise_precision: float) -> None:
     scores = evaluate(dataset, ClusterConfig(), entities=False)

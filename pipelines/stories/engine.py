@@ -94,8 +94,12 @@ telling order, so one that came before the reports of its event may be left alon
 story of its own. Once the batch is placed, each undated article still alone in its
 story (no copies, no other member) is placed again with the same rules, at a centroid
 similarity of ``second_look_centroid`` instead of ``centroid_threshold``, and joins the
-story they choose, if any. The strict first bar builds stories from reports that are
-clearly of one event (another event of the same kind reads alike); the second, with the
+story they choose, if any. Then each story of 2 to ``fragment_size`` of the batch's
+undated articles and nothing else (no copies) joins a larger story found through its
+members' links, when that story's centroid is at least ``fragment_centroid`` from its
+own and ``fragment_margin`` times the next larger story's, and the two name no
+conflicting places. The strict first bar builds stories from reports that are clearly
+of one event (another event of the same kind reads alike); the second look, with the
 batch's stories known, gathers the reports left over.
 
 **Archive** (long-term memory, :mod:`pipelines.stories.archive`): when the last held
@@ -612,25 +616,125 @@ class StoryClusterer:
         none of them joined: the rules that weigh an article against a story are not
         symmetric (its centroid, its lead term, its headlined people). Asked again once
         the batch is placed, with the same rules but a centroid similarity of
-        ``second_look_centroid``, it may join one of them. An article with copies, or
-        whose story another article joined, stays where it is. Dated articles are not
-        looked at again: their order is time, and a story starts with its first report.
-        Off with ``undated_second_look``.
+        ``second_look_centroid``, it may join one of them. An article with copies stays
+        where it is. Then a few such articles that found each other (a story of at most
+        ``fragment_size`` of them) join a larger story clearly closer than any other
+        (:meth:`_merge_fragment`). Dated articles are not looked at again: their order is
+        time, and a story starts with its first report. Off with ``undated_second_look``.
         """
         moved: dict[Hashable, Assignment] = {}
         if not self.config.undated_second_look:
             return moved
-        for doc in docs:
-            entry = self._entries.get(doc.id)
-            if entry is None or entry.time is not None or entry.vector is None:
-                continue
+        undated = [
+            (doc, entry) for doc in docs
+            if (entry := self._entries.get(doc.id)) is not None
+            and entry.time is None and entry.vector is not None
+        ]
+        for doc, entry in undated:
             story = self._stories.get(entry.story_key)
             if story is None or story.size != 1:
                 continue
             assignment = self._join_later_story(doc, entry)
             if assignment is not None:
                 moved[doc.id] = assignment
+        for fragment in self._fragments(undated):
+            moved.update(self._merge_fragment(fragment))
         return moved
+
+    def _fragments(self, undated: list[tuple[Doc, _Entry]]) -> list[list[tuple[Doc, _Entry]]]:
+        """Return the stories of 2 to ``fragment_size`` of these articles and nothing else, smallest first."""
+        by_story: dict[StoryKey, list[tuple[Doc, _Entry]]] = {}
+        for doc, entry in undated:
+            by_story.setdefault(entry.story_key, []).append((doc, entry))
+        fragments = [
+            members for key, members in by_story.items()
+            if 2 <= len(members) <= self.config.fragment_size
+            and self._stories[key].size == len(members) == len(self._stories[key].members)
+        ]
+        return sorted(fragments, key=len)
+
+    def _merge_fragment(self, fragment: list[tuple[Doc, _Entry]]) -> dict[Hashable, Assignment]:
+        """Move a small undated story into a larger, clearly closer one; returns the new assignments.
+
+        The larger story is found through the members' links; its centroid must be at
+        least ``fragment_centroid`` from the fragment's and ``fragment_margin`` times
+        the next larger story's, and the two must not name conflicting places.
+        """
+        config = self.config
+        key = fragment[0][1].story_key
+        small = self._stories[key]
+        ids = {doc.id for doc, _ in fragment}
+        closeness: dict[StoryKey, float] = {}
+        for _, entry in fragment:
+            for _, doc_id, _ in self._score_candidates(
+                entry.vector, entry.when, entry.vector_ids, entry.vector_weights
+            ):
+                other = self._entries[doc_id].story_key
+                if doc_id in ids or other in closeness or self._stories[other].size <= small.size:
+                    continue
+                story = self._stories[other]
+                closeness[other] = (
+                    cosine(small.centroid, story.centroid) / (small.centroid_norm * story.centroid_norm)
+                    if small.centroid_norm and story.centroid_norm else 0.0
+                )
+        ranked = sorted(closeness.items(), key=lambda item: (-item[1], str(item[0])))
+        if not ranked or ranked[0][1] < config.fragment_centroid:
+            return {}
+        if len(ranked) > 1 and ranked[0][1] < config.fragment_margin * ranked[1][1]:
+            return {}
+        target_key = ranked[0][0]
+        target = self._stories[target_key]
+        if small.evidence and target.evidence and entity_conflict(
+            small.evidence, frozenset(small.name_words), target.evidence, target.name_words,
+            config.conflict_types, config.conflict_min_mentions,
+        ):
+            return {}
+        del self._stories[key]
+        target.size += small.size
+        target.held += small.held
+        for _, entry in fragment:
+            entry.story_key = target_key
+            target.members[entry.id] = None
+            target.add_vector(entry.vector, config.centroid_terms)
+        if small.evidence:
+            target.add_evidence(small.evidence, frozenset(small.name_words))
+        target.add_people(small.people)
+        target.title_terms |= small.title_terms
+        moved: dict[Hashable, Assignment] = {}
+        for doc, entry in fragment:
+            prepared = self._prepare(doc)
+            found = self._score_candidates(entry.vector, entry.when, entry.vector_ids, entry.vector_weights)
+            scored = [item for item in found if item[1] != doc.id]
+            best = next((item for item in scored if self._entries[item[1]].story_key == target_key), None)
+            link, best_id = (best[0], best[1]) if best is not None else (0.0, None)
+            moved[doc.id] = self._moved_assignment(
+                doc, prepared, target_key, best_id, link, scored, ranked[0][1]
+            )
+        return moved
+
+    def _moved_assignment(
+        self,
+        doc: Doc,
+        prepared: dict[str, Any],
+        story_key: StoryKey,
+        best_id: Hashable | None,
+        link: float,
+        scored: list[tuple[float, Hashable, int]],
+        centroid_similarity: float | None,
+    ) -> Assignment:
+        """Return the assignment of an article the second look moved to ``story_key``."""
+        relation, related_to, similarity, shared, evidence = self._relation(
+            doc, prepared, story_key, False, best_id, link, scored
+        )
+        evidence["candidates"] = len(scored)
+        evidence["second_look"] = True
+        if centroid_similarity is not None:
+            evidence["centroid"] = round(centroid_similarity, 4)
+        return Assignment(
+            id=doc.id, story_key=story_key, new_story=False, duplicate_of=None,
+            duplicate_kind=None, relation=relation, related_to=related_to,
+            similarity=similarity, shared_passages=shared, evidence=evidence,
+        )
 
     def _join_later_story(self, doc: Doc, entry: _Entry) -> Assignment | None:
         """Move ``doc``, alone in its story, to the story the rules now choose for it, if any."""
@@ -651,18 +755,7 @@ class StoryClusterer:
         story.size += 1
         story.held += 1
         self._join_story(story, doc.id, vector, prepared)
-        relation, related_to, similarity, shared, evidence = self._relation(
-            doc, prepared, story_key, False, best_id, link, scored
-        )
-        evidence["candidates"] = len(scored)
-        evidence["second_look"] = True
-        if centroid_similarity is not None:
-            evidence["centroid"] = round(centroid_similarity, 4)
-        return Assignment(
-            id=doc.id, story_key=story_key, new_story=False, duplicate_of=None,
-            duplicate_kind=None, relation=relation, related_to=related_to,
-            similarity=similarity, shared_passages=shared, evidence=evidence,
-        )
+        return self._moved_assignment(doc, prepared, story_key, best_id, link, scored, centroid_similarity)
 
     def count_terms(
         self, docs: Iterable[Doc], workers: int | None = None, start_method: str = "forkserver"

@@ -54,7 +54,7 @@ class ClusterConfig:
     short_other_outlet: bool = True
     strong_link_threshold: float = 0.5
     far_residual: float = 0.25
-    centroid_threshold: float = 0.31
+    centroid_threshold: float = 0.32
     close_days: float = 2.0
     close_link_threshold: float = 0.15
     close_centroid_threshold: float = 0.15
@@ -111,6 +111,9 @@ class ClusterConfig:
     close_shared_person: bool = True
     undated_second_look: bool = True
     second_look_centroid: float = 0.2
+    fragment_size: int = 4
+    fragment_centroid: float = 0.35
+    fragment_margin: float = 1.5
 
 
 @dataclass(frozen=True)

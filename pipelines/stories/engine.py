@@ -663,14 +663,12 @@ class StoryClusterer:
         config = self.config
         key = fragment[0][1].story_key
         small = self._stories[key]
-        ids = {doc.id for doc, _ in fragment}
+        scored = {doc.id: self._scored_others(doc.id, entry) for doc, entry in fragment}
         closeness: dict[StoryKey, float] = {}
-        for _, entry in fragment:
-            for _, doc_id, _ in self._score_candidates(
-                entry.vector, entry.when, entry.vector_ids, entry.vector_weights
-            ):
+        for member_scores in scored.values():
+            for _, doc_id, _ in member_scores:
                 other = self._entries[doc_id].story_key
-                if doc_id in ids or other in closeness or self._stories[other].size <= small.size:
+                if other == key or other in closeness or self._stories[other].size <= small.size:
                     continue
                 story = self._stories[other]
                 closeness[other] = (
@@ -701,16 +699,19 @@ class StoryClusterer:
         target.add_people(small.people)
         target.title_terms |= small.title_terms
         moved: dict[Hashable, Assignment] = {}
-        for doc, entry in fragment:
-            prepared = self._prepare(doc)
-            found = self._score_candidates(entry.vector, entry.when, entry.vector_ids, entry.vector_weights)
-            scored = [item for item in found if item[1] != doc.id]
-            best = next((item for item in scored if self._entries[item[1]].story_key == target_key), None)
+        for doc, _ in fragment:
+            others = scored[doc.id]
+            best = next((item for item in others if self._entries[item[1]].story_key == target_key), None)
             link, best_id = (best[0], best[1]) if best is not None else (0.0, None)
             moved[doc.id] = self._moved_assignment(
-                doc, prepared, target_key, best_id, link, scored, ranked[0][1]
+                doc, self._prepare(doc), target_key, best_id, link, others, ranked[0][1]
             )
         return moved
+
+    def _scored_others(self, doc_id: Hashable, entry: _Entry) -> list[tuple[float, Hashable, int]]:
+        """Return :meth:`_score_candidates` of a held article's own vector, itself left out."""
+        found = self._score_candidates(entry.vector, entry.when, entry.vector_ids, entry.vector_weights)
+        return [item for item in found if item[1] != doc_id]
 
     def _moved_assignment(
         self,
@@ -741,8 +742,7 @@ class StoryClusterer:
         prepared = self._prepare(doc)
         vector = prepared["vector"] = entry.vector
         prepared["undated"] = True
-        found = self._score_candidates(vector, entry.when, entry.vector_ids, entry.vector_weights)
-        scored = [item for item in found if item[1] != doc.id]
+        scored = self._scored_others(doc.id, entry)
         story_key, best_id, link, centroid_similarity = self._choose_story(
             vector, entry.when, scored, prepared["title_terms"], prepared, doc.source,
             self.config.second_look_centroid,
